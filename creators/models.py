@@ -1,0 +1,135 @@
+"""Raw data: categories, creators, their videos and brand collaborations.
+
+These tables are written only by the importers (and the demo seeder through the same path) and read by the
+scoring engine. Partner-facing reads never touch them directly: they go through ``partners.access``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from creators.choices import CollaborationStatus
+
+
+class Category(models.Model):
+    """A product or content category (``beauty``, ``gaming``...). Identified by its slug."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreatorQuerySet(models.QuerySet):
+    def by_handle(self, handle: str) -> CreatorQuerySet:
+        """Creators whose handle matches case-insensitively (uses the ``lower(handle)`` unique index)."""
+        return self.alias(handle_lower=Lower("handle")).filter(handle_lower=handle.strip().lstrip("@").lower())
+
+
+class Creator(models.Model):
+    """A creator (influencer) on the platform.
+
+    ``handle`` is unique regardless of case. ``categories`` holds every category of the creator, the primary one
+    included, so that "is this creator in category c" is one lookup.
+    """
+
+    external_id = models.CharField(max_length=64, unique=True)
+    handle = models.CharField(max_length=64)
+    display_name = models.CharField(max_length=200, blank=True)
+    # ISO 3166-1 alpha-2, empty when unknown. A varchar, not char(2): comparing char(n) with a text parameter
+    # loses the index on PostgreSQL.
+    country = models.CharField(max_length=2, blank=True, db_index=True)
+    primary_category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="primary_creators")
+    categories = models.ManyToManyField(Category, related_name="creators", blank=True)
+    followers = models.BigIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=40, blank=True, help_text="Import kind that last wrote this creator.")
+    data_updated_at = models.DateTimeField(help_text="When an import last changed this creator or its activity.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CreatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["handle"]
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="creator_handle_ci_unique"),
+            models.CheckConstraint(condition=models.Q(followers__gte=0), name="creator_followers_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+
+class Video(models.Model):
+    """One video of a creator, with its counts at collection time and its commercial flags.
+
+    ``orders`` and ``gmv`` are null when unknown: unknown is not zero.
+    """
+
+    external_id = models.CharField(max_length=64, unique=True)
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="videos")
+    posted_at = models.DateTimeField()
+    views = models.BigIntegerField()
+    likes = models.BigIntegerField()
+    comments = models.BigIntegerField()
+    shares = models.BigIntegerField()
+    is_sponsored = models.BooleanField(default=False)
+    is_shoppable = models.BooleanField(default=False)
+    product_category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="videos"
+    )
+    orders = models.BigIntegerField(null=True, blank=True)
+    gmv = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    duration_s = models.IntegerField(null=True, blank=True)
+    hashtags = models.TextField(blank=True, help_text="';'-separated, without '#'.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["creator", "posted_at"], name="video_creator_posted"),
+            models.Index(fields=["posted_at"], name="video_posted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(views__gte=0, likes__gte=0, comments__gte=0, shares__gte=0),
+                name="video_counts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(orders__isnull=True) | models.Q(orders__gte=0), name="video_orders_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(gmv__isnull=True) | models.Q(gmv__gte=0), name="video_gmv_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Collaboration(models.Model):
+    """A brand's invitation to a creator, and what became of it."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="collaborations")
+    brand = models.CharField(max_length=200)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="collaborations"
+    )
+    invited_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=CollaborationStatus.choices)
+    due_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["creator", "invited_at"], name="collab_creator_invited"),
+            models.Index(fields=["invited_at"], name="collab_invited"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} → {self.creator_id} ({self.status})"

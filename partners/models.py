@@ -1,0 +1,1 @@
+"""Partners and their access. Filled in by the access-control work (issue 4)."""

@@ -1,0 +1,122 @@
+"""Scoring runs and their results.
+
+A run writes a complete set of ``Scorecard`` and ``CategoryImpact`` rows and becomes visible to partners only
+when it is published; exactly one run is published at a time. Earlier runs are kept for history.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from scoring.choices import Confidence, RunStatus
+
+
+class ScoringRun(models.Model):
+    """One computation of every creator's indices for an as-of date and window."""
+
+    as_of = models.DateField()
+    window_days = models.PositiveIntegerField(default=90)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True)
+    is_published = models.BooleanField(default=False)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    creators_count = models.PositiveIntegerField(default=0)
+    videos_count = models.BigIntegerField(default=0)
+    triggered_by = models.CharField(max_length=80, help_text="cli, beat, import:<id>, admin, api...")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    # Reference-group medians of the raw metrics, keyed by group, written once by the final step.
+    medians = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_published"], condition=models.Q(is_published=True), name="scoringrun_one_published"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} as of {self.as_of} ({self.status})"
+
+
+class Scorecard(models.Model):
+    """A creator's indices (0-100, null for insufficient data) and the raw metrics behind them, in one run."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scorecards")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="scorecards")
+
+    collaboration = models.FloatField(null=True, blank=True)
+    care = models.FloatField(null=True, blank=True)
+    volume = models.FloatField(null=True, blank=True)
+    effectiveness = models.FloatField(null=True, blank=True)
+    sales = models.FloatField(null=True, blank=True)
+    consistency = models.FloatField(null=True, blank=True)
+    overall = models.FloatField(null=True, blank=True)
+
+    confidence = models.CharField(max_length=6, choices=Confidence.choices)
+    collaboration_confidence = models.CharField(max_length=6, choices=Confidence.choices)
+    follower_tier = models.PositiveSmallIntegerField(help_text="0: <10k, 1: 10k-100k, 2: 100k-1M, 3: 1M-10M, 4: >10M")
+    followers = models.BigIntegerField(null=True, blank=True)
+
+    # Raw metrics over the window (DESIGN section 5).
+    videos = models.IntegerField(default=0)
+    views = models.BigIntegerField(default=0)
+    engagements = models.BigIntegerField(default=0)
+    engagement_rate = models.FloatField(null=True, blank=True)
+    sponsored_share = models.FloatField(null=True, blank=True)
+    shoppable_share = models.FloatField(null=True, blank=True)
+    gmv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    orders = models.BigIntegerField(null=True, blank=True)
+    gpm = models.FloatField(null=True, blank=True)
+    active_weeks = models.SmallIntegerField(default=0)
+    gap_cv = models.FloatField(null=True, blank=True)
+    invitations = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    median_response_h = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "creator"], name="scorecard_run_creator_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["creator", "run"], name="scorecard_creator_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scorecard {self.creator_id} in run {self.run_id}"
+
+
+class CategoryImpact(models.Model):
+    """A creator's impact (0-100) in one category, in one run."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="category_impacts")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="category_impacts")
+    category = models.ForeignKey("creators.Category", on_delete=models.CASCADE, related_name="impacts")
+    impact = models.FloatField()
+    views = models.BigIntegerField(default=0)
+    gmv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    videos = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "creator", "category"], name="impact_run_creator_category_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["run", "category", "impact"], name="impact_run_category_impact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Impact {self.creator_id}/{self.category_id} in run {self.run_id}"
