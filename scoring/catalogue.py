@@ -1,0 +1,91 @@
+"""The catalogue of partner-visible fields: every value a partner can see, with its access tier.
+
+This is the single column specification behind the access layer's ``visible_fields(access)``, the HTML table,
+the API serializers, the chart payloads and the CSV export. A field that is not listed here is never shown to a
+partner. Tiers (DESIGN section 6): ``profile`` is always visible; ``performance`` and ``commercial`` are granted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    PROFILE = "profile"
+    PERFORMANCE = "performance"
+    COMMERCIAL = "commercial"
+
+
+class Kind(StrEnum):
+    PROFILE = "profile"  # a property of the creator
+    INDEX = "index"  # a 0-100 index of the scorecard
+    METRIC = "metric"  # a raw metric behind an index
+    IMPACT = "impact"  # a per-category value
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    tier: Tier
+    kind: Kind
+    help: str = ""
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    # profile: always visible
+    FieldSpec("handle", "Handle", Tier.PROFILE, Kind.PROFILE, "The creator's handle, without '@'."),
+    FieldSpec("display_name", "Name", Tier.PROFILE, Kind.PROFILE, "Display name."),
+    FieldSpec("country", "Country", Tier.PROFILE, Kind.PROFILE, "ISO 3166-1 alpha-2 code, empty when unknown."),
+    FieldSpec("categories", "Categories", Tier.PROFILE, Kind.PROFILE, "Category slugs, primary first."),
+    FieldSpec("followers", "Followers", Tier.PROFILE, Kind.PROFILE, "Latest follower count."),
+    # performance
+    FieldSpec("overall", "Overall", Tier.PERFORMANCE, Kind.INDEX, "Weighted mean of the indices present."),
+    FieldSpec("volume", "Volume", Tier.PERFORMANCE, Kind.INDEX, "How much content the creator produces."),
+    FieldSpec("effectiveness", "Effectiveness", Tier.PERFORMANCE, Kind.INDEX, "How well the content performs."),
+    FieldSpec("consistency", "Consistency", Tier.PERFORMANCE, Kind.INDEX, "How regular and steady the posting is."),
+    FieldSpec("confidence", "Confidence", Tier.PERFORMANCE, Kind.METRIC, "low / medium / high, from sample size."),
+    FieldSpec("follower_tier", "Follower tier", Tier.PERFORMANCE, Kind.METRIC, "Reference tier for effectiveness."),
+    FieldSpec("videos", "Videos", Tier.PERFORMANCE, Kind.METRIC, "Videos posted in the window."),
+    FieldSpec("views", "Views", Tier.PERFORMANCE, Kind.METRIC, "Views of those videos."),
+    FieldSpec("engagements", "Engagements", Tier.PERFORMANCE, Kind.METRIC, "Likes + comments + shares."),
+    FieldSpec("engagement_rate", "Engagement rate", Tier.PERFORMANCE, Kind.METRIC, "Engagements / views."),
+    FieldSpec("active_weeks", "Active weeks", Tier.PERFORMANCE, Kind.METRIC, "Of the 13 weeks ending at as-of."),
+    FieldSpec("gap_cv", "Gap variation", Tier.PERFORMANCE, Kind.METRIC, "Coefficient of variation of gaps."),
+    FieldSpec("impact", "Category impact", Tier.PERFORMANCE, Kind.IMPACT, "Impact 0-100 in a category."),
+    FieldSpec("impact_views", "Views in category", Tier.PERFORMANCE, Kind.IMPACT, "Views of videos in a category."),
+    FieldSpec("impact_videos", "Videos in category", Tier.PERFORMANCE, Kind.IMPACT, "Videos in a category."),
+    # commercial: most confidential
+    FieldSpec("collaboration", "Collaboration", Tier.COMMERCIAL, Kind.INDEX, "Motivation to work with brands."),
+    FieldSpec("care", "Care", Tier.COMMERCIAL, Kind.INDEX, "Willingness to promote buyable products."),
+    FieldSpec("sales", "Sales", Tier.COMMERCIAL, Kind.INDEX, "How well the videos generate sales."),
+    FieldSpec(
+        "collaboration_confidence", "Collaboration confidence", Tier.COMMERCIAL, Kind.METRIC, "low / medium / high."
+    ),
+    FieldSpec("sponsored_share", "Sponsored share", Tier.COMMERCIAL, Kind.METRIC, "Sponsored videos / videos."),
+    FieldSpec("shoppable_share", "Shoppable share", Tier.COMMERCIAL, Kind.METRIC, "Shoppable videos / videos."),
+    FieldSpec("gmv", "GMV", Tier.COMMERCIAL, Kind.METRIC, "Gross merchandise value over videos with known GMV."),
+    FieldSpec("orders", "Orders", Tier.COMMERCIAL, Kind.METRIC, "Orders over videos with known GMV."),
+    FieldSpec("gpm", "GPM", Tier.COMMERCIAL, Kind.METRIC, "GMV per 1,000 views."),
+    FieldSpec("invitations", "Invitations", Tier.COMMERCIAL, Kind.METRIC, "Brand invitations in the window."),
+    FieldSpec("accepted", "Accepted", Tier.COMMERCIAL, Kind.METRIC, "Invitations accepted or completed."),
+    FieldSpec("responded", "Answered", Tier.COMMERCIAL, Kind.METRIC, "Invitations answered."),
+    FieldSpec("due", "With due date", Tier.COMMERCIAL, Kind.METRIC, "Accepted invitations with a due date."),
+    FieldSpec("on_time", "On time", Tier.COMMERCIAL, Kind.METRIC, "Of those, delivered by the due date."),
+    FieldSpec("median_response_h", "Median response (h)", Tier.COMMERCIAL, Kind.METRIC, "Hours to answer."),
+    FieldSpec("impact_gmv", "GMV in category", Tier.COMMERCIAL, Kind.IMPACT, "Known GMV in a category."),
+)
+
+FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
+
+# The indices a partner can filter and sort on (`<index>_min`, `<index>_max`, `ordering`), in display order.
+FILTERABLE_INDICES: tuple[str, ...] = (
+    "overall", "collaboration", "care", "volume", "effectiveness", "sales", "consistency",
+)
+
+
+def fields_for_tiers(tiers: set[Tier] | frozenset[Tier]) -> tuple[FieldSpec, ...]:
+    """The fields visible with the given tiers; ``profile`` is always included."""
+    allowed = set(tiers) | {Tier.PROFILE}
+    return tuple(spec for spec in FIELDS if spec.tier in allowed)
