@@ -22,8 +22,7 @@ never from user input, so that one statement can repeat them without a parameter
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from creators.choices import ACCEPTED_STATUSES
 from scoring import definitions as d
@@ -47,12 +46,12 @@ class Window:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first_day, time.min, tzinfo=dt_timezone.utc)
+        return datetime.combine(self.first_day, time.min, tzinfo=UTC)
 
     @property
     def end(self) -> datetime:
         """Exclusive upper bound: midnight after the as-of date."""
-        return datetime.combine(self.as_of + timedelta(days=1), time.min, tzinfo=dt_timezone.utc)
+        return datetime.combine(self.as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class Dialect:
 
     def ts(self, value: datetime) -> str:
         """A UTC timestamp literal comparable with a DateTimeField column."""
-        value = value.astimezone(dt_timezone.utc)
+        value = value.astimezone(UTC)
         if self.vendor == POSTGRESQL:
             return f"TIMESTAMPTZ '{value:%Y-%m-%d %H:%M:%S}+00'"
         # Django stores aware datetimes on SQLite as naive UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
@@ -323,10 +322,11 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
     sw = d.CONSISTENCY_WEIGHTS
     m = d.MIN_VIDEOS
     gap_mean = "(gap_sum / gap_n)"
+    # Population variance from sums of squares (SQLite has no stddev); clamped at 0 against rounding.
+    variance = f"(gap_sumsq / gap_n - {gap_mean} * {gap_mean})"
     gap_cv = (
         f"CASE WHEN gap_n > 0 AND gap_sum > 0 THEN "
-        f"{dialect.sqrt(f'CASE WHEN gap_sumsq / gap_n - {gap_mean} * {gap_mean} > 0 THEN gap_sumsq / gap_n - {gap_mean} * {gap_mean} ELSE 0 END')}"  # noqa: E501
-        f" / {gap_mean} END"
+        f"{dialect.sqrt(f'CASE WHEN {variance} > 0 THEN {variance} ELSE 0 END')} / {gap_mean} END"
     )
     overall_num = " + ".join(f"COALESCE({w!r} * {name}, 0)" for name, w in d.OVERALL_WEIGHTS.items())
     overall_den = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE {w!r} END" for name, w in d.OVERALL_WEIGHTS.items())
@@ -473,10 +473,12 @@ FROM (
 
 
 # --- medians of the reference groups ------------------------------------------------------------------------
-def _median_select(value: str, rn: str, n: str, group: str, table: str) -> str:
+def _median_select(value: str, rn: str, n: str, group: str | None, table: str) -> str:
+    """Median of ``value`` per group (one row with a null size when ``group`` is None and nothing qualifies)."""
     return (
-        f"SELECT {group} AS grp, MAX({n}) AS n, AVG({value}) AS median FROM {table} "
-        f"WHERE {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2) GROUP BY {group}"
+        f"SELECT {group or 'NULL'} AS grp, MAX({n}) AS n, AVG({value}) AS median FROM {table} "
+        f"WHERE {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2)"
+        + (f" GROUP BY {group}" if group else "")
     )
 
 
@@ -491,11 +493,11 @@ def group_medians_sql(*, run_id: int) -> dict[str, str]:
     for name, raw in RAW.items():
         if name == "effectiveness":
             continue
-        out[name] = _median_select(raw, f"rn_{name}", f"n_{name}", "'all'", table)
+        out[name] = _median_select(raw, f"rn_{name}", f"n_{name}", None, table)
     out["effectiveness:tier"] = _median_select(
         "raw_effectiveness", "rn_eff_tier", "n_eff_tier", "follower_tier", table
     )
-    out["effectiveness:all"] = _median_select("raw_effectiveness", "rn_eff_pop", "n_eff_pop", "'all'", table)
+    out["effectiveness:all"] = _median_select("raw_effectiveness", "rn_eff_pop", "n_eff_pop", None, table)
     return out
 
 

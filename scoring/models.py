@@ -19,8 +19,8 @@ class ScoringRun(models.Model):
     window_days = models.PositiveIntegerField(default=90)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True)
     is_published = models.BooleanField(default=False)
-    # True while pending or running (set by the run request). A partial unique constraint allows one active run at a time: a second
-    # request joins the active run instead of computing twice (works the same on PostgreSQL and SQLite).
+    # True while pending or running (set by the run request). A partial unique constraint allows one active
+    # run at a time: a second request joins it instead of computing twice (same on PostgreSQL and SQLite).
     is_active = models.BooleanField(default=False)
     progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")
     chunks_total = models.PositiveIntegerField(default=0)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, timedelta
 from functools import partial
 from typing import Any
 
@@ -80,7 +79,7 @@ def default_as_of() -> date:
     newest = Video.objects.aggregate(newest=Max("posted_at"))["newest"]
     if newest is None:
         return timezone.now().date()
-    return newest.astimezone(dt_timezone.utc).date()
+    return newest.astimezone(UTC).date()
 
 
 # --- request ------------------------------------------------------------------------------------------------
@@ -311,6 +310,8 @@ def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
         name, _, part = key.partition(":")
         target = groups.setdefault(name, {})
         for grp, n, median in _fetch(sql):
+            if n is None:
+                continue
             if part == "tier":
                 tier = FOLLOWER_TIERS[int(grp)]
                 target[f"tier:{tier.number}"] = {
@@ -322,7 +323,9 @@ def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
     if "sales" in groups and "all" in groups["sales"]:
         groups["sales"]["all"]["label"] = "all creators with known GMV"
     population = {
-        name: {"n": int(n), "median": _num(median)} for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id))
+        name: {"n": int(n), "median": _num(median)}
+        for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id))
+        if n is not None
     }
     slugs = dict(Category.objects.values_list("pk", "slug"))
     categories = {

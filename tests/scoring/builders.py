@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from creators.models import Category, Collaboration, Creator, Video
@@ -15,7 +14,7 @@ AS_OF = date(2024, 6, 30)
 
 
 def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=dt_timezone.utc)
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
 
 def days_before(n: int, hour: int = 12, as_of: date = AS_OF) -> datetime:
