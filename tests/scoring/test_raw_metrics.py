@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_window_is_inclusive_by_utc_date(run_scoring, cards):
     a = make_creator("a")
     first_day = AS_OF - timedelta(days=89)
-    make_video(a, datetime.combine(first_day, datetime.min.time(), tzinfo=dt_timezone.utc))  # T-89 00:00: in
+    make_video(a, datetime.combine(first_day, datetime.min.time(), tzinfo=UTC))  # T-89 00:00: in
     make_video(a, at(first_day, 0) - timedelta(seconds=1))  # T-90 23:59:59: out
     make_video(a, at(AS_OF, 23, 59) + timedelta(seconds=59))  # T 23:59:59: in
     make_video(a, at(AS_OF + timedelta(days=1), 0))  # T+1 00:00: out
