@@ -116,7 +116,7 @@ def demo_creators(*, count: int, seed: int) -> list[DemoCreator]:
                 followers=followers,
                 reach=rng.lognormvariate(math.log(0.25), 0.8),
                 engagement=min(0.45, rng.lognormvariate(math.log(0.11 - 0.015 * tier_penalty), 0.35)),
-                mean_gap_h=rng.lognormvariate(math.log(60), 0.9),
+                mean_gap_h=rng.lognormvariate(math.log(90), 0.9),
                 regularity=rng.random(),
                 sponsored_p=_propensity(rng),
                 shoppable_p=_propensity(rng),
