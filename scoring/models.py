@@ -24,6 +24,9 @@ class ScoringRun(models.Model):
     window_days = models.PositiveIntegerField(default=90)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True)
     is_published = models.BooleanField(default=False)
+    # True while pending or running (set by the run request). A partial unique constraint allows one active
+    # run at a time: a second request joins it instead of computing twice (same on PostgreSQL and SQLite).
+    is_active = models.BooleanField(default=False)
     progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
@@ -41,12 +44,17 @@ class ScoringRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life (a chunk or step finished). The stale-run reaper fails active runs silent for too long.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_published"], condition=models.Q(is_published=True), name="scoringrun_one_published"
+            ),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="scoringrun_one_active"
             ),
         ]
 
@@ -83,6 +91,33 @@ class CategoryImpactQuerySet(models.QuerySet):
         )
 
 
+class ScoringChunk(models.Model):
+    """A range of creator ids whose raw metrics one Celery task computes, and whether it is done.
+
+    Marking a chunk done happens in the transaction that writes its staging table, so a redelivered task
+    (``acks_late``) recomputes its chunk without counting it twice.
+    """
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_creator_id = models.BigIntegerField()
+    last_creator_id = models.BigIntegerField()
+    creators_count = models.PositiveIntegerField(default=0)
+    is_done = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="scoringchunk_run_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Chunk {self.number} of run {self.run_id}"
+
+
 class Scorecard(models.Model):
     """A creator's indices (0-100, null for insufficient data) and the raw metrics behind them, in one run."""
 
@@ -96,6 +131,15 @@ class Scorecard(models.Model):
     sales = models.FloatField(null=True, blank=True)
     consistency = models.FloatField(null=True, blank=True)
     overall = models.FloatField(null=True, blank=True)
+
+    # The raw score of each index before the percentile (null where the index is insufficient), so that a
+    # scorecard can show it beside the median of its reference group.
+    collaboration_raw = models.FloatField(null=True, blank=True)
+    care_raw = models.FloatField(null=True, blank=True)
+    volume_raw = models.FloatField(null=True, blank=True)
+    effectiveness_raw = models.FloatField(null=True, blank=True)
+    sales_raw = models.FloatField(null=True, blank=True)
+    consistency_raw = models.FloatField(null=True, blank=True)
 
     confidence = models.CharField(max_length=6, choices=Confidence.choices)
     collaboration_confidence = models.CharField(max_length=6, choices=Confidence.choices)

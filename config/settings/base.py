@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scoring_run_nightly",
         "schedule": crontab(hour=env_int("SCORING_NIGHTLY_HOUR", 2), minute=0),
     },
+    "scoring-reap-stale-runs": {
+        "task": "scoring.tasks.scoring_runs_reap_stale",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Product limits -------------------------------------------------------------------------------------------
@@ -166,6 +170,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000_000)
 SCORING_WINDOW_DAYS = env_int("SCORING_WINDOW_DAYS", 90)
 SCORING_RUNS_KEPT = env_int("SCORING_RUNS_KEPT", 60)
+# Creators per chunk task of a scoring run: large chunks keep the per-task overhead and window re-scans small.
+SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 250_000)
+# An active run without progress for this long is failed by the reaper; above the task time limit, so that a
+# chunk that is merely slow is never reaped.
+SCORING_STALE_SECONDS = env_int("SCORING_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 300)
 EXPORT_DAILY_ROW_QUOTA = env_int("EXPORT_DAILY_ROW_QUOTA", 2_000_000)
 
 # --- Sessions and security ------------------------------------------------------------------------------------
