@@ -38,6 +38,7 @@ class ImportReport:
     dry_run: bool = False
     error_count: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: validate, check, plan, apply
 
     @property
     def ok(self) -> bool:
@@ -54,8 +55,9 @@ class ImportReport:
             f"{self.kind}: {self.rows:,} rows; {verb}{self.created:,} created, {verb}{self.updated:,} updated, "
             f"{self.unchanged:,} unchanged"
         )
-        if self.extra:
-            text += "; " + ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in sorted(self.extra.items()))
+        extra = {name: value for name, value in sorted(self.extra.items()) if value}
+        if extra:
+            text += "; " + ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in extra.items())
         return text + (" (dry run: nothing written)" if self.dry_run else "")
 
 

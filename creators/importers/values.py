@@ -24,6 +24,8 @@ _HANDLE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", ""})
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
+_SIMPLE_LIST_RE = re.compile(r"\[\s*'[^'\\]*'(?:\s*,\s*'[^'\\]*')*\s*,?\s*\]")
+_QUOTED_RE = re.compile(r"'([^'\\]*)'")
 _ABBREVIATED_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmb])?", re.IGNORECASE)
 
 
@@ -200,8 +202,11 @@ def python_list_hashtags(text: str) -> tuple[str, ...]:
     Parsed with ``ast.literal_eval`` (which evaluates literals only, never code).
     """
     stripped = text.strip()
-    if not stripped:
+    if not stripped or stripped == "[]":
         return ()
+    if _SIMPLE_LIST_RE.fullmatch(stripped):
+        # Fast path for the common shape ['a', 'b']: same result as literal_eval, a fraction of the cost.
+        return tuple(tag for tag in (tag.strip().lstrip("#").strip() for tag in _QUOTED_RE.findall(stripped)) if tag)
     try:
         value = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
