@@ -39,7 +39,7 @@ class CollaborationsImporter(CreatorLinkedImporter):
         ("due_at", "time"),
         ("delivered_at", "time"),
     )
-    target = "collaboration"
+    target = "{collaboration}"
     compared = (
         "creator_id", "brand", "category_id", "invited_at", "responded_at", "status", "due_at", "delivered_at",
     )

@@ -51,7 +51,7 @@ class CreatorLinkedImporter(Importer):
     ``creator_id`` (resolved in SQL: external id first, then handle case-insensitively).
     """
 
-    target: ClassVar[str]  # name placeholder of the target table
+    target: ClassVar[str]  # the target table as a placeholder, e.g. "{video}"
     compared: ClassVar[tuple[str, ...]]  # target columns written from staging and compared for changes
 
     @staticmethod
@@ -76,14 +76,14 @@ class CreatorLinkedImporter(Importer):
 
     def plan(self) -> tuple[int, int]:
         return self.plan_by_diff(
-            target="{%s}" % self.target,
+            target=self.target,
             match="t.external_id = s.external_id",
             compared=self.compared,
             extra_select=", t.creator_id AS old_creator_id",
         )
 
     def apply(self) -> None:
-        target = "{%s}" % self.target
+        target = self.target
         self.insert_new(target=target, columns=("external_id", *self.compared))
         self.update_changed(target=target, columns=self.compared)
         # A changed row changes its creator's data, and the previous creator's when the row moved.

@@ -46,7 +46,9 @@ class ProfilesImporter(Importer):
         return ((slug, name, None) for slug, name in self._categories)
 
     def prepare(self) -> None:
-        self.sql.run("UPDATE {stage} SET primary_category_id = c.id FROM {category} c WHERE c.slug = {stage}.primary_slug")
+        self.sql.run(
+            "UPDATE {stage} SET primary_category_id = c.id FROM {category} c WHERE c.slug = {stage}.primary_slug"
+        )
         self.sql.run("UPDATE {side} SET category_id = c.id FROM {category} c WHERE c.slug = {side}.slug")
 
     def plan(self) -> tuple[int, int]:

@@ -39,8 +39,11 @@ class _Lines:
         for raw in self.handle:
             self.number += 1
             self.bytes_read += len(raw)
-            if self.number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
+            if self.number == 1:
+                if raw.startswith(_BOM):
+                    raw = raw[len(_BOM) :]
+                elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise FileRejected(1, "*", "the file is UTF-16 encoded; save it as UTF-8")
             if b"\x00" in raw:
                 raise FileRejected(
                     self.number, "*", "the file contains a NUL byte: it is not a text CSV file (UTF-16 or binary?)"

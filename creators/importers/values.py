@@ -126,7 +126,8 @@ def make_time(*, now: datetime, allow_future: bool = False) -> Callable[[str], d
             try:
                 moment = datetime.fromtimestamp(int(stripped), tz=UTC)
             except (OverflowError, OSError, ValueError):
-                raise ValueError(f"{_show(stripped)} is out of range as Unix seconds") from None
+                hint = " (Unix milliseconds? use seconds)" if len(stripped) >= 12 else ""
+                raise ValueError(f"{_show(stripped)} is out of range as Unix seconds{hint}") from None
         else:
             try:
                 moment = datetime.fromisoformat(stripped)

@@ -32,7 +32,8 @@ _VIDEO_STAGE = (
     ("duration_s", "int"),
     ("hashtags", "text"),
 )
-_VIDEO_COMPARED = tuple(name for name, _ in _VIDEO_STAGE if name not in {"external_id", "creator_ref", "creator_ref_lower"})
+_NOT_COMPARED = {"external_id", "creator_ref", "creator_ref_lower"}
+_VIDEO_COMPARED = tuple(name for name, _ in _VIDEO_STAGE if name not in _NOT_COMPARED)
 
 
 class VideosImporter(CreatorLinkedImporter):
@@ -42,7 +43,7 @@ class VideosImporter(CreatorLinkedImporter):
     key_column = "external_id"
     stage_key = "external_id"
     stage_columns = _VIDEO_STAGE
-    target = "video"
+    target = "{video}"
     compared = _VIDEO_COMPARED
 
     def build_columns(self) -> tuple[Column, ...]:
