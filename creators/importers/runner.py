@@ -90,8 +90,8 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
             errors.add(exc.line, exc.column, exc.message)
             return
         timings["validate"] = time.monotonic() - started
-        if errors:
-            return
+        # Rows with bad cells were left out of staging; the SQL checks still run on the others so that one
+        # attempt reports every problem (duplicates and unknown creators included).
         if sql.vendor == "postgresql":
             # Temporary tables get no statistics from autovacuum; without them the planner guesses row counts
             # and picks nested loops over million-row tables.
