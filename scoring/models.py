@@ -6,10 +6,15 @@ when it is published; exactly one run is published at a time. Earlier runs are k
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
 from scoring.choices import Confidence, RunStatus
+
+if TYPE_CHECKING:
+    from partners.access import Access
 
 
 class ScoringRun(models.Model):
@@ -55,6 +60,35 @@ class ScoringRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} as of {self.as_of} ({self.status})"
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> ScorecardQuerySet:
+        """Scorecards of the published run for the creators ``access`` may see (access layer, DESIGN 6).
+
+        Field tiers are not applied here: callers show only ``partners.access.visible_fields(access)``.
+        """
+        from creators.models import Creator
+
+        return self.filter(
+            run__is_published=True, creator_id__in=Creator.objects.visible_to(access).values("pk")
+        )
+
+
+class CategoryImpactQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> CategoryImpactQuerySet:
+        """Category impacts of the published run, for visible creators in visible categories (none without the
+        ``performance`` tier, to which impact belongs)."""
+        from creators.models import Category, Creator
+        from scoring.catalogue import Tier
+
+        if not access.has_tier(Tier.PERFORMANCE):
+            return self.none()
+        return self.filter(
+            run__is_published=True,
+            creator_id__in=Creator.objects.visible_to(access).values("pk"),
+            category_id__in=Category.objects.visible_to(access).values("pk"),
+        )
 
 
 class ScoringChunk(models.Model):
@@ -131,6 +165,8 @@ class Scorecard(models.Model):
     on_time = models.IntegerField(default=0)
     median_response_h = models.FloatField(null=True, blank=True)
 
+    objects = ScorecardQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "creator"], name="scorecard_run_creator_unique"),
@@ -153,6 +189,8 @@ class CategoryImpact(models.Model):
     views = models.BigIntegerField(default=0)
     gmv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     videos = models.IntegerField(default=0)
+
+    objects = CategoryImpactQuerySet.as_manager()
 
     class Meta:
         constraints = [
