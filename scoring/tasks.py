@@ -13,7 +13,7 @@ from typing import Any
 
 from celery import Task, chord, group, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from scoring import services
 
@@ -65,7 +65,10 @@ class ScoringRunTask(Task):
             raise
 
     def _fail_run(self, run_id: int, exc: BaseException) -> None:
-        close_old_connections()
+        if not connection.in_atomic_block:
+            # After a lost connection, start from a fresh one. Never inside a transaction (eager mode under an
+            # import's transaction, tests): that would close the caller's connection.
+            close_old_connections()
         try:
             services.scoring_run_fail(run_id=run_id, reason=f"{self.name.rsplit('.', 1)[-1]}: {exc!r}")
         except Exception:
