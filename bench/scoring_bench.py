@@ -90,6 +90,7 @@ def load(args: argparse.Namespace) -> None:
         c.execute("""
             SELECT indexname, indexdef FROM pg_indexes
             WHERE tablename IN ('creators_video', 'creators_collaboration') AND indexname NOT LIKE '%%pkey'
+              AND indexname NOT IN (SELECT conname FROM pg_constraint)
         """)
         index_defs = c.fetchall()
         for table, name, _ in constraints:
@@ -176,8 +177,8 @@ WITH v AS (
         SELECT id, creator_id, posted_at, views, likes + comments + shares AS eng,
                is_sponsored::int AS sponsored, is_shoppable::int AS shoppable, gmv::float8 AS gmv,
                CASE WHEN gmv IS NOT NULL THEN views END AS gmv_views,
-               EXTRACT(EPOCH FROM posted_at)::float8 AS ep,
-               FLOOR((89 - FLOOR((EXTRACT(EPOCH FROM posted_at)::float8 - %(start)s) / 86400)) / 7) AS wk
+               date_part('epoch', posted_at) AS ep,
+               FLOOR((89 - FLOOR((date_part('epoch', posted_at) - %(start)s) / 86400)) / 7) AS wk
         FROM creators_video
         WHERE posted_at >= %(start_ts)s AND posted_at < %(end_ts)s
     ) x
@@ -195,7 +196,7 @@ k AS (
            COUNT(*) FILTER (WHERE status IN ('accepted', 'completed')) AS accepted,
            COUNT(*) FILTER (WHERE status IN ('accepted', 'completed') AND due_at IS NOT NULL) AS due,
            COUNT(*) FILTER (WHERE status IN ('accepted', 'completed') AND delivered_at <= due_at) AS on_time,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM responded_at - invited_at)::float8 / 3600)
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', responded_at - invited_at) / 3600)
                AS median_response_h
     FROM creators_collaboration
     WHERE invited_at >= %(start_ts)s AND invited_at < %(end_ts)s
