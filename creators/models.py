@@ -71,8 +71,12 @@ class Video(models.Model):
     ``orders`` and ``gmv`` are null when unknown: unknown is not zero.
     """
 
-    external_id = models.CharField(max_length=64, unique=True)
-    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="videos")
+    # Unique through Meta.constraints rather than unique=True: on PostgreSQL, unique=True on a CharField also
+    # builds a varchar_pattern_ops index for LIKE queries that nobody runs on ids, and every extra index on the
+    # largest table costs every import.
+    external_id = models.CharField(max_length=64)
+    # No single-column index: the (creator, posted_at) index serves creator lookups and the foreign key.
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="videos", db_index=False)
     posted_at = models.DateTimeField()
     views = models.BigIntegerField()
     likes = models.BigIntegerField()
@@ -94,6 +98,7 @@ class Video(models.Model):
             models.Index(fields=["posted_at"], name="video_posted"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="video_external_id_unique"),
             models.CheckConstraint(
                 condition=models.Q(views__gte=0, likes__gte=0, comments__gte=0, shares__gte=0),
                 name="video_counts_non_negative",
@@ -114,7 +119,8 @@ class Collaboration(models.Model):
     """A brand's invitation to a creator, and what became of it."""
 
     external_id = models.CharField(max_length=64, unique=True)
-    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="collaborations")
+    # The (creator, invited_at) index serves creator lookups and the foreign key.
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="collaborations", db_index=False)
     brand = models.CharField(max_length=200)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, null=True, blank=True, related_name="collaborations"
