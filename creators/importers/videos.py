@@ -64,7 +64,7 @@ class VideosImporter(CreatorLinkedImporter):
             Column("orders", v.optional(v.count)),
             Column("gmv", v.optional(v.money)),
             Column("duration_s", v.optional(v.small_count)),
-            Column("hashtags", v.hashtags_list),
+            Column("hashtags", v.hashtags_text),
         )
 
     def stage_row(self, line: int, values: list[Any]) -> tuple:
@@ -73,7 +73,7 @@ class VideosImporter(CreatorLinkedImporter):
         ref, ref_lower = self.reference(creator)
         return (
             external_id, ref, ref_lower, None, posted_at, views, likes, comments, shares, sponsored, shoppable,
-            category, orders, gmv, duration, ";".join(tags),
+            category, orders, gmv, duration, tags,
         )
 
 
