@@ -6,10 +6,11 @@ scoring engine. Partner-facing reads never touch them directly: they go through 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from creators.choices import CollaborationStatus
+from creators.choices import CollaborationStatus, ImportJobStatus
 
 
 class Category(models.Model):
@@ -139,3 +140,40 @@ class Collaboration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} → {self.creator_id} ({self.status})"
+
+
+class ImportJob(models.Model):
+    """An import of an uploaded file, run by a Celery worker (``creators.tasks.import_job_run``).
+
+    ``progress`` counts the rows validated so far (updated while a PostgreSQL import runs); the counts, the
+    errors (the first 1,000, as ``{"line", "column", "message"}``) and ``error_count`` are the import's report.
+    A job that could not run, or whose file was rejected, is ``failed`` with the reason in ``error``.
+    """
+
+    kind = models.CharField(max_length=40)
+    file = models.FileField(upload_to="imports/%Y/%m/%d/", max_length=300)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING, db_index=True
+    )
+    progress = models.BigIntegerField(default=0, help_text="Rows validated so far.")
+    rows = models.BigIntegerField(default=0)
+    created = models.BigIntegerField(default=0)
+    updated = models.BigIntegerField(default=0)
+    unchanged = models.BigIntegerField(default=0)
+    error_count = models.BigIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, help_text="Why the job failed, in one sentence.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.kind} ({self.status})"
