@@ -204,8 +204,9 @@ class CreatorFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(creator__handle__icontains=term) | Q(creator__display_name__icontains=term))
 
     def filter_category(self, queryset: models.QuerySet, name: str, value: Category) -> models.QuerySet:
-        link = Creator.categories.through.objects.filter(creator_id=models.OuterRef("creator_id"), category=value)
-        return queryset.filter(Q(creator__primary_category=value) | Q(models.Exists(link)))
+        # Primary or any category: the link table holds the primary category too (see creator_visibility_q).
+        linked = Creator.categories.through.objects.filter(category=value).values("creator_id")
+        return queryset.filter(creator_id__in=linked)
 
 
 def order_expressions(keys: list[str]) -> list[models.OrderBy]:

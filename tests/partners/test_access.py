@@ -88,10 +88,23 @@ def test_a_creator_is_visible_through_any_of_its_categories(world):
     assert "travel_1" not in visible_handles(world.users["charlie"])
 
 
-def test_a_creator_is_visible_when_its_primary_category_is_granted_even_without_the_link(world):
-    creator = world.creators["beauty_1"]
-    creator.categories.clear()
-    assert "beauty_1" in visible_handles(world.users["alice"])
+def test_a_creator_missing_its_primary_link_is_hidden_not_leaked(world):
+    # The importers and the admin always link the primary category; if that ever failed, the creator disappears.
+    world.creators["beauty_1"].categories.clear()
+    assert "beauty_1" not in visible_handles(world.users["alice"])
+    assert "beauty_1" not in visible_handles(world.users["charlie"])
+
+
+def test_the_admin_keeps_the_primary_category_linked(world, sam_client):
+    creator = world.creators["gaming_1"]
+    response = sam_client.post(f"/admin/creators/creator/{creator.pk}/change/", {
+        "external_id": creator.external_id, "handle": creator.handle, "display_name": creator.display_name,
+        "country": creator.country, "primary_category": world.categories["beauty"].pk, "categories": [],
+        "followers": creator.followers,
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(creator.categories.values_list("slug", flat=True)) == ["beauty"]
+    assert "gaming_1" in visible_handles(world.users["alice"])
 
 
 def test_explicitly_granted_creators_are_visible(world):
