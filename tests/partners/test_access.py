@@ -190,3 +190,29 @@ def test_access_is_immutable(world):
     access = access_for_user(world.users["alice"])
     with pytest.raises(dataclasses.FrozenInstanceError):
         access.category_ids = frozenset({99})  # type: ignore[misc]
+
+
+def test_shortlists_and_entries_are_the_partners_own_and_visible(world):
+    from partners.models import Shortlist, ShortlistEntry
+
+    mine = Shortlist.objects.create(partner=world.partner_a, name="Mine")
+    theirs = Shortlist.objects.create(partner=world.partner_b, name="Theirs")
+    ShortlistEntry.objects.create(shortlist=mine, creator=world.creators["beauty_1"])
+    ShortlistEntry.objects.create(shortlist=mine, creator=world.creators["travel_1"])  # outside the grant
+    ShortlistEntry.objects.create(shortlist=theirs, creator=world.creators["gaming_1"])
+    alice = access_for_user(world.users["alice"])
+    assert list(Shortlist.objects.visible_to(alice)) == [mine]
+    assert [e.creator.handle for e in ShortlistEntry.objects.visible_to(alice)] == ["beauty_1"]
+    assert not Shortlist.objects.visible_to(access_for_user(world.users["dana"])).exists()
+
+
+def test_the_audit_trail_is_visible_to_the_partners_managers_only(world):
+    from partners.audit import audit_record
+    from partners.models import AuditEvent
+
+    audit_record(access=access_for_user(world.users["alice"]), action="creator.list")
+    audit_record(access=access_for_user(world.users["charlie"]), action="creator.list")
+    assert not AuditEvent.objects.visible_to(access_for_user(world.users["alice"])).exists()
+    Membership.objects.filter(user=world.users["bob"]).update(role=Role.MANAGER)
+    trail = AuditEvent.objects.visible_to(access_for_user(world.users["bob"]))
+    assert [e.username for e in trail] == ["alice"]
