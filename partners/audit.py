@@ -20,6 +20,8 @@ from partners.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
+# Set on a request once its denied attempt has been recorded, so that the base classes do not record it twice.
+DENIED_RECORDED_ATTR = "_partner_denied_recorded"
 # Query parameters never written to the trail (they carry no meaning about what was seen).
 _SKIPPED_PARAMS = frozenset({"csrfmiddlewaretoken", "password"})
 _MAX_PARAM_LENGTH = 200

@@ -20,7 +20,8 @@ Build every partner-facing view on it (first in the bases)::
 It requires login (redirect to the login page), builds ``self.access`` from the logged-in user (never from a
 parameter), answers 404 to users who see nothing (no membership, no current grant, staff) and to roles that
 lack ``required_capability``, sends ``Cache-Control: no-store``, and records one audit event per request that
-names an ``audit_action`` (or whatever the view records itself through ``self.audit(...)``).
+names an ``audit_action`` (or whatever the view records itself through ``self.audit(...)``). An
+``ExportQuotaExceeded`` raised by ``partners.services.export_quota_consume`` becomes a 429 page.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from typing import Any, Literal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from creators.models import Creator
 from partners.access import Access, access_for_request
-from partners.audit import audit_record
+from partners.audit import DENIED_RECORDED_ATTR, audit_record
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import AuditEvent
+from partners.services import ExportQuotaExceeded
 
 Capability = Literal["export", "api", "audit"]
-# Set on the request when a denied lookup has been recorded, so that the API base does not record it twice.
-DENIED_RECORDED_ATTR = "_partner_denied_recorded"
 
 
 class PartnerAccessMixin(LoginRequiredMixin):
@@ -65,7 +66,13 @@ class PartnerAccessMixin(LoginRequiredMixin):
         if not self.access.is_partner or not self._has_capability():
             self.audit(action=AuditAction.ACCESS_DENIED, outcome=AuditOutcome.DENIED)
             raise Http404("Not found")
-        response = super().dispatch(request, *args, **kwargs)
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except ExportQuotaExceeded as exc:
+            # export_quota_consume has recorded the denied attempt.
+            self._audited = True
+            response = render(request, "partners/export_quota_exceeded.html", {"status": exc.status}, status=429)
+            response["Retry-After"] = str(exc.status.retry_after_seconds)
         if self.audit_action and not self._audited and 200 <= response.status_code < 300:
             self.audit(action=self.audit_action, object_handle=self.audit_object_handle, row_count=self.audit_row_count)
         add_never_cache_headers(response)
