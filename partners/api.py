@@ -33,7 +33,7 @@ from rest_framework.response import Response
 
 from creators.models import Creator
 from partners.access import Access, access_for_request
-from partners.audit import DENIED_RECORDED_ATTR, audit_record
+from partners.audit import AUDITED_ATTR, audit_record
 from partners.choices import AuditOutcome
 from partners.services import ExportQuotaExceeded
 from partners.views import creator_visible_or_404
@@ -82,8 +82,8 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         add_never_cache_headers(response)
         user = getattr(request, "user", None)
-        # A denied lookup already wrote its event: one event per call.
-        if user is not None and user.is_authenticated and not getattr(request, DENIED_RECORDED_ATTR, False):
+        # One event per call: none here when the view (a denied lookup, an export) has recorded one already.
+        if user is not None and user.is_authenticated and not getattr(request, AUDITED_ATTR, False):
             self._audit_call(request, response)
         return response
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from creators.models import Category, Creator
 from partners.access import Access
-from partners.audit import DENIED_RECORDED_ATTR, audit_record
+from partners.audit import audit_record
 from partners.choices import AuditAction, AuditOutcome, Role
 from partners.models import AccessGrant, AuditEvent, Membership, Partner
 
@@ -118,9 +118,6 @@ def export_quota_consume(
                 filters=filters,
             )
     if not status.allowed:
-        if request is not None:
-            # The denied event is written: the base classes must not record the same call again.
-            setattr(request, DENIED_RECORDED_ATTR, True)
         raise ExportQuotaExceeded(status)
     return status
 

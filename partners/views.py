@@ -35,7 +35,7 @@ from django.utils.cache import add_never_cache_headers
 
 from creators.models import Creator
 from partners.access import Access, access_for_request
-from partners.audit import DENIED_RECORDED_ATTR, audit_record
+from partners.audit import AUDITED_ATTR, audit_record
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import AuditEvent
 from partners.services import ExportQuotaExceeded
@@ -48,7 +48,8 @@ class PartnerAccessMixin(LoginRequiredMixin):
 
     Class attributes:
     - ``audit_action``: when set, a successful (2xx) response records one event with ``audit_object_handle``
-      and ``audit_row_count`` (set them in the view), unless the view called ``self.audit(...)`` itself.
+      and ``audit_row_count`` (set them in the view), unless an event was already recorded for the request
+      (``self.audit(...)``, ``export_quota_consume``...).
     - ``required_capability``: ``"export"``, ``"api"`` or ``"audit"`` (manager trail): others get 404.
     """
 
@@ -57,7 +58,6 @@ class PartnerAccessMixin(LoginRequiredMixin):
     access: Access
     audit_object_handle: str | None = None
     audit_row_count: int | None = None
-    _audited: bool = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -70,10 +70,10 @@ class PartnerAccessMixin(LoginRequiredMixin):
             response = super().dispatch(request, *args, **kwargs)
         except ExportQuotaExceeded as exc:
             # export_quota_consume has recorded the denied attempt.
-            self._audited = True
             response = render(request, "partners/export_quota_exceeded.html", {"status": exc.status}, status=429)
             response["Retry-After"] = str(exc.status.retry_after_seconds)
-        if self.audit_action and not self._audited and 200 <= response.status_code < 300:
+        already_audited = getattr(request, AUDITED_ATTR, False)
+        if self.audit_action and not already_audited and 200 <= response.status_code < 300:
             self.audit(action=self.audit_action, object_handle=self.audit_object_handle, row_count=self.audit_row_count)
         add_never_cache_headers(response)
         return response
@@ -99,7 +99,6 @@ class PartnerAccessMixin(LoginRequiredMixin):
         export_id: str | None = None,
     ) -> AuditEvent:
         """Record an event for this request (filters default to the query parameters)."""
-        self._audited = True
         return audit_record(
             access=self.access,
             request=self.request,
@@ -130,5 +129,4 @@ def creator_visible_or_404(*, access: Access, request: Any, handle: str) -> Crea
             access=access, request=request, action=AuditAction.CREATOR_VIEW, object_handle=handle[:200],
             outcome=AuditOutcome.DENIED,
         )
-        setattr(request, DENIED_RECORDED_ATTR, True)
     raise Http404("Not found")

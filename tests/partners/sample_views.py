@@ -54,7 +54,6 @@ class SampleExportView(PartnerAccessMixin, View):
         queryset = creator_list(access=self.access).order_by("creator_id")
         # Count first, then consume the quota (records the export event, or raises -> 429), then stream.
         export_quota_consume(self.access, queryset.count(), request=request, export_id="sample-export")
-        self._audited = True
         return JsonResponse({"rows": len(list(queryset))})
 
 

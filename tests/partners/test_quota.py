@@ -72,8 +72,10 @@ def test_the_api_base_answers_429_beyond_the_quota_with_one_event(world):
 
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.users['charlie']).key}")
     assert client.get("/sample/api/creators/export/").status_code == 200
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [AuditAction.CREATOR_EXPORT]  # one per call
     response = client.get("/sample/api/creators/export/")
     assert response.status_code == 429 and "quota" in response.json()["detail"]
     assert int(response["Retry-After"]) > 0
     denied = AuditEvent.objects.filter(outcome=AuditOutcome.DENIED)
     assert [(e.action, e.export_id) for e in denied] == [(AuditAction.EXPORT_QUOTA, "sample-api-export")]
+    assert AuditEvent.objects.count() == 2
