@@ -14,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -42,6 +43,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: answered over plain HTTP from any address, without sessions or access-log noise.
+    "config.health.HealthCheckMiddleware",
+    # Next the request id, so that every response (redirects and errors included) carries one and is logged.
+    "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,18 +212,14 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Logging --------------------------------------------------------------------------------------------------
+# JSON lines with request id, user and partner in production (``LOG_FORMAT=json``); the same fields as plain text
+# in development. See ``config/logging.py``.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")
+# Workers log through the configuration above (JSON in production) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Operations -----------------------------------------------------------------------------------------------
+# Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
+READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
