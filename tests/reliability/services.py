@@ -240,7 +240,8 @@ class ManagedProcess:
         )
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def alive(self) -> bool:
@@ -249,7 +250,9 @@ class ManagedProcess:
     def stop(self, *, timeout: float = 20) -> None:
         if self.alive():
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
+                # The main process only: a Celery worker then shuts down warmly (children finish their task),
+                # gunicorn's master stops its workers gracefully.
+                self.process.send_signal(signal.SIGTERM)
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
