@@ -168,6 +168,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scoring_runs_reap_stale",
         "schedule": crontab(minute="*/10"),
     },
+    "audit-retention-prune": {
+        "task": "config.maintenance.audit_prune",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Product limits -------------------------------------------------------------------------------------------
@@ -238,3 +242,5 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Operations -----------------------------------------------------------------------------------------------
 # Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
 READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
+# Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)

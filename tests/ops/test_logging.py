@@ -113,3 +113,23 @@ def test_exceptions_are_logged_as_one_json_line(json_log):
     assert line["level"] == "ERROR"
     assert "ValueError: boom" in line["exc_info"]
     assert len(json_log.lines()) == 1
+
+
+@pytest.mark.urls("tests.ops.urls")
+def test_lines_of_a_partner_request_name_the_user_and_the_partner(world, alice_client, json_log):
+    response = alice_client.get("/partner-view/", HTTP_X_REQUEST_ID="req-alice")
+    assert response.content == b"True"
+    inside = json_log.find(logger="scorecards.test", request_id="req-alice")
+    access = json_log.find(logger="scorecards.request", request_id="req-alice")
+    assert len(inside) == 1 and len(access) == 1
+    for line in inside + access:
+        assert line["user"] == "alice"
+        assert line["partner"] == "Acme Beauty"
+
+
+@pytest.mark.urls("tests.ops.urls")
+def test_a_user_without_partner_is_logged_without_one(world, dana_client, json_log):
+    dana_client.get("/partner-view/", HTTP_X_REQUEST_ID="req-dana")
+    [line] = json_log.find(logger="scorecards.request", request_id="req-dana")
+    assert line["user"] == "dana"
+    assert line["partner"] is None
