@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A request that needs the task queue while Redis is down: a message on the page, not a 500.
+    "config.queue.QueueUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Idle timeout, absolute session lifetime and no-store for every authenticated response.
     "partners.middleware.SessionSecurityMiddleware",
