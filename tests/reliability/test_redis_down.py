@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from config.queue import QueueUnavailable, queue_check
+from creators.models import Creator
 from scoring.choices import RunStatus
 from scoring.models import ScoringRun
 from tests.reliability.services import (
@@ -106,6 +107,22 @@ def test_the_command_exits_with_the_message_and_writes_nothing(world, redis_stop
     # A CommandError: manage.py prints the message and exits 1, no traceback.
     assert raised.value.returncode == 1
     assert ScoringRun.objects.count() == runs_before
+
+
+@pytest.mark.django_db
+def test_a_command_line_import_commits_and_defers_scoring_while_redis_is_down(
+    world, redis_stopped, tmp_path, django_capture_on_commit_callbacks, caplog
+):
+    # A command-line import needs only the database: it is applied, and its scoring waits for the next run.
+    path = tmp_path / "creators.csv"
+    path.write_text("external_id,handle,primary_category\nnew-1,newbie,beauty\n", encoding="utf-8")
+    runs_before = ScoringRun.objects.count()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_data", "creators", str(path), stdout=out)
+    assert Creator.objects.filter(handle="newbie").exists()
+    assert ScoringRun.objects.count() == runs_before
+    assert any(getattr(record, "event", None) == "import.scoring_deferred" for record in caplog.records)
 
 
 @pytest.mark.django_db
