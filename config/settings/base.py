@@ -14,10 +14,13 @@ import dj_database_url
 from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "django-insecure-embedded-development-key-change-me")
+# Rotation: the previous key(s) keep sessions and signed links valid until they expire (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -42,6 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: answered over plain HTTP from any address, without sessions or access-log noise.
+    "config.health.HealthCheckMiddleware",
+    # Next the request id, so that every response (redirects and errors included) carries one and is logged.
+    "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A request that needs the task queue while Redis is down: a message on the page, not a 500.
+    "config.queue.QueueUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Idle timeout, absolute session lifetime and no-store for every authenticated response.
     "partners.middleware.SessionSecurityMiddleware",
@@ -165,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scoring_runs_reap_stale",
         "schedule": crontab(minute="*/10"),
     },
+    "audit-retention-prune": {
+        "task": "config.maintenance.audit_prune",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Product limits -------------------------------------------------------------------------------------------
@@ -224,18 +237,16 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Logging --------------------------------------------------------------------------------------------------
+# JSON lines with request id, user and partner in production (``LOG_FORMAT=json``); the same fields as plain text
+# in development. See ``config/logging.py``.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")
+# Workers log through the configuration above (JSON in production) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Operations -----------------------------------------------------------------------------------------------
+# Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
+READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
+# Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
