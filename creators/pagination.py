@@ -4,11 +4,11 @@
 seeking to "the rows after (score, id) of the last row shown" reads only the page (0.45 ms). The cursor in the URL
 carries the sort-key values of the row a page starts after (or before, going back), never an offset.
 
-Nulls sort last in either direction, as people expect of "no score yet". Rather than one ``... OR col IS NULL``
-predicate that no index can serve, every page is read as at most two index-friendly segments: the rows with a
-value for the first sort key, then (only when the page is not full yet) the rows without one. Within a segment the
-null placement is irrelevant, so each segment is ordered with the database's plain ``ASC``/``DESC`` and can walk a
-plain composite index such as ``(overall DESC, creator_id DESC)``.
+Nulls follow the ordering's own placement (by default the lowest value: last when descending, as people expect
+of "no score yet"). Rather than one ``... OR col IS NULL`` predicate that no index can serve, every page is read as
+at most two segments of constant nullness on the first key (the rows with a value, then, only when the page is not
+full yet, the rows without one, or the other way round), each a range of an index such as
+``(run, overall DESC NULLS LAST, creator_id DESC)`` walked forwards or backwards with the ordering unchanged.
 """
 
 from __future__ import annotations
@@ -25,30 +25,46 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, OrderBy, Q, QuerySet
 
-DEFAULT_UNIQUE_KEYS = frozenset({"pk", "id", "handle"})
+DEFAULT_UNIQUE_KEYS = frozenset({"pk", "id", "creator_id", "handle"})
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """One column of the ordering: a field or annotation name usable in ``filter()`` and ``order_by()``."""
+    """One column of the ordering: a field or annotation name usable in ``filter()`` and ``order_by()``.
+
+    ``nulls_first`` says where nulls sort in the forward order. A nullable key whose ordering did not say is
+    given "nulls are the lowest value" (last when descending, first when ascending) on every database, the
+    convention of ``creators.filtersets.order_expressions``.
+    """
 
     name: str
     descending: bool
     nullable: bool = True
+    nulls_first: bool | None = None
 
-    def ordering(self, *, reverse: bool = False, plain: bool = False) -> OrderBy:
-        """``ORDER BY`` for this key; nulls last going forward, unless ``plain`` leaves them to the database."""
+    @property
+    def nulls_lead(self) -> bool:
+        return (not self.descending) if self.nulls_first is None else self.nulls_first
+
+    def ordering(self, *, reverse: bool = False) -> OrderBy:
+        """``ORDER BY`` for this key; ``reverse`` is the exact mirror, so a database can walk the same index back."""
         descending = self.descending != reverse
-        if plain or not self.nullable:
-            return F(self.name).desc() if descending else F(self.name).asc()
+        expression = F(self.name)
+        if not self.nullable:
+            return expression.desc() if descending else expression.asc()
+        first = self.nulls_lead != reverse
         if descending:
-            return F(self.name).desc(nulls_last=not reverse, nulls_first=reverse)
-        return F(self.name).asc(nulls_last=not reverse, nulls_first=reverse)
+            return expression.desc(nulls_first=True) if first else expression.desc(nulls_last=True)
+        return expression.asc(nulls_first=True) if first else expression.asc(nulls_last=True)
 
     def lookup(self, *, reverse: bool = False, inclusive: bool = False) -> str:
         """The comparison that means "after this value" in the sort order (or "before" with ``reverse``)."""
         smaller = self.descending != reverse
         return ("lte" if inclusive else "lt") if smaller else ("gte" if inclusive else "gt")
+
+    def nulls_after(self, *, reverse: bool) -> bool:
+        """Whether, walking in this direction, the nulls come after the values."""
+        return self.nulls_lead == reverse
 
 
 @dataclass(frozen=True)
@@ -78,13 +94,19 @@ def sort_keys_for(queryset: QuerySet, *, unique_keys: frozenset[str] = DEFAULT_U
     model = queryset.model
     keys: list[SortKey] = []
     for item in queryset.query.order_by or model._meta.ordering or ("pk",):
+        nulls_first: bool | None = None
         if isinstance(item, str):
             descending, name = item.startswith("-"), item.lstrip("-")
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
             descending, name = item.descending, item.expression.name
+            if item.nulls_first:
+                nulls_first = True
+            elif item.nulls_last:
+                nulls_first = False
         else:
             raise ValueError(f"Keyset pagination needs orderings by name, got {item!r}")
-        keys.append(SortKey(name=name, descending=descending, nullable=_is_nullable(model, queryset, name)))
+        nullable = _is_nullable(model, queryset, name)
+        keys.append(SortKey(name=name, descending=descending, nullable=nullable, nulls_first=nulls_first))
     if keys[-1].name not in unique_keys:
         keys.append(SortKey(name="pk", descending=keys[-1].descending, nullable=False))
     return tuple(keys)
@@ -134,20 +156,20 @@ def _row_value(row: Any, name: str) -> Any:
 
 
 def _beyond(keys: Sequence[SortKey], values: Sequence[Any], *, reverse: bool) -> Q:
-    """Rows strictly after (or, with ``reverse``, before) the position ``values`` among rows equal on no key.
+    """Rows strictly after (or, with ``reverse``, before) the position ``values``, in the keys' order.
 
-    Only used below the first key, whose nulls are handled by splitting the read into segments.
+    Used below the first key, whose nulls are handled by splitting the read into segments.
     """
     key, value, rest = keys[0], values[0], keys[1:]
     if not rest:
         return Q(**{f"{key.name}__{key.lookup(reverse=reverse)}": value})
     tail = _beyond(rest, values[1:], reverse=reverse)
+    nulls_after = key.nulls_after(reverse=reverse)
     if value is None:
-        same = Q(**{f"{key.name}__isnull": True}) & tail
-        # Nulls sort last: going forward nothing non-null follows a null; going back, every non-null precedes it.
-        return same | Q(**{f"{key.name}__isnull": False}) if reverse else same
+        beyond = Q(**{f"{key.name}__isnull": True}) & tail
+        return beyond if nulls_after else beyond | Q(**{f"{key.name}__isnull": False})
     strictly = Q(**{f"{key.name}__{key.lookup(reverse=reverse)}": value})
-    if key.nullable and not reverse:
+    if key.nullable and nulls_after:
         strictly |= Q(**{f"{key.name}__isnull": True})
     return strictly | (Q(**{key.name: value}) & tail)
 
@@ -161,22 +183,23 @@ def keyset_page(
     values, backwards = decoded if decoded else (None, False)
     first, rest = keys[0], keys[1:]
     want = page_size + 1  # one extra row tells whether there is a further page
-
-    def segment(base: QuerySet, limit: int) -> list[Any]:
-        # The first key is constant-nullness within a segment, so it can use the index's plain order.
-        order = [first.ordering(reverse=backwards, plain=True)] + [key.ordering(reverse=backwards) for key in rest]
-        return list(base.order_by(*order)[:limit])
+    order = [key.ordering(reverse=backwards) for key in keys]
 
     has_value = Q(**{f"{first.name}__isnull": False})
     is_null = Q(**{f"{first.name}__isnull": True})
-    # Segments in reading order; nulls come last going forward and first going back.
-    segments: list[Q] = []
-    if values is None:
-        segments = [has_value, is_null] if first.nullable else [Q()]
+    nulls_after = first.nulls_after(reverse=backwards)
+    # Segments in reading order, each with a constant nullness of the first key.
+    segments: list[Q]
+    if not first.nullable:
+        segments = [Q()]
+    elif values is None:
+        segments = [has_value, is_null] if nulls_after else [is_null, has_value]
     elif values[0] is None:
-        after_in_nulls = is_null & _beyond(rest, values[1:], reverse=backwards) if rest else is_null
-        segments = [after_in_nulls, has_value] if backwards else [after_in_nulls]
+        in_nulls = is_null & _beyond(rest, values[1:], reverse=backwards) if rest else is_null
+        segments = [in_nulls] if nulls_after else [in_nulls, has_value]
     else:
+        segments = []
+    if values is not None and values[0] is not None:
         # The inclusive bound on the first key is redundant with the exact predicate, but it is what lets the
         # database start an index range scan at the cursor instead of filtering from the top.
         bound = Q(**{f"{first.name}__{first.lookup(reverse=backwards, inclusive=True)}": values[0]})
@@ -184,13 +207,13 @@ def keyset_page(
         if rest:
             exact |= Q(**{first.name: values[0]}) & _beyond(rest, values[1:], reverse=backwards)
         segments = [bound & exact]
-        if first.nullable and not backwards:
+        if first.nullable and nulls_after:
             segments.append(is_null)
 
     rows: list[Any] = []
     try:
         for condition in segments:
-            rows.extend(segment(queryset.filter(condition), want - len(rows)))
+            rows.extend(queryset.filter(condition).order_by(*order)[: want - len(rows)])
             if len(rows) >= want:
                 break
     except (ValueError, TypeError, ValidationError):

@@ -36,14 +36,17 @@ def creators() -> list[Creator]:
     return Creator.objects.bulk_create(rows)
 
 
-def _expected(creators: list[Creator], *, descending: bool) -> list[int]:
+def _expected(creators: list[Creator], *, descending: bool, nulls_last: bool | None = None) -> list[int]:
+    """The order by followers then id; unknown followers count as the lowest value unless told otherwise."""
     known = sorted(
         (c for c in creators if c.followers is not None),
         key=lambda c: (c.followers, c.pk),
         reverse=descending,
     )
     unknown = sorted((c for c in creators if c.followers is None), key=lambda c: c.pk, reverse=descending)
-    return [c.pk for c in known + unknown]
+    if nulls_last is None:
+        nulls_last = descending
+    return [c.pk for c in (known + unknown if nulls_last else unknown + known)]
 
 
 def _walk_forward(queryset, page_size: int) -> tuple[list[int], list]:
@@ -61,7 +64,7 @@ def _walk_forward(queryset, page_size: int) -> tuple[list[int], list]:
 
 @pytest.mark.parametrize("descending", [True, False])
 @pytest.mark.parametrize("page_size", [1, 10, 25, 200])
-def test_walking_forward_shows_every_row_once_in_order_with_nulls_last(creators, descending, page_size):
+def test_walking_forward_shows_every_row_once_in_order_with_nulls_lowest(creators, descending, page_size):
     queryset = Creator.objects.order_by("-followers" if descending else "followers")
     seen, pages = _walk_forward(queryset, page_size)
     assert seen == _expected(creators, descending=descending)
@@ -80,6 +83,21 @@ def test_walking_back_from_the_last_page_retraces_the_same_pages(creators, desce
         back.append([row.pk for row in page.rows])
         assert page.has_next
     assert list(reversed(back)) == [[row.pk for row in p.rows] for p in pages]
+
+
+@pytest.mark.parametrize("nulls_last", [True, False])
+@pytest.mark.parametrize("descending", [True, False])
+def test_explicit_null_placement_is_respected_both_ways(creators, descending, nulls_last):
+    key = F("followers").desc if descending else F("followers").asc
+    ordering = key(nulls_last=True) if nulls_last else key(nulls_first=True)
+    queryset = Creator.objects.order_by(ordering, "-id" if descending else "id")
+    seen, pages = _walk_forward(queryset, 6)
+    assert seen == _expected(creators, descending=descending, nulls_last=nulls_last)
+    page, back = pages[-1], []
+    while page.has_previous:
+        page = keyset_page(queryset, page_size=6, cursor=page.previous_cursor)
+        back = [row.pk for row in page.rows] + back
+    assert back + [row.pk for row in pages[-1].rows] == seen
 
 
 def test_an_annotated_sort_key_and_dict_rows_work_too(creators):
@@ -103,6 +121,8 @@ def test_a_unique_tie_breaker_is_added_unless_the_ordering_ends_on_one():
     assert [k.name for k in sort_keys_for(Creator.objects.order_by("-followers"))] == ["followers", "pk"]
     assert [k.name for k in sort_keys_for(Creator.objects.order_by("handle"))] == ["handle"]
     assert sort_keys_for(Creator.objects.order_by("-followers"))[0] == SortKey("followers", True, True)
+    keys = sort_keys_for(Creator.objects.order_by(F("followers").desc(nulls_last=True), F("id").desc()))
+    assert keys == (SortKey("followers", True, True, False), SortKey("id", True, False))
 
 
 def test_each_page_reads_without_offset_in_at_most_two_queries(creators):
