@@ -94,16 +94,29 @@ def new_export_id() -> str:
 # --- PostgreSQL: COPY pass-through ---------------------------------------------------------------------------
 
 
+def _categories_annotated(queryset: QuerySet) -> bool:
+    """True for ``creator_list``-shaped querysets, whose ``categories`` is already a list of slugs (JSON array);
+    false for plain ``Creator`` querysets, whose categories are read from the link table here."""
+    return "categories" in queryset.query.annotations
+
+
 def _copy_statement(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> tuple[str, tuple[Any, ...]]:
     """``COPY (SELECT <neutralised columns> FROM (<queryset>) q) TO STDOUT WITH (FORMAT csv, HEADER)``."""
     scalar = [column.name for column in columns if not column.categories]
-    inner = queryset.values("id", "primary_category_id", *scalar)
+    annotated = _categories_annotated(queryset)
+    if annotated:
+        inner = queryset.values(*scalar, "categories")
+    else:
+        inner = queryset.values("id", "primary_category_id", *scalar)
     inner_sql, params = inner.query.sql_with_params()
     through = Creator.categories.through._meta.db_table
     category_table = Creator._meta.get_field("primary_category").related_model._meta.db_table
     select = []
     for column in columns:
-        if column.categories:
+        if column.categories and annotated:
+            # The JSON array of slugs, already in display order, as "a;b;c".
+            expression = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(q.categories::jsonb)), ';')"
+        elif column.categories:
             expression = (
                 f"(SELECT string_agg(c.slug, ';' ORDER BY c.id <> q.primary_category_id, c.slug) "
                 f'FROM "{through}" cc JOIN "{category_table}" c ON c.id = cc.category_id '
@@ -162,12 +175,22 @@ def _category_slugs(creator_ids: Sequence[int], primary: dict[int, int]) -> dict
 
 def _python_chunks(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> Iterator[bytes]:
     scalar = [column.name for column in columns if not column.categories]
-    rows = queryset.values_list("id", "primary_category_id", *scalar).iterator(chunk_size=BATCH_ROWS)
     wants_categories = any(column.categories for column in columns)
+    annotated = _categories_annotated(queryset)
+    # Every row becomes (creator id, primary category id, categories list, *scalar values); unused slots are None.
+    rows_iter: Iterator[tuple[Any, ...]]
+    if annotated:
+        listed = queryset.values_list(*scalar, "categories").iterator(chunk_size=BATCH_ROWS)
+        rows_iter = ((None, None, row[-1], *row[:-1]) for row in listed)
+    else:
+        plain = queryset.values_list("id", "primary_category_id", *scalar).iterator(chunk_size=BATCH_ROWS)
+        rows_iter = ((row[0], row[1], None, *row[2:]) for row in plain)
 
     def encode(batch: list[tuple[Any, ...]], header: bool) -> bytes:
-        categories = (
-            _category_slugs([row[0] for row in batch], {row[0]: row[1] for row in batch}) if wants_categories else {}
+        looked_up = (
+            _category_slugs([row[0] for row in batch], {row[0]: row[1] for row in batch})
+            if wants_categories and not annotated
+            else {}
         )
         out = io.StringIO()
         # CRLF (RFC 4180): with a bare "\n" terminator csv.writer would leave a lone "\r" in a cell unquoted.
@@ -175,20 +198,21 @@ def _python_chunks(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> It
         if header:
             writer.writerow([column.name for column in columns])
         for row in batch:
-            values = dict(zip(scalar, row[2:], strict=True))
-            writer.writerow(
-                [
-                    neutralise(categories.get(row[0], "") if column.categories else values[column.name])
-                    if column.text
-                    else _number(values[column.name])
-                    for column in columns
-                ]
-            )
+            values = dict(zip(scalar, row[3:], strict=True))
+            cells = []
+            for column in columns:
+                if column.categories:
+                    cells.append(neutralise(";".join(row[2] or ()) if annotated else looked_up.get(row[0], "")))
+                elif column.text:
+                    cells.append(neutralise(values[column.name]))
+                else:
+                    cells.append(_number(values[column.name]))
+            writer.writerow(cells)
         return out.getvalue().encode()
 
     batch: list[tuple[Any, ...]] = []
     header = True
-    for row in rows:
+    for row in rows_iter:
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
             yield encode(batch, header)
