@@ -56,7 +56,7 @@ def export_columns(*, queryset: QuerySet, fields: Sequence[FieldSpec]) -> list[E
     Per-category values (``Kind.IMPACT``) are not one value per creator and are left out; a visible field that the
     queryset does not carry is left out rather than written empty.
     """
-    available = set(queryset.query.annotations) | {field.name for field in Creator._meta.concrete_fields}
+    available = set(queryset.query.annotations) | {field.name for field in queryset.model._meta.concrete_fields}
     columns = []
     for spec in fields:
         if spec.kind == Kind.IMPACT:

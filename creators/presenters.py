@@ -16,7 +16,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, F, FloatField, QuerySet
+from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Value
+from django.db.models.functions import Floor, Least
 
 from creators.models import Category, Creator
 from partners.access import Access, visible_fields
@@ -84,16 +85,28 @@ def visible_scorecards(*, access: Access, run: ScoringRun) -> QuerySet:
 
 
 def overall_histogram(*, access: Access, run: ScoringRun, bins: int = 20) -> list[tuple[float, float, int]]:
-    """The distribution of the overall score over the creators this partner can see (cached per run and grant)."""
-    from scoring.selectors import overall_distribution
+    """The distribution of the overall score over the creators this partner can see, as ``(low, high, count)``.
 
+    One grouped query (equal bins over 0-100, 100 in the last bin), cached per run and grant: the chart is the
+    same for every scorecard a partner opens.
+    """
     key = access_cache_key(access, "overall-histogram", run.pk, bins)
     histogram = cache.get(key)
     if histogram is None:
-        histogram = [
-            (item.low, item.high, item.count)
-            for item in overall_distribution(run=run, creators=Creator.objects.visible_to(access), bins=bins)
-        ]
+        width = 100.0 / bins
+        bucket = Least(
+            Floor(F("overall") / Value(width)), Value(float(bins - 1)), output_field=FloatField()
+        )
+        counts = {
+            int(row["bucket"]): row["n"]
+            for row in visible_scorecards(access=access, run=run)
+            .filter(overall__isnull=False)
+            .annotate(bucket=bucket)
+            .values("bucket")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
+        histogram = [(n * width, (n + 1) * width, counts.get(n, 0)) for n in range(bins)]
         cache.set(key, histogram, CACHE_SECONDS)
     return histogram
 

@@ -69,6 +69,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The navigation's ``nav_access`` (the request's Access, built once per request).
+                "creators.context_processors.navigation",
             ],
         },
     },
