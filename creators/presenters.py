@@ -71,6 +71,11 @@ def radar_indices(access: Access) -> list[tuple[str, str]]:
     return [(name, FIELDS_BY_NAME[name].label) for name in INDEX_NAMES if name in names]
 
 
+def run_key(run: ScoringRun) -> tuple[Any, ...]:
+    """A run's identity for cache keys: its id and publication time (ids are reused by test databases)."""
+    return (run.pk, run.published_at.isoformat() if run.published_at else None)
+
+
 def access_cache_key(access: Access, *parts: Any) -> str:
     """A cache key for an aggregate over what ``access`` can see: the partner's grants and tiers, not the user."""
     signature = repr(
@@ -90,7 +95,7 @@ def overall_histogram(*, access: Access, run: ScoringRun, bins: int = 20) -> lis
     One grouped query (equal bins over 0-100, 100 in the last bin), cached per run and grant: the chart is the
     same for every scorecard a partner opens.
     """
-    key = access_cache_key(access, "overall-histogram", run.pk, bins)
+    key = access_cache_key(access, "overall-histogram", run_key(run), bins)
     histogram = cache.get(key)
     if histogram is None:
         width = 100.0 / bins
@@ -120,7 +125,7 @@ def category_medians(*, access: Access, run: ScoringRun, category_id: int) -> di
     names = [name for name in CARD_INDICES if name in visible_names(access)]
     if not names:
         return {}
-    key = access_cache_key(access, "category-medians", run.pk, category_id, tuple(names))
+    key = access_cache_key(access, "category-medians", run_key(run), category_id, tuple(names))
     medians = cache.get(key)
     if medians is not None:
         return medians
