@@ -165,6 +165,10 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ShortlistAddForm(request.POST, partner=self.access.partner)
         creator = self.get_creator_or_404(request.POST.get("handle", ""))
+        requested = request.POST.get("shortlist", "")
+        if requested and not self.shortlists().filter(pk=int(requested) if requested.isdigit() else 0).exists():
+            # Another partner's shortlist answers like one that does not exist.
+            raise Http404("Not found")
         fallback = reverse("creators:detail", kwargs={"handle": creator.handle})
         if not form.is_valid():
             messages.error(request, " ".join(form.non_field_errors()) or "Choose a shortlist.")
