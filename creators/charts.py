@@ -67,8 +67,15 @@ def _radar_trace(
 def _radar_layout() -> dict[str, Any]:
     return _layout(
         polar={
-            "radialaxis": {"range": [0, 100], "tickvals": [25, 50, 75, 100], "gridcolor": "#dde1e6"},
-            "angularaxis": {"gridcolor": "#dde1e6"},
+            # First axis at the top, going clockwise; the radial tick labels sit at 3 o'clock, between axes.
+            "radialaxis": {
+                "range": [0, 100],
+                "tickvals": [25, 50, 75, 100],
+                "angle": 0,
+                "tickfont": {"size": 10, "color": MUTED},
+                "gridcolor": "#dde1e6",
+            },
+            "angularaxis": {"gridcolor": "#dde1e6", "rotation": 90, "direction": "clockwise"},
             "bgcolor": "rgba(0,0,0,0)",
         },
         showlegend=True,
@@ -139,9 +146,11 @@ def trend_figure(*, indices: IndexLabels, history: Sequence[Mapping[str, Any]]) 
         for position, (key, label) in enumerate(indices)
     ]
     layout = _layout(
-        xaxis={"title": {"text": "Data as of"}, "type": "date", "gridcolor": "#eef0f3"},
+        xaxis={"type": "date", "gridcolor": "#eef0f3"},
         yaxis={"title": {"text": "Index"}, "range": [0, 100], "gridcolor": "#eef0f3"},
         showlegend=True,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 48, "r": 16, "t": 16, "b": 24},
     )
     return {"data": data, "layout": layout}
 
@@ -180,7 +189,8 @@ def impact_bars_figure(*, impacts: Sequence[Mapping[str, Any]], limit: int = 15)
         xaxis={"title": {"text": "Impact (0-100)"}, "range": [0, 100], "gridcolor": "#eef0f3"},
         yaxis={"automargin": True},
         showlegend=False,
-        height=max(220, 36 * len(top) + 80),
+        bargap=0.35,
+        height=max(200, 34 * len(top) + 90),
         margin={"l": 8, "r": 16, "t": 16, "b": 48},
     )
     return {"data": data, "layout": layout}
