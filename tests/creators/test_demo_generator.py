@@ -41,7 +41,7 @@ def test_commercial_propensities_differ_by_creator():
 
 
 def test_views_grow_with_followers_and_engagement_rates_fall():
-    creators = demo.demo_creators(count=1500, seed=11)
+    creators = demo.demo_creators(count=700, seed=11)
     by_tier: dict[int, list[dict]] = defaultdict(list)
     tier_of = {creator.external_id: _tier(creator.followers) for creator in creators}
     for row in demo.video_rows(creators, seed=11, start=START, end=END):
