@@ -83,10 +83,19 @@ def scored_world(transactional_db) -> BrowserWorld:
     for kind, name in (("tiktok2020_creators", "top-250-tiktokers.csv"), ("tiktok2020_videos", "top_users_vids.csv")):
         report = import_file(kind=kind, path=folder / name, queue_scoring=False)
         assert report.ok, report.errors[:5]
-    for as_of in (AS_OF_EARLIER, AS_OF):
-        run = scoring_run_request(triggered_by="browser-test", as_of=as_of)
-        run.refresh_from_db()
-        assert run.is_published, (run.status, run.error)
+    from config.celery import app as celery_app
+
+    # These tests are about the pages, not the workers: score in-process even when a broker is configured (the
+    # scoring helper's integration tests run real workers).
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        for as_of in (AS_OF_EARLIER, AS_OF):
+            run = scoring_run_request(triggered_by="browser-test", as_of=as_of)
+            run.refresh_from_db()
+            assert run.is_published, (run.status, run.error)
+    finally:
+        celery_app.conf.task_always_eager = eager
     top = list(
         Category.objects.annotate(n=Count("primary_creators")).order_by("-n", "slug").values_list("slug", flat=True)[:3]
     )
