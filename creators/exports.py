@@ -101,8 +101,13 @@ def _categories_annotated(queryset: QuerySet) -> bool:
     return "categories" in queryset.query.annotations
 
 
-def _copy_statement(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> tuple[str, tuple[Any, ...]]:
-    """``COPY (SELECT <neutralised columns> FROM (<queryset>) q) TO STDOUT WITH (FORMAT csv, HEADER)``."""
+def _copy_statement(
+    *, queryset: QuerySet, columns: Sequence[ExportColumn], neutralised: bool = True
+) -> tuple[str, tuple[Any, ...]]:
+    """``COPY (SELECT <neutralised columns> FROM (<queryset>) q) TO STDOUT WITH (FORMAT csv, HEADER)``.
+
+    ``neutralised=False`` leaves the text cells raw: the benchmark's reference for the cost of the bare COPY.
+    """
     scalar = [column.name for column in columns if not column.categories]
     annotated = _categories_annotated(queryset)
     if annotated:
@@ -125,7 +130,7 @@ def _copy_statement(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> t
             )
         else:
             expression = f'q."{column.name}"'
-        if column.text:
+        if column.text and neutralised:
             # The prefix is decided in SQL so the bytes can go from PostgreSQL to the client untouched.
             expression = (
                 f"CASE WHEN {expression} ~ '{_FORMULA_SQL_PATTERN}' THEN '''' || {expression} ELSE {expression} END"
@@ -135,9 +140,9 @@ def _copy_statement(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> t
     return sql, tuple(params)
 
 
-def copy_sql(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -> str:
+def copy_sql(*, queryset: QuerySet, columns: Sequence[ExportColumn], neutralised: bool = True) -> str:
     """The literal COPY statement (parameters inlined) for a queryset: what the benchmark runs through ``psql``."""
-    sql, params = _copy_statement(queryset=queryset, columns=columns)
+    sql, params = _copy_statement(queryset=queryset, columns=columns, neutralised=neutralised)
     connection = connections[queryset.db]
     connection.ensure_connection()
     with connection.cursor() as cursor:

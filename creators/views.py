@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views import View
@@ -36,6 +37,13 @@ COMPARE_MAX = 5
 def published_run() -> ScoringRun | None:
     """The run partners see (for the "data as of" banner and the scorecard)."""
     return ScoringRun.objects.filter(is_published=True).only("id", "as_of", "window_days", "published_at").first()
+
+
+def creator_filterset(request: HttpRequest, access: Any) -> CreatorFilterSet:
+    """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
+    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access), access=access)
+    filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access)
+    return filterset
 
 
 def capped_count(queryset: Any, cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -73,10 +81,11 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         access = self.access
-        filterset = CreatorFilterSet(self.request.GET, queryset=creator_list(access=access), access=access)
+        filterset = creator_filterset(self.request, access)
         rows = filterset.qs
         page = keyset_page(rows, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
-        total, more = capped_count(rows)
+        run = published_run()
+        total, more = self.count(rows, run=run)
         self.audit_row_count = len(page.rows)
 
         profile_columns = [
@@ -102,7 +111,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         ]
         context.update(
             nav_section="creators",
-            run=published_run(),
+            run=run,
             form=form,
             filter_errors=form.errors if form.is_bound else {},
             index_filters=index_filters,
@@ -120,6 +129,20 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             compare_max=COMPARE_MAX,
         )
         return context
+
+
+    def count(self, rows: Any, *, run: ScoringRun | None) -> tuple[int, bool]:
+        """The capped count of the filtered rows, cached: a published run never changes, so neither does the
+        count of a given filter over it for a given grant (the cursor and the ordering do not change it)."""
+        if run is None:
+            return 0, False
+        filters = sorted((k, v) for k, v in self.request.GET.lists() if k not in {"cursor", "ordering"})
+        key = presenters.access_cache_key(self.access, "list-count", presenters.run_key(run), filters)
+        cached = cache.get(key)
+        if cached is None:
+            cached = capped_count(rows)
+            cache.set(key, cached, presenters.CACHE_SECONDS)
+        return cached
 
 
 class CreatorDetailView(PartnerAccessMixin, TemplateView):
@@ -258,7 +281,7 @@ class CreatorExportView(PartnerAccessMixin, View):
     required_capability = "export"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=self.access), access=self.access)
+        filterset = creator_filterset(request, self.access)
         if not filterset.is_valid():
             messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             return HttpResponseBadRequest(f"Invalid filters: {messages}", content_type="text/plain")

@@ -137,3 +137,13 @@ def test_query_count_is_pinned_and_does_not_grow_with_rows(world, alice_client, 
     with django_assert_max_num_queries(19):
         response = alice_client.get(LIST_URL, {"category": "beauty"})
     assert response.status_code == 200
+
+
+def test_country_choices_come_from_visible_creators_and_filter(world, alice_client):
+    visible = {world.creators[h].country for h in world.handles_a}
+    html = alice_client.get(LIST_URL).content.decode()
+    offered = set(re.findall(r'<option value="([A-Z]{2})"', html))
+    assert offered == visible
+    country = sorted(visible)[0]
+    handles = _handles(alice_client.get(LIST_URL, {"country": country}))
+    assert sorted(handles) == sorted(h for h in world.handles_a if world.creators[h].country == country)

@@ -177,3 +177,31 @@ def test_manager_pages_are_404_for_other_roles(world, alice_client, bob_client, 
 def test_nav_shows_manager_links_to_managers_only(world, manager_a, alice_client):
     assert "/partner/audit/" in manager_a.get("/creators/").content.decode()
     assert "/partner/audit/" not in alice_client.get("/creators/").content.decode()
+
+
+# --- Query counts ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        # session + user (2), access (4), the page's reads, audit or session save (<= 3)
+        ("/shortlists/", 12),
+        ("/shortlists/{pk}/", 14),
+        ("/methodology/", 11),
+        ("/partner/users/", 11),
+        ("/partner/audit/", 14),
+        ("/creators/compare/?handles={three}", 16),
+    ],
+)
+def test_query_counts_are_pinned_whatever_the_number_of_rows(
+    world, manager_a, django_assert_max_num_queries, url, most
+):
+    shortlist = Shortlist.objects.create(partner=world.partner_a, name="Counted")
+    for handle in world.handles_a:
+        ShortlistEntry.objects.create(shortlist=shortlist, creator=world.creators[handle], note="n")
+    for _ in range(3):
+        manager_a.get("/creators/")  # some audit events
+    url = url.format(pk=shortlist.pk, three=",".join(world.handles_a[:3]))
+    with django_assert_max_num_queries(most):
+        assert manager_a.get(url).status_code == 200
