@@ -39,10 +39,10 @@ def published_run() -> ScoringRun | None:
     return ScoringRun.objects.filter(is_published=True).only("id", "as_of", "window_days", "published_at").first()
 
 
-def creator_filterset(request: HttpRequest, access: Any) -> CreatorFilterSet:
+def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
     """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
     filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access), access=access)
-    filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access)
+    filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
     return filterset
 
 
@@ -81,10 +81,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         access = self.access
-        filterset = creator_filterset(self.request, access)
+        run = published_run()
+        filterset = creator_filterset(self.request, access, run)
         rows = filterset.qs
         page = keyset_page(rows, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
-        run = published_run()
         total, more = self.count(rows, run=run)
         self.audit_row_count = len(page.rows)
 
@@ -281,7 +281,7 @@ class CreatorExportView(PartnerAccessMixin, View):
     required_capability = "export"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = creator_filterset(request, self.access)
+        filterset = creator_filterset(request, self.access, published_run())
         if not filterset.is_valid():
             messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             return HttpResponseBadRequest(f"Invalid filters: {messages}", content_type="text/plain")
