@@ -223,7 +223,9 @@ def deep_cursor(position: int) -> str:
 def serve(settings_module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         # A sync worker is busy for the whole export stream; the default 30 s timeout would kill a 1M-row export.
+         "--timeout", "300"],
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings_module}, start_new_session=True,
     )
     for _ in range(100):

@@ -13,11 +13,14 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Floor, Least
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from creators.models import Category, Creator
 from partners.access import Access, visible_fields
@@ -248,6 +251,71 @@ def metric_display(name: str, value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def _compact(value: Any) -> str:
+    if value is None:
+        return "–"
+    number = float(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(number) >= limit:
+            return f"{number / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{int(number):,}"
+
+
+def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> SafeString:
+    """The ``<tr>`` rows of the creator table (escaped by ``format_html``), one per list row.
+
+    ``columns`` are the visible score columns: a row's other values are never read, let alone written.
+    """
+    parts = []
+    for row in rows:
+        handle = row["handle"]
+        categories = list(row.get("categories") or [])
+        tags = format_html_join("", '<span class="tag">{}</span>', ((slug,) for slug in categories[:3]))
+        if len(categories) > 3:
+            tags = format_html('{}<span class="tag">+{}</span>', tags, len(categories) - 3)
+        cells = []
+        for column in columns:
+            value = row.get(column.name)
+            if value is None:
+                cells.append(
+                    format_html(
+                        '<td class="num" data-col="{}"><span class="na" title="Insufficient data">–</span></td>',
+                        column.name,
+                    )
+                )
+            else:
+                width = max(0.0, min(100.0, float(value)))
+                cells.append(
+                    format_html(
+                        '<td class="num" data-col="{}"><span class="score">{}</span><span class="score-bar hide-sm" '
+                        'aria-hidden="true"><i style="width: {}%"></i></span></td>',
+                        column.name,
+                        f"{float(value):.1f}",
+                        f"{width:.1f}",
+                    )
+                )
+        followers = row.get("followers")
+        parts.append(
+            format_html(
+                '<tr data-handle="{handle}"><td><input type="checkbox" name="handles" value="{handle}" '
+                'aria-label="Compare @{handle}" class="compare-check"></td>'
+                '<td class="creator-cell"><a href="{url}">@{handle}</a>{name}</td>'
+                '<td>{country}</td><td class="num" title="{exact}">{compact}</td>'
+                '<td class="hide-sm">{tags}</td>{cells}</tr>',
+                handle=handle,
+                # Optimization: the scorecard URL built directly rather than by reverse() for every row.
+                url=f"/creators/{quote(handle)}/",
+                name=format_html("<small>{}</small>", row["display_name"]) if row.get("display_name") else "",
+                country=row.get("country") or "–",
+                exact=f"{followers:,}" if followers is not None else "–",
+                compact=_compact(followers),
+                tags=tags,
+                cells=mark_safe("".join(cells)),  # each cell was built by format_html
+            )
+        )
+    return mark_safe("\n".join(parts))  # each row was built by format_html
 
 
 def profile_fields(access: Access) -> list[tuple[str, str]]:

@@ -118,6 +118,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             has_impact_filter="impact_category" in form.fields,
             active_filters=active_filters,
             rows=page.rows,
+            table_body=presenters.creator_rows_html(page.rows, score_columns),
             page=page,
             total=total,
             total_more=more,

@@ -147,3 +147,12 @@ def test_country_choices_come_from_visible_creators_and_filter(world, alice_clie
     country = sorted(visible)[0]
     handles = _handles(alice_client.get(LIST_URL, {"country": country}))
     assert sorted(handles) == sorted(h for h in world.handles_a if world.creators[h].country == country)
+
+
+def test_creator_text_is_escaped_in_the_table(world, alice_client):
+    creator = world.creators[world.handles_a[0]]
+    creator.display_name = '<script>alert("x")</script>'
+    creator.save(update_fields=["display_name"])
+    html = alice_client.get(LIST_URL).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
