@@ -98,7 +98,7 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
         shortlist = self.get_shortlist(self.kwargs["pk"])
         entries = list(
             shortlist.entries.filter(creator__in=Creator.objects.visible_to(self.access).values("pk"))
-            .select_related("added_by")
+            .select_related("added_by", "creator")
             .order_by("-added_at", "-pk")
         )
         rows = {
