@@ -2,8 +2,8 @@
 
 - one JSON error body for every failure: ``{"detail": "...", "errors": {field: ["..."]}}`` (``errors`` only when
   there are field errors), produced by :func:`api_exception_handler`;
-- throttles per user and per token, with rates from settings (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) and
-  counters in the ``throttle`` cache (Redis when ``REDIS_URL`` is set, so that every gunicorn worker shares them);
+- throttles live in ``config.throttles`` (DRF imports them while defining ``APIView``, so they must not import
+  ``rest_framework.views`` themselves);
 - :class:`NoStoreMixin` and :func:`no_store`: confidential data must never sit in a browser or proxy cache;
 - :class:`ApiAutoSchema`: documents the error responses every operation can give, so that the OpenAPI contract
   (and the schemathesis test that holds the API to it) covers failures as well as successes.
@@ -11,19 +11,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # --- Error bodies ---------------------------------------------------------------------------------------------
@@ -103,45 +99,6 @@ def no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
-# --- Throttling -----------------------------------------------------------------------------------------------
-
-
-class _SharedCacheMixin:
-    # Counters live in the "throttle" cache: Redis in production, so that all gunicorn workers and all
-    # machines count together; a per-process memory cache would multiply the limit by the number of workers.
-    @property
-    def cache(self) -> Any:  # type: ignore[override]
-        return caches["throttle"]
-
-
-class UserThrottle(_SharedCacheMixin, UserRateThrottle):
-    """Requests per authenticated user (session or token), whatever the credential; per address when anonymous."""
-
-    scope = "user"
-
-
-class TokenThrottle(_SharedCacheMixin, SimpleRateThrottle):
-    """Requests per API token, so that one leaked or runaway script is held back on its own."""
-
-    scope = "token"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if not isinstance(request.auth, Token):
-            return None  # session-authenticated browser calls are covered by the user throttle
-        # Never put the secret itself in the cache: a digest identifies the token just as well.
-        digest = hashlib.sha256(request.auth.key.encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": digest}
-
-
-class LoginThrottle(_SharedCacheMixin, AnonRateThrottle):
-    """Attempts to obtain a token, per client address (django-axes also locks out per username and address)."""
-
-    scope = "login"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 # --- OpenAPI --------------------------------------------------------------------------------------------------
 
 _ERROR_RESPONSES: dict[str, str] = {
@@ -171,10 +128,7 @@ class ApiAutoSchema(AutoSchema):
 __all__ = [
     "ApiAutoSchema",
     "ErrorSerializer",
-    "LoginThrottle",
     "NoStoreMixin",
-    "TokenThrottle",
-    "UserThrottle",
     "api_exception_handler",
     "api_not_found",
     "no_store",
