@@ -89,13 +89,34 @@ def _equal(key: OrderKey, value: Any) -> Q:
 
 
 def keyset_after(keys: list[OrderKey], values: list[Any]) -> Q:
-    """Rows that sort strictly after the row whose ordering values are ``values``."""
+    """Rows that sort strictly after the row whose ordering values are ``values`` (one predicate)."""
     condition = _NEVER
     prefix = Q()
     for key, value in zip(keys, values, strict=True):
         condition |= prefix & _strictly_after(key, value)
         prefix &= _equal(key, value)
     return condition
+
+
+def keyset_segments(keys: list[OrderKey], values: list[Any]) -> list[Q]:
+    """The rows after ``values`` as consecutive segments, each one an index range on the first key.
+
+    ``keyset_after`` is correct but an ``OR`` over ``IS NULL`` and comparisons hides the range from the planner,
+    which then walks the index from the start. Split at the NULLs of the first key instead: the non-null rows from
+    the cursor on (``k <= v`` stated explicitly, so that it becomes the index condition), then the NULL rows (or
+    the other way round where NULLs sort first). The caller reads the segments in order until the page is full.
+    """
+    first, value = keys[0], values[0]
+    rest = keyset_after(keys[1:], values[1:]) if len(keys) > 1 else _NEVER
+    is_null = Q(**{f"{first.name}__isnull": True})
+    not_null = Q(**{f"{first.name}__isnull": False})
+    if value is None:
+        same = is_null & rest
+        return [same] if first.nulls_last else [same, not_null]
+    bound = Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": value})
+    beyond = Q(**{f"{first.name}__{'lt' if first.descending else 'gt'}": value})
+    non_null_segment = not_null & bound & (beyond | (Q(**{first.name: value}) & rest))
+    return [non_null_segment, is_null] if first.nulls_last else [non_null_segment]
 
 
 class KeysetPageNumberPagination(BasePagination):
@@ -169,7 +190,11 @@ class KeysetPageNumberPagination(BasePagination):
         self.keys = ordering_keys(queryset)
         values = self._cursor_values(request, page, self.fingerprint, len(self.keys or ()))
         if self.keys and values is not None:
-            rows = list(queryset.filter(keyset_after(self.keys, values))[:page_size])
+            rows = []
+            for segment in keyset_segments(self.keys, values):
+                rows.extend(queryset.filter(segment)[: page_size - len(rows)])
+                if len(rows) >= page_size:
+                    break
         else:
             offset = (page - 1) * page_size
             rows = list(queryset[offset : offset + page_size])

@@ -1,0 +1,184 @@
+"""Serializers of the partner API: results built from ``.values()`` rows, fields from ``visible_fields(access)``.
+
+The list endpoint serializes up to 200 rows per request at a few hundred requests per second, so the rows are
+plain dicts from ``creator_list(...).values(...)`` and each result is built by one small function
+(:func:`creator_list_item`), not by a ``ModelSerializer`` walking model instances (which costs about 40% of the
+throughput; see docs/performance.md). The ``Serializer`` classes below describe the same shapes for the OpenAPI
+document; every value a partner may not see is absent (not null) from the JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rest_framework import serializers
+
+from scoring.catalogue import FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, FieldSpec, Kind, Tier
+
+PROFILE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.PROFILE)
+
+
+def _tier_note(spec: FieldSpec) -> str:
+    if spec.tier == Tier.PROFILE:
+        return ""
+    return f" Present only when the partner's grant includes the `{spec.tier}` tier."
+
+
+def _help(name: str) -> str:
+    spec = FIELDS_BY_NAME[name]
+    return f"{spec.help}{_tier_note(spec)}"
+
+
+# --- the fast path --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListShape:
+    """Which keys a list result has for one access: computed once per request, applied to every row."""
+
+    profile: tuple[str, ...]
+    indices: tuple[str, ...]
+    partner_score: bool
+
+    @classmethod
+    def for_fields(cls, names: Iterable[str], *, partner_score: bool) -> ListShape:
+        visible = set(names)
+        return cls(
+            profile=tuple(name for name in PROFILE_FIELDS if name in visible),
+            indices=tuple(name for name in FILTERABLE_INDICES if name in visible),
+            partner_score=partner_score,
+        )
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        """The names to ask ``.values()`` for."""
+        return self.profile + self.indices + (("partner_score",) if self.partner_score else ())
+
+
+def _categories(value: Any) -> list[str]:
+    # The selector may aggregate the slugs as an array (PostgreSQL) or as a comma-joined string (SQLite).
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [slug for slug in value.split(",") if slug]
+    return list(value)
+
+
+def creator_list_item(row: Mapping[str, Any], shape: ListShape) -> dict[str, Any]:
+    """One result of ``GET /api/v1/creators/`` from one ``.values()`` row; only the keys of ``shape``."""
+    item = {name: row[name] for name in shape.profile}
+    if "categories" in item:
+        item["categories"] = _categories(item["categories"])
+    item["scores"] = {name: row[name] for name in shape.indices}
+    if shape.partner_score:
+        item["partner_score"] = row["partner_score"]
+    return item
+
+
+# --- the documented shapes ------------------------------------------------------------------------------------
+
+_SCORE_EXAMPLE = {"overall": 71.3, "volume": 64.0, "effectiveness": 80.2, "consistency": 55.9, "collaboration": 77.1,
+                  "care": 40.0, "sales": None}
+
+
+class ScoresSerializer(serializers.Serializer):
+    """The creator's indices, 0-100 (unrounded), or null where the data is insufficient."""
+
+    overall = serializers.FloatField(allow_null=True, required=False, help_text=_help("overall"))
+    collaboration = serializers.FloatField(allow_null=True, required=False, help_text=_help("collaboration"))
+    care = serializers.FloatField(allow_null=True, required=False, help_text=_help("care"))
+    volume = serializers.FloatField(allow_null=True, required=False, help_text=_help("volume"))
+    effectiveness = serializers.FloatField(allow_null=True, required=False, help_text=_help("effectiveness"))
+    sales = serializers.FloatField(allow_null=True, required=False, help_text=_help("sales"))
+    consistency = serializers.FloatField(allow_null=True, required=False, help_text=_help("consistency"))
+
+
+class CreatorListItemSerializer(serializers.Serializer):
+    """One creator in a list: profile, visible indices and, with the partner's own weights, its own score."""
+
+    handle = serializers.CharField(help_text=_help("handle"))
+    display_name = serializers.CharField(help_text=_help("display_name"))
+    country = serializers.CharField(help_text=_help("country"))
+    categories = serializers.ListField(child=serializers.CharField(), help_text=_help("categories"))
+    followers = serializers.IntegerField(allow_null=True, help_text=_help("followers"))
+    scores = ScoresSerializer(help_text="Only the indices the partner may see are present.")
+    partner_score = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="The partner's own ranking: its weighted mean of the visible indices (null when fewer than three "
+        "are present). Present only when the partner has set its weights; sort with `ordering=-partner_score`.",
+    )
+
+
+class CategorySerializer(serializers.Serializer):
+    """A category the partner may see and filter on."""
+
+    slug = serializers.SlugField(help_text="Use it in `category=` and `impact_category=`.")
+    name = serializers.CharField()
+
+
+def _metric_field(spec: FieldSpec) -> serializers.Field:
+    if spec.name in ("confidence", "collaboration_confidence"):
+        return serializers.ChoiceField(choices=["low", "medium", "high"], required=False, help_text=_help(spec.name))
+    if spec.name in ("videos", "views", "engagements", "active_weeks", "follower_tier", "invitations", "accepted",
+                     "responded", "due", "on_time", "orders"):
+        return serializers.IntegerField(allow_null=True, required=False, help_text=_help(spec.name))
+    return serializers.FloatField(allow_null=True, required=False, help_text=_help(spec.name))
+
+
+MetricsSerializer = type(
+    "MetricsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The raw metrics behind the indices, over the run's window (DESIGN section 5).",
+        **{spec.name: _metric_field(spec) for spec in FIELDS if spec.kind == Kind.METRIC},
+    },
+)
+
+
+class IndexReferenceSerializer(serializers.Serializer):
+    """Why an index has its value: the reference group it was ranked in, and that group's median."""
+
+    group = serializers.CharField(help_text="The reference group, e.g. `all creators` or `followers 100k-1M`.")
+    median = serializers.FloatField(allow_null=True, help_text="The group's median of the raw score.")
+
+
+class CategoryImpactSerializer(serializers.Serializer):
+    """The creator's impact in one visible category."""
+
+    category = serializers.SlugField(help_text="Category slug.")
+    name = serializers.CharField()
+    impact = serializers.FloatField(required=False, help_text=_help("impact"))
+    impact_views = serializers.IntegerField(required=False, help_text=_help("impact_views"))
+    impact_videos = serializers.IntegerField(required=False, help_text=_help("impact_videos"))
+    impact_gmv = serializers.FloatField(allow_null=True, required=False, help_text=_help("impact_gmv"))
+
+
+class HistoryPointSerializer(serializers.Serializer):
+    """The creator's visible indices in one earlier (kept, succeeded) run."""
+
+    run_id = serializers.IntegerField()
+    as_of = serializers.DateField()
+    scores = ScoresSerializer()
+
+
+class ScorecardSerializer(serializers.Serializer):
+    """The full scorecard of one creator in the published run, limited to the partner's visible fields."""
+
+    handle = serializers.CharField(help_text=_help("handle"))
+    display_name = serializers.CharField(help_text=_help("display_name"))
+    country = serializers.CharField(help_text=_help("country"))
+    categories = serializers.ListField(child=serializers.CharField(), help_text=_help("categories"))
+    followers = serializers.IntegerField(allow_null=True, help_text=_help("followers"))
+    as_of = serializers.DateField(allow_null=True, help_text="As-of date of the published scoring run.")
+    window_days = serializers.IntegerField(allow_null=True, help_text="Window of the published run, in days.")
+    scores = ScoresSerializer()
+    metrics = MetricsSerializer()
+    references = serializers.DictField(
+        child=IndexReferenceSerializer(), help_text="Per visible index: its reference group and median."
+    )
+    category_impacts = CategoryImpactSerializer(many=True, required=False)
+    history = HistoryPointSerializer(many=True, required=False, help_text="Earlier runs, oldest first.")
+
