@@ -182,3 +182,61 @@ class ScorecardSerializer(serializers.Serializer):
     category_impacts = CategoryImpactSerializer(many=True, required=False)
     history = HistoryPointSerializer(many=True, required=False, help_text="Earlier runs, oldest first.")
 
+
+
+# --- the scorecard --------------------------------------------------------------------------------------------
+
+METRIC_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.METRIC)
+_IMPACT_KEYS: tuple[str, ...] = ("impact", "impact_views", "impact_videos", "impact_gmv")
+
+
+def _number(value: Any) -> Any:
+    # GMV is a Decimal in the database; JSON clients get a number, like every other metric.
+    if value is not None and not isinstance(value, bool | int | float):
+        return float(value)
+    return value
+
+
+def scorecard_representation(*, creator: Any, run: Any, detail: Any, visible: frozenset[str]) -> dict[str, Any]:
+    """The scorecard JSON of one creator, holding only the names in ``visible`` (catalogue field names).
+
+    ``detail`` is ``scoring.selectors.scorecard_detail(...)`` for the published ``run`` (None when there is no
+    published run or the creator has no scorecard in it: the profile is shown with empty scores).
+    """
+    values: dict[str, Any] = dict(getattr(detail, "values", None) or {})
+    indices = [name for name in FILTERABLE_INDICES if name in visible]
+    body: dict[str, Any] = {
+        "handle": creator.handle,
+        "display_name": creator.display_name,
+        "country": creator.country,
+        "categories": _creator_categories(creator),
+        "followers": creator.followers,
+        "as_of": run.as_of if run is not None else None,
+        "window_days": run.window_days if run is not None else None,
+        "scores": {name: values.get(name) for name in indices},
+        "metrics": {name: _number(values.get(name)) for name in METRIC_FIELDS if name in visible},
+        "references": {
+            name: {"group": ref.get("group", ""), "median": _number(ref.get("median"))}
+            for name, ref in (getattr(detail, "references", None) or {}).items()
+            if name in indices
+        },
+    }
+    impact_keys = [key for key in _IMPACT_KEYS if key in visible]
+    if impact_keys:
+        body["category_impacts"] = [
+            {"category": row["category"], "name": row["name"], **{key: _number(row.get(key)) for key in impact_keys}}
+            for row in getattr(detail, "impacts", None) or []
+        ]
+    if indices:
+        body["history"] = [
+            {"run_id": point["run_id"], "as_of": point["as_of"], "scores": {name: point.get(name) for name in indices}}
+            for point in getattr(detail, "history", None) or []
+        ]
+    return body
+
+
+def _creator_categories(creator: Any) -> list[str]:
+    """Slugs, primary first then alphabetical (the same order as the list's ``categories``)."""
+    primary = creator.primary_category.slug
+    others = sorted(slug for slug in creator.categories.values_list("slug", flat=True) if slug != primary)
+    return [primary, *others]
