@@ -10,6 +10,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.rest import api_not_found, no_store
+from creators.api import CategoryViewSet, CreatorViewSet
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
 
@@ -17,6 +18,11 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("creators/", CreatorViewSet.as_view({"get": "list"}), name="creator-list"),
+    # Before the detail route: "export.csv" is not a handle.
+    path("creators/export.csv", CreatorViewSet.as_view({"get": "export"}), name="creator-export"),
+    path("creators/<str:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
+    path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path("scoring-runs/", ScoringRunCreateView.as_view(), name="scoring-run-list"),
     path("scoring-runs/<int:pk>/", ScoringRunDetailView.as_view(), name="scoring-run-detail"),
     path("schema/", no_store(SpectacularAPIView.as_view()), name="schema"),
