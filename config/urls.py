@@ -9,5 +9,6 @@ from django.views.generic import TemplateView
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("partners.auth_urls")),
     path("api/v1/", include("config.api_urls")),
 ]

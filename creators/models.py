@@ -6,10 +6,39 @@ scoring engine. Partner-facing reads never touch them directly: they go through 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models.functions import Lower
 
 from creators.choices import CollaborationStatus
+
+if TYPE_CHECKING:
+    from partners.access import Access
+
+
+class CategoryQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> CategoryQuerySet:
+        """Categories a partner may see and filter on (none without access).
+
+        Decision: the categories of its current grants, plus every category (primary or other) of the creators
+        granted to it explicitly. Other categories of category-granted creators are not added: the dropdown then
+        never suggests that the partner sees, say, all of ``travel`` because one beauty creator also posts travel.
+        """
+        if not access.is_partner:
+            return self.none()
+        condition = models.Q(pk__in=sorted(access.category_ids))
+        if access.creator_ids:
+            explicit = sorted(access.creator_ids)
+            through = Creator.categories.through
+            condition |= models.Q(
+                models.Exists(Creator.objects.filter(primary_category_id=models.OuterRef("pk"), pk__in=explicit))
+            )
+            condition |= models.Q(
+                models.Exists(through.objects.filter(category_id=models.OuterRef("pk"), creator_id__in=explicit))
+            )
+        return self.filter(condition)
+
 
 
 class Category(models.Model):
@@ -17,6 +46,8 @@ class Category(models.Model):
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -27,9 +58,39 @@ class Category(models.Model):
 
 
 class CreatorQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> CreatorQuerySet:
+        """Creators a partner may see: primary or any category granted, or granted explicitly (none otherwise).
+
+        This is the restriction every partner-facing read applies (DESIGN section 6). It is a ``WHERE`` clause
+        (an ``EXISTS`` on the category link, no join), so it keeps the row set distinct and composes with any
+        ordering or filter.
+        """
+        if not access.is_partner:
+            return self.none()
+        return self.filter(creator_visibility_q(access))
+
     def by_handle(self, handle: str) -> CreatorQuerySet:
         """Creators whose handle matches case-insensitively (uses the ``lower(handle)`` unique index)."""
         return self.alias(handle_lower=Lower("handle")).filter(handle_lower=handle.strip().lstrip("@").lower())
+
+
+def creator_visibility_q(access: Access, *, path: str = "") -> models.Q:
+    """The visibility condition of a creator, itself (``path=""``) or related through ``path`` ("creator").
+
+    Primary category or any category granted, or granted explicitly. The only definition of "visible creator":
+    ``CreatorQuerySet.visible_to`` and ``creators.selectors.creator_list`` both use it. Matches nothing for an
+    access without grants.
+    """
+    prefix = f"{path}__" if path else ""
+    outer = f"{path}_id" if path else "pk"
+    condition = models.Q(**{f"{prefix}pk__in": []})
+    if access.category_ids:
+        granted = sorted(access.category_ids)
+        link = Creator.categories.through.objects.filter(creator_id=models.OuterRef(outer), category_id__in=granted)
+        condition |= models.Q(**{f"{prefix}primary_category_id__in": granted}) | models.Q(models.Exists(link))
+    if access.creator_ids:
+        condition |= models.Q(**{f"{prefix}pk__in": sorted(access.creator_ids)})
+    return condition
 
 
 class Creator(models.Model):

@@ -1,1 +1,277 @@
-"""Partners and their access. Filled in by the access-control work (issue 4)."""
+"""Partners, their users, their access grants, their shortlists and own ranking, and the audit trail.
+
+Who sees what is decided in one place, ``partners.access``, from these tables: a user's ``Membership`` names its
+partner and role; the partner's current ``AccessGrant`` rows (their union) name the categories, the explicit
+creators and the field tiers it may see. Nothing here is consulted by views directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from partners.choices import AuditOutcome, Role
+from scoring.choices import INDEX_NAMES
+
+
+class Partner(models.Model):
+    """A brand partner: a company whose users see the creators its grants allow.
+
+    ``is_active`` off suspends every user of the partner at their next request, whatever the grants say.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    is_active = models.BooleanField(default=True, help_text="Off: every user of this partner sees nothing.")
+    notes = models.TextField(blank=True, help_text="Internal notes for platform staff; never shown to partners.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's membership of one partner (a user belongs to at most one partner) and its role."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner} ({self.role})"
+
+
+class AccessGrantQuerySet(models.QuerySet):
+    def current(self, *, at: Any = None) -> AccessGrantQuerySet:
+        """Grants in force at ``at`` (default: now): started, not yet ended, not revoked, partner active."""
+        at = at or timezone.now()
+        return self.filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=at),
+            valid_from__lte=at,
+            revoked_at__isnull=True,
+            partner__is_active=True,
+        )
+
+
+class AccessGrant(models.Model):
+    """What a partner may see: categories and/or explicit creators, plus field tiers, for a period.
+
+    A creator is covered when its primary category or any of its categories is granted, or when it is listed
+    explicitly. The ``profile`` tier is always included; ``performance`` and ``commercial`` are granted here.
+    A partner may hold several grants: the union of the current ones applies. The period is half-open,
+    ``valid_from <= now < valid_until`` (no end when ``valid_until`` is empty); ``revoked_at`` ends it at once.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="grants")
+    categories = models.ManyToManyField("creators.Category", blank=True, related_name="access_grants")
+    creators = models.ManyToManyField("creators.Creator", blank=True, related_name="access_grants")
+    performance = models.BooleanField(default=True, help_text="Volume, effectiveness, consistency, impact, overall.")
+    commercial = models.BooleanField(
+        default=False, help_text="Most confidential: collaboration, care, sales, GMV, orders, GPM and their metrics."
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True, help_text="Exclusive end; empty means open-ended.")
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="Set to end the grant immediately.")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner", "-valid_from"]
+        indexes = [models.Index(fields=["partner", "valid_from"], name="grant_partner_from")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=models.F("valid_from")),
+                name="grant_period_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Grant {self.pk} for {self.partner}"
+
+    def is_current(self, *, at: Any = None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.revoked_at is None
+            and self.valid_from <= at
+            and (self.valid_until is None or at < self.valid_until)
+            and self.partner.is_active
+        )
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit events cannot be changed or deleted through the ORM's bulk paths either.
+
+    The one allowed bulk change is detaching a deleted user or partner (``on_delete=SET_NULL``): the text copies
+    keep the record readable. Retention pruning goes through ``partners.audit.audit_prune``.
+    """
+
+    def update(self, **kwargs: Any) -> int:
+        if set(kwargs) <= {"user", "partner", "user_id", "partner_id"} and all(v is None for v in kwargs.values()):
+            return super().update(**kwargs)
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only; use partners.audit.audit_prune for retention.")
+
+
+class AuditEvent(models.Model):
+    """One append-only record of something a partner user saw, exported or was refused.
+
+    Foreign keys are ``SET_NULL`` with text copies (``username``, ``partner_name``) so that the record survives
+    the deletion of its user or partner. The creator is kept as its handle only (no foreign key): a creator who is
+    forgotten leaves nothing but that text here.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    partner_name = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    object_handle = models.TextField(blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    row_count = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=AuditOutcome.choices, default=AuditOutcome.OK)
+    export_id = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="audit_partner_time"),
+            # The export quota sums a user's export rows of the current UTC day.
+            models.Index(fields=["user", "action", "created_at"], name="audit_user_action_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")
+
+
+class Shortlist(models.Model):
+    """A partner-owned, named list of creators, shared by all the partner's users."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="shortlists")
+    name = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["partner", "name"]
+        constraints = [models.UniqueConstraint(fields=["partner", "name"], name="shortlist_partner_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+
+class ShortlistEntry(models.Model):
+    """A creator on a shortlist, with the partner's note.
+
+    Entries are read through the access layer: a creator who left the partner's grant stays in the table but is
+    not shown until the grant covers it again.
+    """
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="entries")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="shortlist_entries")
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortlist", "-added_at"]
+        verbose_name_plural = "shortlist entries"
+        constraints = [
+            models.UniqueConstraint(fields=["shortlist", "creator"], name="shortlist_entry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} on {self.shortlist_id}"
+
+
+# The platform's overall weights (DESIGN section 5): the starting point of a partner's own ranking.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "collaboration": 0.20,
+    "care": 0.15,
+    "volume": 0.10,
+    "effectiveness": 0.20,
+    "sales": 0.20,
+    "consistency": 0.15,
+}
+assert tuple(DEFAULT_WEIGHTS) == INDEX_NAMES
+
+
+def _weight_field(name: str) -> models.FloatField:
+    return models.FloatField(
+        default=DEFAULT_WEIGHTS[name], validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+
+
+class PartnerWeights(models.Model):
+    """A partner's own weighting of the six indices, for its "own ranking" (``partner_score``).
+
+    Only the indices the partner can see take part (``creators.selectors.creator_list`` renormalises over the
+    visible, present ones), so a weight on a hidden index has no effect and reveals nothing.
+    """
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="weights")
+    collaboration = _weight_field("collaboration")
+    care = _weight_field("care")
+    volume = _weight_field("volume")
+    effectiveness = _weight_field("effectiveness")
+    sales = _weight_field("sales")
+    consistency = _weight_field("consistency")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "partner weights"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    collaboration__gte=0, care__gte=0, volume__gte=0, effectiveness__gte=0, sales__gte=0,
+                    consistency__gte=0,
+                ),
+                name="partner_weights_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Weights of {self.partner}"
+
+    def as_dict(self) -> dict[str, float]:
+        """The weights keyed by index name, in ``scoring.choices.INDEX_NAMES`` order."""
+        return {name: float(getattr(self, name)) for name in INDEX_NAMES}

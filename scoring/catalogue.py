@@ -53,6 +53,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("engagement_rate", "Engagement rate", Tier.PERFORMANCE, Kind.METRIC, "Engagements / views."),
     FieldSpec("active_weeks", "Active weeks", Tier.PERFORMANCE, Kind.METRIC, "Of the 13 weeks ending at as-of."),
     FieldSpec("gap_cv", "Gap variation", Tier.PERFORMANCE, Kind.METRIC, "Coefficient of variation of gaps."),
+    FieldSpec("volume_raw", "Videos per week", Tier.PERFORMANCE, Kind.METRIC, "Raw score of volume."),
+    FieldSpec("effectiveness_raw", "Effectiveness raw score", Tier.PERFORMANCE, Kind.METRIC, "Engagement rate ranked."),
+    FieldSpec("consistency_raw", "Consistency raw score", Tier.PERFORMANCE, Kind.METRIC, "Raw score of consistency."),
     FieldSpec("impact", "Category impact", Tier.PERFORMANCE, Kind.IMPACT, "Impact 0-100 in a category."),
     FieldSpec("impact_views", "Views in category", Tier.PERFORMANCE, Kind.IMPACT, "Views of videos in a category."),
     FieldSpec("impact_videos", "Videos in category", Tier.PERFORMANCE, Kind.IMPACT, "Videos in a category."),
@@ -74,6 +77,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("due", "With due date", Tier.COMMERCIAL, Kind.METRIC, "Accepted invitations with a due date."),
     FieldSpec("on_time", "On time", Tier.COMMERCIAL, Kind.METRIC, "Of those, delivered by the due date."),
     FieldSpec("median_response_h", "Median response (h)", Tier.COMMERCIAL, Kind.METRIC, "Hours to answer."),
+    FieldSpec("collaboration_raw", "Collaboration raw score", Tier.COMMERCIAL, Kind.METRIC, "Before ranking."),
+    FieldSpec("care_raw", "Care raw score", Tier.COMMERCIAL, Kind.METRIC, "Smoothed shoppable share."),
+    FieldSpec("sales_raw", "Sales raw score", Tier.COMMERCIAL, Kind.METRIC, "GPM ranked among creators with GMV."),
     FieldSpec("impact_gmv", "GMV in category", Tier.COMMERCIAL, Kind.IMPACT, "Known GMV in a category."),
 )
 

@@ -6,10 +6,15 @@ when it is published; exactly one run is published at a time. Earlier runs are k
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
 from scoring.choices import Confidence, RunStatus
+
+if TYPE_CHECKING:
+    from partners.access import Access
 
 
 class ScoringRun(models.Model):
@@ -19,6 +24,9 @@ class ScoringRun(models.Model):
     window_days = models.PositiveIntegerField(default=90)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True)
     is_published = models.BooleanField(default=False)
+    # True while pending or running (set by the run request). A partial unique constraint allows one active
+    # run at a time: a second request joins it instead of computing twice (same on PostgreSQL and SQLite).
+    is_active = models.BooleanField(default=False)
     progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
@@ -36,6 +44,8 @@ class ScoringRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life (a chunk or step finished). The stale-run reaper fails active runs silent for too long.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -43,10 +53,69 @@ class ScoringRun(models.Model):
             models.UniqueConstraint(
                 fields=["is_published"], condition=models.Q(is_published=True), name="scoringrun_one_published"
             ),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="scoringrun_one_active"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Run {self.pk} as of {self.as_of} ({self.status})"
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> ScorecardQuerySet:
+        """Scorecards of the published run for the creators ``access`` may see (access layer, DESIGN 6).
+
+        Field tiers are not applied here: callers show only ``partners.access.visible_fields(access)``.
+        """
+        from creators.models import Creator
+
+        return self.filter(
+            run__is_published=True, creator_id__in=Creator.objects.visible_to(access).values("pk")
+        )
+
+
+class CategoryImpactQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> CategoryImpactQuerySet:
+        """Category impacts of the published run, for visible creators in visible categories (none without the
+        ``performance`` tier, to which impact belongs)."""
+        from creators.models import Category, Creator
+        from scoring.catalogue import Tier
+
+        if not access.has_tier(Tier.PERFORMANCE):
+            return self.none()
+        return self.filter(
+            run__is_published=True,
+            creator_id__in=Creator.objects.visible_to(access).values("pk"),
+            category_id__in=Category.objects.visible_to(access).values("pk"),
+        )
+
+
+class ScoringChunk(models.Model):
+    """A range of creator ids whose raw metrics one Celery task computes, and whether it is done.
+
+    Marking a chunk done happens in the transaction that writes its staging table, so a redelivered task
+    (``acks_late``) recomputes its chunk without counting it twice.
+    """
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_creator_id = models.BigIntegerField()
+    last_creator_id = models.BigIntegerField()
+    creators_count = models.PositiveIntegerField(default=0)
+    is_done = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="scoringchunk_run_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Chunk {self.number} of run {self.run_id}"
 
 
 class Scorecard(models.Model):
@@ -62,6 +131,15 @@ class Scorecard(models.Model):
     sales = models.FloatField(null=True, blank=True)
     consistency = models.FloatField(null=True, blank=True)
     overall = models.FloatField(null=True, blank=True)
+
+    # The raw score of each index before the percentile (null where the index is insufficient), so that a
+    # scorecard can show it beside the median of its reference group.
+    collaboration_raw = models.FloatField(null=True, blank=True)
+    care_raw = models.FloatField(null=True, blank=True)
+    volume_raw = models.FloatField(null=True, blank=True)
+    effectiveness_raw = models.FloatField(null=True, blank=True)
+    sales_raw = models.FloatField(null=True, blank=True)
+    consistency_raw = models.FloatField(null=True, blank=True)
 
     confidence = models.CharField(max_length=6, choices=Confidence.choices)
     collaboration_confidence = models.CharField(max_length=6, choices=Confidence.choices)
@@ -87,6 +165,8 @@ class Scorecard(models.Model):
     on_time = models.IntegerField(default=0)
     median_response_h = models.FloatField(null=True, blank=True)
 
+    objects = ScorecardQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "creator"], name="scorecard_run_creator_unique"),
@@ -109,6 +189,8 @@ class CategoryImpact(models.Model):
     views = models.BigIntegerField(default=0)
     gmv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     videos = models.IntegerField(default=0)
+
+    objects = CategoryImpactQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Idle timeout, absolute session lifetime and no-store for every authenticated response.
+    "partners.middleware.SessionSecurityMiddleware",
     # django-axes must come last: it inspects the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -157,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scoring_run_nightly",
         "schedule": crontab(hour=env_int("SCORING_NIGHTLY_HOUR", 2), minute=0),
     },
+    "scoring-reap-stale-runs": {
+        "task": "scoring.tasks.scoring_runs_reap_stale",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Product limits -------------------------------------------------------------------------------------------
@@ -164,6 +170,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000_000)
 SCORING_WINDOW_DAYS = env_int("SCORING_WINDOW_DAYS", 90)
 SCORING_RUNS_KEPT = env_int("SCORING_RUNS_KEPT", 60)
+# Creators per chunk task of a scoring run: large chunks keep the per-task overhead and window re-scans small.
+SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 250_000)
+# An active run without progress for this long is failed by the reaper; above the task time limit, so that a
+# chunk that is merely slow is never reaped.
+SCORING_STALE_SECONDS = env_int("SCORING_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 300)
 EXPORT_DAILY_ROW_QUOTA = env_int("EXPORT_DAILY_ROW_QUOTA", 2_000_000)
 
 # --- Sessions and security ------------------------------------------------------------------------------------
@@ -227,9 +238,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Behind a reverse proxy the client address comes from X-Forwarded-For; the number of trusted proxies is set
-# per deployment so that a client cannot spoof its address.
+# per deployment so that a client cannot spoof its address. With no proxy (AXES_PROXY_COUNT=0) the header is
+# not trusted at all: anyone can send it. django-ipware does the parsing (axes ignores these settings without it).
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT > 0 else ["REMOTE_ADDR"]
+)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

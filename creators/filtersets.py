@@ -1,0 +1,225 @@
+"""The one filter set of the creator list, shared by the HTML list, the API list and the CSV export.
+
+Build it per request on the restricted queryset of ``creators.selectors.creator_list``:
+
+    qs = creator_list(access=access)
+    filterset = CreatorFilterSet(request.GET, queryset=qs, request=request)   # or access=access
+    if not filterset.is_valid(): ...   # API: 400 with filterset.errors; HTML: show the messages
+    rows = filterset.qs                 # always safe: invalid or forbidden parameters are never applied
+
+As the API's ``filterset_class``, DRF's ``DjangoFilterBackend`` passes ``request`` and answers 400 on errors.
+
+Filter names (DESIGN section 7): ``q``, ``category``, ``country``, ``followers_min``, ``followers_max``,
+``<index>_min``/``<index>_max`` for overall, collaboration, care, volume, effectiveness, sales, consistency,
+``impact_category`` with ``impact_min``, and ``ordering`` (comma-separated, ``-`` for descending).
+
+No oracle: a filter or an ordering on a field outside the partner's tiers is removed from the set (not rendered,
+never applied) and, when present in the request, reported as an error on that parameter; it never changes the
+rows. ``category`` and ``country`` choices come only from what the partner can see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from creators.models import Category, Creator
+from partners.access import Access, access_for_request
+from scoring.catalogue import FILTERABLE_INDICES
+from scoring.models import CategoryImpact, Scorecard
+
+# The catalogue field each access-controlled filter touches (profile filters are always allowed).
+_FILTER_FIELD: dict[str, str] = {
+    **{f"{name}_{bound}": name for name in FILTERABLE_INDICES for bound in ("min", "max")},
+    "impact_category": "impact",
+    "impact_min": "impact",
+}
+# Orderable names besides the visible indices (profile fields, always visible).
+_PROFILE_ORDERINGS = ("handle", "display_name", "country", "followers")
+PARTNER_SCORE = "partner_score"
+FORBIDDEN_MESSAGE = "This field is not available to your organisation."
+
+
+class CreatorFilterForm(forms.Form):
+    """The filter form; it reports forbidden parameters (already removed from its fields) as errors."""
+
+    forbidden_params: tuple[str, ...] = ()
+    allowed_orderings: frozenset[str] = frozenset()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.forbidden_params:
+            # The field is not on the form (it must not render), so add_error() cannot be used.
+            self._errors[name] = self.error_class([ValidationError(FORBIDDEN_MESSAGE, code="forbidden")])
+        ordering = cleaned.get("ordering")
+        if ordering:
+            keys = [key.strip() for key in ordering.split(",") if key.strip()]
+            unknown = [key for key in keys if key.lstrip("-") not in self.allowed_orderings]
+            if unknown:
+                self.add_error(
+                    "ordering",
+                    ValidationError(
+                        "Cannot order by %(keys)s. Allowed: %(allowed)s.",
+                        code="invalid_ordering",
+                        params={"keys": ", ".join(unknown), "allowed": ", ".join(sorted(self.allowed_orderings))},
+                    ),
+                )
+            else:
+                cleaned["ordering"] = keys
+        if cleaned.get("impact_min") is not None and not cleaned.get("impact_category"):
+            self.add_error("impact_min", ValidationError("impact_min needs impact_category.", code="required"))
+        return cleaned
+
+
+def _index_min(name: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(
+        field_name=name, lookup_expr="gte", label=f"{name.title()} at least", min_value=0, max_value=100
+    )
+
+
+def _index_max(name: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(
+        field_name=name, lookup_expr="lte", label=f"{name.title()} at most", min_value=0, max_value=100
+    )
+
+
+def country_choices(access: Access) -> list[tuple[str, str]]:
+    """Countries of the creators ``access`` may see (the only values the ``country`` filter offers)."""
+    codes = (
+        Creator.objects.visible_to(access)
+        .exclude(country="")
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    return [(code, code) for code in codes]
+
+
+class CreatorFilterSet(django_filters.FilterSet):
+    """Filters and ordering of ``creator_list`` rows, restricted per request to what the access may see."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search handle or name", max_length=100)
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.none(), to_field_name="slug", method="filter_category", label="Category"
+    )
+    country = django_filters.ChoiceFilter(field_name="creator__country", choices=(), label="Country")
+    followers_min = django_filters.NumberFilter(field_name="followers", lookup_expr="gte", min_value=0)
+    followers_max = django_filters.NumberFilter(field_name="followers", lookup_expr="lte", min_value=0)
+    overall_min = _index_min("overall")
+    overall_max = _index_max("overall")
+    collaboration_min = _index_min("collaboration")
+    collaboration_max = _index_max("collaboration")
+    care_min = _index_min("care")
+    care_max = _index_max("care")
+    volume_min = _index_min("volume")
+    volume_max = _index_max("volume")
+    effectiveness_min = _index_min("effectiveness")
+    effectiveness_max = _index_max("effectiveness")
+    sales_min = _index_min("sales")
+    sales_max = _index_max("sales")
+    consistency_min = _index_min("consistency")
+    consistency_max = _index_max("consistency")
+    impact_category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.none(), to_field_name="slug", method="filter_noop", label="Impact category"
+    )
+    impact_min = django_filters.NumberFilter(method="filter_noop", label="Impact at least", min_value=0, max_value=100)
+    ordering = django_filters.CharFilter(method="filter_noop", label="Order by", max_length=200)
+
+    class Meta:
+        model = Scorecard
+        fields: list[str] = []
+        form = CreatorFilterForm
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: models.QuerySet | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        access: Access | None = None,
+    ) -> None:
+        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        # The partner always comes from the logged-in user (or an Access built from it), never from parameters.
+        self.access = access if access is not None else access_for_request(request)
+        visible = self.access.visible_field_names
+        hidden = [name for name, field in _FILTER_FIELD.items() if field not in visible]
+        for name in hidden:
+            del self.filters[name]
+        present = set(data.keys()) if data is not None else set()
+        self.forbidden_params = tuple(name for name in hidden if name in present)
+
+        categories = Category.objects.visible_to(self.access)
+        self.filters["category"].queryset = categories
+        if "impact_category" in self.filters:
+            self.filters["impact_category"].queryset = categories
+        access_ = self.access
+        self.filters["country"].extra["choices"] = lambda: country_choices(access_)
+
+        self.allowed_orderings = frozenset(
+            [*_PROFILE_ORDERINGS, *self.access.visible_indices]
+            + ([PARTNER_SCORE] if self.access.weights is not None else [])
+        )
+
+    @property
+    def form(self) -> CreatorFilterForm:
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.forbidden_params = self.forbidden_params
+            form.allowed_orderings = self.allowed_orderings
+        return self._form
+
+    def default_ordering(self) -> list[str]:
+        return ["-overall"] if "overall" in self.allowed_orderings else ["handle"]
+
+    def filter_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
+        cleaned = self.form.cleaned_data
+        for name, value in cleaned.items():
+            if name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        impact_category = cleaned.get("impact_category") if "impact_category" in self.filters else None
+        if impact_category is not None:
+            impacts = CategoryImpact.objects.filter(
+                run_id=models.OuterRef("run_id"), creator_id=models.OuterRef("creator_id"), category=impact_category
+            )
+            if cleaned.get("impact_min") is not None:
+                impacts = impacts.filter(impact__gte=cleaned["impact_min"])
+            queryset = queryset.filter(models.Exists(impacts))
+        ordering = cleaned.get("ordering") or self.default_ordering()
+        return queryset.order_by(*order_expressions(ordering))
+
+    def filter_noop(self, queryset: models.QuerySet, name: str, value: Any) -> models.QuerySet:
+        """Applied together in ``filter_queryset`` (impact pair, ordering)."""
+        return queryset
+
+    def filter_q(self, queryset: models.QuerySet, name: str, value: str) -> models.QuerySet:
+        term = value.strip().lstrip("@")
+        if not term:
+            return queryset
+        return queryset.filter(Q(creator__handle__icontains=term) | Q(creator__display_name__icontains=term))
+
+    def filter_category(self, queryset: models.QuerySet, name: str, value: Category) -> models.QuerySet:
+        link = Creator.categories.through.objects.filter(creator_id=models.OuterRef("creator_id"), category=value)
+        return queryset.filter(Q(creator__primary_category=value) | Q(models.Exists(link)))
+
+
+def order_expressions(keys: list[str]) -> list[models.OrderBy]:
+    """Order-by expressions for validated keys, plus the unique tie-breaker ``creator_id``.
+
+    Nulls count as the lowest value (last when descending, first when ascending), so one index
+    ``(run, <index> DESC NULLS LAST, creator DESC)`` serves both directions. The tie-breaker takes the direction
+    of the first key, which keeps keyset pagination a single row-value comparison.
+    """
+    expressions = []
+    for key in keys:
+        descending = key.startswith("-")
+        name = key.lstrip("-")
+        expressions.append(F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_first=True))
+    first_descending = keys[0].startswith("-")
+    expressions.append(F("creator_id").desc() if first_descending else F("creator_id").asc())
+    return expressions

@@ -1,0 +1,137 @@
+"""Partner-facing reads of creators. Every function takes an ``access`` (``partners.access.Access``).
+
+``creator_list(access=...)`` is the one list queryset behind the HTML list, the API list and the CSV export.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import GreaterThanOrEqual
+
+from creators.models import Category, Creator, creator_visibility_q
+from scoring.catalogue import FIELDS, Kind
+from scoring.models import Scorecard, ScoringRun
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from partners.access import Access
+
+# Catalogue fields stored as columns of Scorecard under the same name (indices and raw metrics).
+SCORECARD_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC))
+# Profile fields as they appear in each row of creator_list.
+PROFILE_FIELDS: tuple[str, ...] = ("handle", "display_name", "country", "categories", "followers")
+# Fewer indices than this present gives no partner score (as for the platform's overall, DESIGN section 5).
+PARTNER_SCORE_MIN_INDICES = 3
+
+
+class CategorySlugs(models.Func):
+    """The JSON array of a creator's category slugs, primary first then alphabetical (a correlated subquery).
+
+    Takes the creator id and primary category id expressions. The primary category is included even if the
+    many-to-many link lacks it. Decoded to a Python ``list[str]`` on every backend.
+    """
+
+    output_field = models.JSONField()
+
+    def __init__(self, creator_id: Any, primary_id: Any) -> None:
+        super().__init__(creator_id, primary_id)
+
+    def _rows(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        creator_sql, creator_params = compiler.compile(self.source_expressions[0])
+        primary_sql, primary_params = compiler.compile(self.source_expressions[1])
+        qn = connection.ops.quote_name
+        category = qn(Category._meta.db_table)
+        link = qn(Creator.categories.through._meta.db_table)
+        rows = (
+            f"SELECT c.slug, c.id <> {primary_sql} AS not_primary FROM {category} c WHERE c.id = {primary_sql} "
+            f"OR c.id IN (SELECT l.category_id FROM {link} l WHERE l.creator_id = {creator_sql})"
+        )
+        return rows, [*primary_params, *primary_params, *creator_params]
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list[Any]]:
+        # SQLite (and the generic path): aggregate an ordered subquery; SQLite keeps the row order.
+        rows, params = self._rows(compiler, connection)
+        return f"(SELECT json_group_array(r.slug) FROM ({rows} ORDER BY not_primary, c.slug) r)", params
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        rows, params = self._rows(compiler, connection)
+        aggregate = "COALESCE(jsonb_agg(r.slug ORDER BY r.not_primary, r.slug), '[]'::jsonb)"
+        return f"(SELECT {aggregate} FROM ({rows}) r)", params
+
+
+def published_run_id() -> int | None:
+    """The id of the published scoring run, or ``None`` before the first publication."""
+    return ScoringRun.objects.filter(is_published=True).values_list("id", flat=True).first()
+
+
+def partner_score_expression(access: Access) -> models.Expression | None:
+    """The partner's own weighted mean of the visible indices, renormalised over those present.
+
+    ``None`` when the partner has no weights. The value is null when fewer than three visible indices are present
+    or the weights of the present ones sum to zero. Hidden indices never take part, whatever their weight.
+    """
+    weights = access.weights_dict
+    if weights is None:
+        return None
+    names = [name for name in access.visible_indices if name in weights]
+    if not names:
+        return Value(None, output_field=models.FloatField())
+    present = [Case(When(**{f"{n}__isnull": False}, then=Value(1)), default=Value(0)) for n in names]
+    numerator = [Coalesce(F(n), Value(0.0)) * Value(float(weights[n])) for n in names]
+    denominator = [
+        Case(When(**{f"{n}__isnull": False}, then=Value(float(weights[n]))), default=Value(0.0)) for n in names
+    ]
+    count = sum(present[1:], present[0])
+    mean = sum(numerator[1:], numerator[0]) / NullIf(sum(denominator[1:], denominator[0]), Value(0.0))
+    return Case(
+        When(GreaterThanOrEqual(count, Value(PARTNER_SCORE_MIN_INDICES)), then=mean),
+        default=Value(None),
+        output_field=models.FloatField(),
+    )
+
+
+def creator_list(*, access: Access) -> models.QuerySet:
+    """The visible creators of the published run, one dict per creator, with only the visible fields.
+
+    The one list queryset for the HTML list, the API list and the CSV export (filter it with
+    ``creators.filtersets.CreatorFilterSet``). It is a ``Scorecard`` ``.values()`` queryset, driven by the
+    published run's scorecards (so ordering by an index can walk an index on ``(run, <index>, creator)``), and each
+    row holds exactly:
+
+    - ``creator_id`` (internal id, the unique tie-breaker for ordering and keyset pagination);
+    - the profile: ``handle``, ``display_name``, ``country``, ``categories`` (a ``list[str]`` of slugs, primary
+      first), ``followers`` (as of the published run);
+    - every catalogue field of kind index/metric in ``visible_fields(access)``, under its catalogue name
+      (``overall``, ``volume``, ... ``sales``, ``gmv``...), hidden ones absent;
+    - ``partner_score`` when the partner has set its own weights (``PartnerWeights``), else absent.
+
+    Creators without a scorecard in the published run (imported since) are not listed until the next run.
+    Nothing at all without access or before the first published run. Ordering is left to the filterset
+    (default ``-overall`` then ``-creator_id``).
+    """
+    if not access.is_partner:
+        return Scorecard.objects.none().values("creator_id")
+    run_id = published_run_id()
+    if run_id is None:
+        return Scorecard.objects.none().values("creator_id")
+    visible = access.visible_field_names
+    qs = Scorecard.objects.filter(creator_visibility_q(access, path="creator"), run_id=run_id).annotate(
+        handle=F("creator__handle"),
+        display_name=F("creator__display_name"),
+        country=F("creator__country"),
+        categories=CategorySlugs(F("creator_id"), F("creator__primary_category_id")),
+    )
+    names = ["creator_id", *PROFILE_FIELDS, *(name for name in SCORECARD_FIELDS if name in visible)]
+    score = partner_score_expression(access)
+    if score is not None:
+        qs = qs.annotate(partner_score=score)
+        names.append("partner_score")
+    return qs.values(*names)

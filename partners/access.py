@@ -1,0 +1,178 @@
+"""The one door to the data: who is asking, and what may they see.
+
+Every partner-facing read starts here. ``access_for_request(request)`` turns the logged-in user of a request into
+an immutable :class:`Access` (built once per request, never from a request parameter, never cached across
+requests: an expired or revoked grant takes effect on the very next request). Querysets take that object:
+
+    access = access_for_request(request)
+    Creator.objects.visible_to(access)          # creators the partner may see (else .none())
+    Category.objects.visible_to(access)         # categories it may filter on
+    Scorecard.objects.visible_to(access)        # published run only, visible creators
+    CategoryImpact.objects.visible_to(access)   # published run, visible creators and categories
+    visible_fields(access)                      # the catalogue fields (columns) it may see
+
+Deny by default: an anonymous user, a user without membership, a member of an inactive partner or of a partner
+without a current grant, and staff without membership all get an ``Access`` that sees nothing (``is_partner``
+false, no tiers, no fields). Staff are not partners: they work in the admin.
+
+Views do not call this module directly: ``partners.views.PartnerAccessMixin`` (HTML) and
+``partners.api.PartnerViewSetBase`` (DRF) do, and expose the result as ``self.access``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest
+
+from partners.choices import API_ROLES, AUDIT_ROLES, EXPORT_ROLES
+from scoring.catalogue import FILTERABLE_INDICES, FieldSpec, Tier, fields_for_tiers
+
+if TYPE_CHECKING:
+    from partners.models import Partner
+
+_REQUEST_ATTR = "_partner_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may see during one request. Immutable; build it with :func:`access_for_user`.
+
+    ``tiers`` holds ``profile`` plus the granted tiers (empty when the user sees nothing). ``category_ids`` and
+    ``creator_ids`` are the union over the partner's current grants; ``weights`` is the partner's own ranking
+    (index name to weight) or ``None`` when it has not set one.
+    """
+
+    user: Any = None
+    partner: Partner | None = None
+    role: str | None = None
+    tiers: frozenset[Tier] = frozenset()
+    category_ids: frozenset[int] = frozenset()
+    creator_ids: frozenset[int] = frozenset()
+    grant_ids: frozenset[int] = frozenset()
+    weights: tuple[tuple[str, float], ...] | None = field(default=None)
+
+    @property
+    def is_partner(self) -> bool:
+        """True when the user belongs to an active partner that holds at least one current grant."""
+        return self.partner is not None and bool(self.grant_ids)
+
+    @property
+    def is_member(self) -> bool:
+        """True when the user belongs to a partner, whether or not it currently holds a grant."""
+        return self.partner is not None
+
+    @property
+    def partner_id(self) -> int | None:
+        return self.partner.pk if self.partner is not None else None
+
+    @property
+    def can_export(self) -> bool:
+        return self.is_partner and self.role in EXPORT_ROLES
+
+    @property
+    def can_use_api(self) -> bool:
+        return self.is_partner and self.role in API_ROLES
+
+    @property
+    def can_see_audit(self) -> bool:
+        return self.is_partner and self.role in AUDIT_ROLES
+
+    def has_tier(self, tier: Tier | str) -> bool:
+        return self.is_partner and Tier(tier) in self.tiers
+
+    @property
+    def visible_field_names(self) -> frozenset[str]:
+        return frozenset(spec.name for spec in visible_fields(self))
+
+    @property
+    def visible_indices(self) -> tuple[str, ...]:
+        """The filterable/sortable indices this access may see, in catalogue display order."""
+        names = self.visible_field_names
+        return tuple(name for name in FILTERABLE_INDICES if name in names)
+
+    @property
+    def weights_dict(self) -> dict[str, float] | None:
+        return dict(self.weights) if self.weights is not None else None
+
+
+def no_access(user: Any = None) -> Access:
+    """An access that sees nothing (deny by default)."""
+    return Access(user=user)
+
+
+def access_for_user(user: Any) -> Access:
+    """Build the access of ``user`` from its membership and its partner's current grants (four small queries)."""
+    # Imported here: this module is imported by model modules (querysets) and must not import models at load time.
+    from partners.models import AccessGrant, Membership, PartnerWeights
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return no_access(user)
+    membership = (
+        Membership.objects.select_related("partner", "partner__weights").filter(user_id=user.pk).first()
+    )
+    if membership is None or not membership.partner.is_active:
+        # Staff without membership land here too: staff are not partners.
+        return no_access(user)
+    partner = membership.partner
+    grants = list(AccessGrant.objects.current().filter(partner=partner).values_list("id", "performance", "commercial"))
+    if not grants:
+        return Access(user=user, partner=partner, role=membership.role)
+    grant_ids = frozenset(g[0] for g in grants)
+    tiers = {Tier.PROFILE}
+    if any(g[1] for g in grants):
+        tiers.add(Tier.PERFORMANCE)
+    if any(g[2] for g in grants):
+        tiers.add(Tier.COMMERCIAL)
+    category_ids = frozenset(
+        AccessGrant.categories.through.objects.filter(accessgrant_id__in=grant_ids).values_list(
+            "category_id", flat=True
+        )
+    )
+    # Explicit creator lists are meant to be short (hand-picked creators); large populations are granted by
+    # category, which costs nothing here.
+    creator_ids = frozenset(
+        AccessGrant.creators.through.objects.filter(accessgrant_id__in=grant_ids).values_list("creator_id", flat=True)
+    )
+    try:
+        # Loaded by the select_related above: no query.
+        weights: tuple[tuple[str, float], ...] | None = tuple(partner.weights.as_dict().items())
+    except PartnerWeights.DoesNotExist:
+        weights = None
+    return Access(
+        user=user,
+        partner=partner,
+        role=membership.role,
+        tiers=frozenset(tiers),
+        category_ids=category_ids,
+        creator_ids=creator_ids,
+        grant_ids=grant_ids,
+        weights=weights,
+    )
+
+
+def access_for_request(request: HttpRequest | Any) -> Access:
+    """The access of the request's logged-in user, built once per request and cached on the request object.
+
+    Works for Django's ``HttpRequest`` and DRF's ``Request`` (whose ``user`` may come from a token). The partner
+    always comes from the user: request parameters such as ``?partner=`` are never consulted.
+    """
+    user = getattr(request, "user", None)
+    cached = getattr(request, _REQUEST_ATTR, None)
+    if cached is not None and cached.user is user:
+        return cached
+    access = access_for_user(user)
+    setattr(request, _REQUEST_ATTR, access)
+    return access
+
+
+def visible_fields(access: Access) -> tuple[FieldSpec, ...]:
+    """The catalogue fields this access may see, in catalogue order: the one column list of every output.
+
+    Serializers, templates, chart payloads and CSV writers take their columns from here and nowhere else.
+    Nothing at all (not even the profile) for an access that sees no creators.
+    """
+    if not access.is_partner:
+        return ()
+    return fields_for_tiers(access.tiers)

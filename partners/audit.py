@@ -1,0 +1,98 @@
+"""The audit trail: one append-only ``AuditEvent`` per partner read, export, API call and denied attempt.
+
+Call :func:`audit_record` from the base classes (``PartnerAccessMixin.audit``, ``PartnerViewSetBase``) or, for
+events without a request-scoped access (a lockout), with ``request=`` and ``username=``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.db import models
+from django.http import HttpRequest
+
+from partners.access import Access, access_for_request
+from partners.choices import AuditOutcome
+from partners.models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+# Query parameters never written to the trail (they carry no meaning about what was seen).
+_SKIPPED_PARAMS = frozenset({"csrfmiddlewaretoken", "password"})
+_MAX_PARAM_LENGTH = 200
+
+
+def request_filters(request: HttpRequest | Any) -> dict[str, Any]:
+    """The request's query parameters as a small JSON-able dict (lists only where a name repeats)."""
+    params = getattr(request, "GET", None)
+    if params is None:
+        return {}
+    filters: dict[str, Any] = {}
+    for key in sorted(params.keys())[:50]:
+        if key in _SKIPPED_PARAMS:
+            continue
+        values = [value[:_MAX_PARAM_LENGTH] for value in params.getlist(key)]
+        filters[key[:_MAX_PARAM_LENGTH]] = values[0] if len(values) == 1 else values
+    return filters
+
+
+def client_address(request: HttpRequest | Any) -> str | None:
+    """The client's address as django-axes sees it (same proxy configuration as the lockout)."""
+    raw = getattr(request, "_request", request)  # DRF Request wraps the HttpRequest
+    try:
+        return get_client_ip_address(raw) or None
+    except Exception:  # an unparsable header must not break the request being audited
+        logger.warning("could not determine the client address for the audit trail", exc_info=True)
+        return None
+
+
+def audit_record(
+    *,
+    action: str,
+    access: Access | None = None,
+    request: HttpRequest | Any | None = None,
+    object_handle: str | None = None,
+    filters: dict[str, Any] | None = None,
+    row_count: int | None = None,
+    outcome: str = AuditOutcome.OK,
+    export_id: str | None = None,
+    username: str | None = None,
+) -> AuditEvent:
+    """Append one event. Give ``access`` or ``request`` (or both); the user and partner come from the access.
+
+    ``filters`` defaults to the request's query parameters. ``username`` names the subject when there is no
+    logged-in user (a lockout on a login attempt).
+    """
+    if access is None and request is not None:
+        access = access_for_request(request)
+    user = access.user if access is not None else None
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    partner = access.partner if access is not None else None
+    if filters is None and request is not None:
+        filters = request_filters(request)
+    return AuditEvent.objects.create(
+        user=user,
+        username=(user.get_username() if user is not None else (username or ""))[:150],
+        partner=partner,
+        partner_name=partner.name if partner is not None else "",
+        action=action,
+        object_handle=object_handle or "",
+        filters=filters or {},
+        row_count=row_count,
+        outcome=AuditOutcome(outcome),
+        export_id=export_id or "",
+        path=(getattr(request, "path", "") or "")[:500] if request is not None else "",
+        client_address=client_address(request) if request is not None else None,
+    )
+
+
+def audit_prune(*, before: datetime) -> int:
+    """Delete audit events older than ``before`` (retention). The only sanctioned way to remove events."""
+    queryset = AuditEvent.objects.filter(created_at__lt=before)
+    # AuditEventQuerySet.delete() refuses on purpose; retention calls the plain QuerySet deletion explicitly.
+    deleted, _ = models.QuerySet.delete(queryset)
+    return deleted

@@ -1,0 +1,45 @@
+"""Enumerations of partners, their roles and their audit trail."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """What a partner user may do. Each role includes everything the previous one may do."""
+
+    VIEWER = "viewer", "Viewer"  # browses, filters, compares, keeps shortlists
+    ANALYST = "analyst", "Analyst"  # + CSV export and the API
+    MANAGER = "manager", "Manager"  # + the partner's audit trail and users
+
+
+# Roles allowed to export CSV and to use the REST API.
+EXPORT_ROLES = frozenset({Role.ANALYST, Role.MANAGER})
+API_ROLES = frozenset({Role.ANALYST, Role.MANAGER})
+AUDIT_ROLES = frozenset({Role.MANAGER})
+
+
+class AuditOutcome(models.TextChoices):
+    OK = "ok", "OK"
+    DENIED = "denied", "Denied"
+    ERROR = "error", "Error"
+
+
+class AuditAction:
+    """The action names written to ``AuditEvent.action``.
+
+    Free text on purpose (the API and dashboard may record new actions without a migration); these are the ones
+    the access layer itself writes or that every caller should reuse.
+    """
+
+    CREATOR_LIST = "creator.list"
+    CREATOR_VIEW = "creator.view"
+    CREATOR_COMPARE = "creator.compare"
+    CREATOR_EXPORT = "creator.export"
+    CATEGORY_LIST = "category.list"
+    API_CALL = "api.call"
+    LOGIN_LOCKOUT = "login.lockout"
+    ACCESS_DENIED = "access.denied"
+    EXPORT_QUOTA = "export.quota_exceeded"
+    SHORTLIST_CHANGE = "shortlist.change"
+    WEIGHTS_CHANGE = "weights.change"

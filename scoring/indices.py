@@ -1,0 +1,537 @@
+"""The index maths as SQL, generated from ``scoring.definitions``.
+
+Everything here is a pure function from (dialect, run parameters) to SQL text: no connection, no Celery, no
+request. The statements are set-based (aggregates and window functions over whole tables) and run on both
+PostgreSQL and SQLite; the few spellings that differ between the two are isolated in ``Dialect``.
+
+A run computes in three stages, each a ``CREATE TABLE ... AS SELECT`` (on PostgreSQL an UNLOGGED table, which,
+unlike ``INSERT ... SELECT``, may use parallel workers):
+
+1. per chunk of creator ids, ``chunk_category_sql``: one pass over the window's videos sorted by creator and
+   time, giving per (creator, category) sums, gap sums and active-week counts;
+2. per chunk, ``chunk_creator_sql``: every creator of the chunk (zero rows for those without videos) with its
+   raw metrics, collaborations and median response time;
+3. once, ``scored_sql``: the pooled rates, smoothing, raw scores, percentiles within the reference groups,
+   overall and confidence, over the union of the chunk tables. ``scorecards_insert_sql`` and
+   ``impacts_insert_sql`` then write the run's rows.
+
+Literal values (ids, dates, numbers) are formatted into the SQL by this module from typed Python values only,
+never from user input, so that one statement can repeat them without a parameter per use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from creators.choices import ACCEPTED_STATUSES
+from scoring import definitions as d
+
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+
+DOUBLE = "DOUBLE PRECISION"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The run's window: as-of date ``T`` and ``W`` days, ``T-(W-1) .. T`` inclusive by UTC date."""
+
+    as_of: date
+    days: int
+
+    @property
+    def first_day(self) -> date:
+        return self.as_of - timedelta(days=self.days - 1)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time.min, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive upper bound: midnight after the as-of date."""
+        return datetime.combine(self.as_of + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The spellings that differ between PostgreSQL and SQLite."""
+
+    vendor: str
+
+    @property
+    def create_table(self) -> str:
+        # Staging tables are rebuilt by any retry and dropped after the run: no need to WAL-log them.
+        return "CREATE UNLOGGED TABLE" if self.vendor == POSTGRESQL else "CREATE TABLE"
+
+    def ts(self, value: datetime) -> str:
+        """A UTC timestamp literal comparable with a DateTimeField column."""
+        value = value.astimezone(UTC)
+        if self.vendor == POSTGRESQL:
+            return f"TIMESTAMPTZ '{value:%Y-%m-%d %H:%M:%S}+00'"
+        # Django stores aware datetimes on SQLite as naive UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
+        return f"'{value:%Y-%m-%d %H:%M:%S}'"
+
+    def epoch(self, column: str) -> str:
+        """Seconds since 1970 as a float."""
+        if self.vendor == POSTGRESQL:
+            return f"CAST(EXTRACT(EPOCH FROM {column}) AS {DOUBLE})"
+        return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
+    def hours_between(self, start: str, end: str) -> str:
+        if self.vendor == POSTGRESQL:
+            return f"(CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS {DOUBLE}) / 3600.0)"
+        return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+    def week_number(self, column: str, window: Window) -> str:
+        """Week k (0 = the 7 days ending at T) of a timestamp, exact at midnight boundaries."""
+        last = window.days - 1
+        if self.vendor == POSTGRESQL:
+            start_epoch = window.start.timestamp()
+            day = f"FLOOR(({self.epoch(column)} - {start_epoch!r}) / 86400.0)"
+            return f"CAST(FLOOR(({last} - {day}) / 7.0) AS INTEGER)"
+        # julianday of a date is exact (x.5), so the day difference is an exact integer.
+        day = f"CAST(julianday(date({column})) - julianday('{window.first_day:%Y-%m-%d}') AS INTEGER)"
+        return f"(({last} - {day}) / 7)"
+
+    def sqrt(self, expr: str) -> str:
+        return f"SQRT({expr})"
+
+
+def _f(value: float) -> str:
+    """A float literal that is read back as a double on both backends."""
+    return repr(float(value))
+
+
+def _statuses(statuses: tuple[str, ...]) -> str:
+    return ", ".join(f"'{str(s)}'" for s in statuses)
+
+
+# --- table names --------------------------------------------------------------------------------------------
+def stage_prefix(run_id: int) -> str:
+    """Prefix of every staging table of a run (the trailing underscore keeps run 1 apart from run 12)."""
+    return f"scoring_tmp_{int(run_id)}_"
+
+
+def chunk_category_table(run_id: int, number: int) -> str:
+    return f"{stage_prefix(run_id)}c{int(number)}"
+
+
+def chunk_creator_table(run_id: int, number: int) -> str:
+    return f"{stage_prefix(run_id)}s{int(number)}"
+
+
+def scored_table(run_id: int) -> str:
+    return f"{stage_prefix(run_id)}scored"
+
+
+# --- stage 1 and 2: per chunk -------------------------------------------------------------------------------
+CATEGORY_COLUMNS = (
+    "creator_id", "category_id", "videos", "views", "engagements", "sponsored", "shoppable", "gmv", "orders",
+    "gmv_views", "gmv_videos", "active_weeks", "gap_n", "gap_sum", "gap_sumsq",
+)
+
+
+def chunk_category_sql(*, dialect: Dialect, window: Window, run_id: int, number: int, first_id: int,
+                       last_id: int) -> str:
+    """Per (creator, category) sums over the window's videos of creators ``first_id .. last_id``.
+
+    One sorted pass per creator gives the gaps between consecutive videos (``LAG``) and the first video of each
+    week; their sums add up across a creator's categories, so the per-creator metrics are exact sums of these
+    rows. A video's category is its product category, else its creator's primary category.
+    """
+    return f"""
+{dialect.create_table} {chunk_category_table(run_id, number)} AS
+SELECT creator_id, category_id,
+       COUNT(*) AS videos,
+       CAST(SUM(views) AS BIGINT) AS views,
+       CAST(SUM(engagements) AS BIGINT) AS engagements,
+       CAST(SUM(sponsored) AS BIGINT) AS sponsored,
+       CAST(SUM(shoppable) AS BIGINT) AS shoppable,
+       SUM(gmv) AS gmv,
+       CAST(SUM(orders) AS BIGINT) AS orders,
+       CAST(SUM(gmv_views) AS BIGINT) AS gmv_views,
+       COUNT(gmv) AS gmv_videos,
+       CAST(SUM(new_week) AS BIGINT) AS active_weeks,
+       COUNT(gap) AS gap_n,
+       SUM(gap) AS gap_sum,
+       SUM(gap * gap) AS gap_sumsq
+FROM (
+    SELECT w.creator_id, w.category_id, w.views, w.engagements, w.sponsored, w.shoppable, w.gmv, w.orders,
+           w.gmv_views,
+           (w.epoch - LAG(w.epoch) OVER s) / 3600.0 AS gap,
+           CASE WHEN w.week < {d.WEEKS} AND (LAG(w.week) OVER s IS NULL OR LAG(w.week) OVER s <> w.week)
+                THEN 1 ELSE 0 END AS new_week
+    FROM (
+        SELECT v.id, v.creator_id, v.posted_at,
+               COALESCE(v.product_category_id, cr.primary_category_id) AS category_id,
+               {dialect.epoch("v.posted_at")} AS epoch,
+               {dialect.week_number("v.posted_at", window)} AS week,
+               v.views AS views,
+               v.likes + v.comments + v.shares AS engagements,
+               CASE WHEN v.is_sponsored THEN 1 ELSE 0 END AS sponsored,
+               CASE WHEN v.is_shoppable THEN 1 ELSE 0 END AS shoppable,
+               CAST(v.gmv AS {DOUBLE}) AS gmv,
+               CASE WHEN v.gmv IS NOT NULL THEN v.orders END AS orders,
+               CASE WHEN v.gmv IS NOT NULL THEN v.views END AS gmv_views
+        FROM creators_video v
+        JOIN creators_creator cr ON cr.id = v.creator_id
+        WHERE v.creator_id BETWEEN {int(first_id)} AND {int(last_id)}
+          AND v.posted_at >= {dialect.ts(window.start)} AND v.posted_at < {dialect.ts(window.end)}
+    ) w
+    WINDOW s AS (PARTITION BY w.creator_id ORDER BY w.posted_at, w.id)
+) x
+GROUP BY creator_id, category_id
+"""
+
+
+CREATOR_COLUMNS = (
+    "creator_id", "followers", "videos", "views", "engagements", "sponsored", "shoppable", "gmv", "orders",
+    "gmv_views", "gmv_videos", "active_weeks", "gap_n", "gap_sum", "gap_sumsq", "invitations", "accepted",
+    "responded", "due", "on_time", "median_response_h",
+)
+
+
+def chunk_creator_sql(*, dialect: Dialect, window: Window, run_id: int, number: int, first_id: int,
+                      last_id: int) -> str:
+    """Every creator of the chunk with its raw sums (zeros without videos) and collaboration counts."""
+    ok = _statuses(ACCEPTED_STATUSES)
+    lo, hi = int(first_id), int(last_id)
+    in_window = (
+        f"invited_at >= {dialect.ts(window.start)} AND invited_at < {dialect.ts(window.end)} "
+        f"AND creator_id BETWEEN {lo} AND {hi}"
+    )
+    return f"""
+{dialect.create_table} {chunk_creator_table(run_id, number)} AS
+SELECT cr.id AS creator_id,
+       cr.followers AS followers,
+       COALESCE(a.videos, 0) AS videos,
+       COALESCE(a.views, 0) AS views,
+       COALESCE(a.engagements, 0) AS engagements,
+       COALESCE(a.sponsored, 0) AS sponsored,
+       COALESCE(a.shoppable, 0) AS shoppable,
+       a.gmv AS gmv,
+       a.orders AS orders,
+       COALESCE(a.gmv_views, 0) AS gmv_views,
+       COALESCE(a.gmv_videos, 0) AS gmv_videos,
+       COALESCE(a.active_weeks, 0) AS active_weeks,
+       COALESCE(a.gap_n, 0) AS gap_n,
+       a.gap_sum AS gap_sum,
+       a.gap_sumsq AS gap_sumsq,
+       COALESCE(c.invitations, 0) AS invitations,
+       COALESCE(c.accepted, 0) AS accepted,
+       COALESCE(c.responded, 0) AS responded,
+       COALESCE(c.due, 0) AS due,
+       COALESCE(c.on_time, 0) AS on_time,
+       m.median_response_h AS median_response_h
+FROM creators_creator cr
+LEFT JOIN (
+    SELECT creator_id, CAST(SUM(videos) AS BIGINT) AS videos, CAST(SUM(views) AS BIGINT) AS views,
+           CAST(SUM(engagements) AS BIGINT) AS engagements, CAST(SUM(sponsored) AS BIGINT) AS sponsored,
+           CAST(SUM(shoppable) AS BIGINT) AS shoppable, SUM(gmv) AS gmv, CAST(SUM(orders) AS BIGINT) AS orders,
+           CAST(SUM(gmv_views) AS BIGINT) AS gmv_views, CAST(SUM(gmv_videos) AS BIGINT) AS gmv_videos,
+           CAST(SUM(active_weeks) AS BIGINT) AS active_weeks, CAST(SUM(gap_n) AS BIGINT) AS gap_n,
+           SUM(gap_sum) AS gap_sum, SUM(gap_sumsq) AS gap_sumsq
+    FROM {chunk_category_table(run_id, number)}
+    GROUP BY creator_id
+) a ON a.creator_id = cr.id
+LEFT JOIN (
+    SELECT creator_id,
+           COUNT(*) AS invitations,
+           SUM(CASE WHEN status IN ({ok}) THEN 1 ELSE 0 END) AS accepted,
+           SUM(CASE WHEN responded_at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
+           SUM(CASE WHEN status IN ({ok}) AND due_at IS NOT NULL THEN 1 ELSE 0 END) AS due,
+           SUM(CASE WHEN status IN ({ok}) AND due_at IS NOT NULL AND delivered_at IS NOT NULL
+                         AND delivered_at <= due_at THEN 1 ELSE 0 END) AS on_time
+    FROM creators_collaboration
+    WHERE {in_window}
+    GROUP BY creator_id
+) c ON c.creator_id = cr.id
+LEFT JOIN (
+    SELECT creator_id, AVG(h) AS median_response_h
+    FROM (
+        SELECT creator_id, h,
+               ROW_NUMBER() OVER (PARTITION BY creator_id ORDER BY h) AS rn,
+               COUNT(*) OVER (PARTITION BY creator_id) AS cnt
+        FROM (
+            SELECT creator_id, {dialect.hours_between("invited_at", "responded_at")} AS h
+            FROM creators_collaboration
+            WHERE {in_window} AND responded_at IS NOT NULL
+        ) r
+    ) q
+    WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)
+    GROUP BY creator_id
+) m ON m.creator_id = cr.id
+WHERE cr.id BETWEEN {lo} AND {hi}
+"""
+
+
+# --- stage 3: the whole population --------------------------------------------------------------------------
+def _union(tables: list[str], columns: tuple[str, ...]) -> str:
+    cols = ", ".join(columns)
+    return "\nUNION ALL\n".join(f"SELECT {cols} FROM {table}" for table in tables)
+
+
+def _ratio(num: str, den: str) -> str:
+    return f"(CAST({num} AS {DOUBLE}) / {den})"
+
+
+def _tier_case(column: str) -> str:
+    parts = []
+    for tier in d.FOLLOWER_TIERS:
+        if tier.high is None:
+            parts.append(f"ELSE {tier.number}")
+        else:
+            parts.append(f"WHEN {column} < {tier.high} THEN {tier.number}")
+    return f"CASE WHEN {column} IS NULL THEN 0 " + " ".join(parts) + " END"
+
+
+def _pct(value: str, window: str) -> str:
+    """100 × percent_rank among the rows of the window that have the value; a group of one scores 50."""
+    return (
+        f"CASE WHEN {value} IS NULL THEN NULL WHEN COUNT(*) OVER {window}_all = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} "
+        f"ELSE 100.0 * PERCENT_RANK() OVER {window} END"
+    )
+
+
+def _responsiveness(column: str) -> str:
+    fast, slow = _f(d.RESPONSE_FAST_H), _f(d.RESPONSE_SLOW_H)
+    return (
+        f"CASE WHEN {column} IS NULL THEN {_f(d.RESPONSE_NONE)} WHEN {column} <= {fast} THEN 1.0 "
+        f"WHEN {column} >= {slow} THEN 0.0 ELSE ({slow} - {column}) / ({slow} - {fast}) END"
+    )
+
+
+def _smoothed(x: str, n: str, pooled: str) -> str:
+    k = d.SMOOTHING_K
+    return f"(({x} + {k} * {pooled}) / ({n} + {k}.0))"
+
+
+# Raw score column of each index, and the window its percentile is taken over.
+RAW = {name: f"raw_{name}" for name in d.OVERALL_WEIGHTS}
+
+
+def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> str:
+    """Raw scores, percentiles, overall and confidence of every creator, as one staging table.
+
+    Besides the indices it keeps, per index, the row number and size of the creator's reference group in the
+    order of the raw score, from which the reference-group medians are read without another sort.
+    """
+    cw = d.COLLABORATION_WEIGHTS
+    sw = d.CONSISTENCY_WEIGHTS
+    m = d.MIN_VIDEOS
+    gap_mean = "(gap_sum / gap_n)"
+    # Population variance from sums of squares (SQLite has no stddev); clamped at 0 against rounding.
+    variance = f"(gap_sumsq / gap_n - {gap_mean} * {gap_mean})"
+    gap_cv = (
+        f"CASE WHEN gap_n > 0 AND gap_sum > 0 THEN "
+        f"{dialect.sqrt(f'CASE WHEN {variance} > 0 THEN {variance} ELSE 0 END')} / {gap_mean} END"
+    )
+    overall_num = " + ".join(f"COALESCE({w!r} * {name}, 0)" for name, w in d.OVERALL_WEIGHTS.items())
+    overall_den = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE {w!r} END" for name, w in d.OVERALL_WEIGHTS.items())
+    overall_n = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE 1 END" for name in d.OVERALL_WEIGHTS)
+    windows = []
+    for name, raw in RAW.items():
+        if name == "effectiveness":
+            continue
+        windows.append(f"w_{name}_all AS (PARTITION BY ({raw} IS NULL))")
+        windows.append(f"w_{name} AS (w_{name}_all ORDER BY {raw})")
+    windows.append("w_eff_tier_all AS (PARTITION BY (raw_effectiveness IS NULL), follower_tier)")
+    windows.append("w_eff_tier AS (w_eff_tier_all ORDER BY raw_effectiveness)")
+    windows.append("w_eff_pop_all AS (PARTITION BY (raw_effectiveness IS NULL))")
+    windows.append("w_eff_pop AS (w_eff_pop_all ORDER BY raw_effectiveness)")
+    pct_columns = []
+    for name in RAW:
+        if name == "effectiveness":
+            continue
+        expr = _pct(RAW[name], f"w_{name}")
+        if name == "volume":
+            # A creator without videos scores 0 whatever the size of the run.
+            expr = f"CASE WHEN videos = 0 THEN 0.0 ELSE {expr} END"
+        pct_columns.append(f"{expr} AS {name}")
+        pct_columns.append(f"ROW_NUMBER() OVER w_{name} AS rn_{name}")
+        pct_columns.append(f"COUNT(*) OVER w_{name}_all AS n_{name}")
+    pct_columns += [
+        f"{_pct('raw_effectiveness', 'w_eff_tier')} AS eff_tier_pct",
+        f"{_pct('raw_effectiveness', 'w_eff_pop')} AS eff_pop_pct",
+        "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
+        "COUNT(*) OVER w_eff_tier_all AS n_eff_tier",
+        "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
+        "COUNT(*) OVER w_eff_pop_all AS n_eff_pop",
+    ]
+    pct_sql = ",\n           ".join(pct_columns)
+    window_sql = ",\n       ".join(windows)
+    return f"""
+{dialect.create_table} {scored_table(run_id)} AS
+WITH s AS (
+{_union(creator_tables, CREATOR_COLUMNS)}
+),
+pool AS (
+    SELECT COALESCE({_ratio("SUM(accepted)", "NULLIF(SUM(invitations), 0)")}, 0.0) AS m_acceptance,
+           COALESCE({_ratio("SUM(on_time)", "NULLIF(SUM(due), 0)")}, 0.0) AS m_on_time,
+           COALESCE({_ratio("SUM(sponsored)", "NULLIF(SUM(videos), 0)")}, 0.0) AS m_sponsored,
+           COALESCE({_ratio("SUM(shoppable)", "NULLIF(SUM(videos), 0)")}, 0.0) AS m_shoppable
+    FROM s
+),
+r AS (
+    SELECT s.*, pool.m_acceptance, pool.m_on_time, pool.m_sponsored, pool.m_shoppable,
+           {_tier_case("s.followers")} AS follower_tier,
+           CASE WHEN views > 0 THEN {_ratio("engagements", "views")} END AS engagement_rate,
+           CASE WHEN videos > 0 THEN {_ratio("sponsored", "videos")} END AS sponsored_share,
+           CASE WHEN videos > 0 THEN {_ratio("shoppable", "videos")} END AS shoppable_share,
+           CASE WHEN gmv_videos > 0 AND gmv_views > 0 THEN gmv * 1000.0 / gmv_views END AS gpm,
+           {gap_cv} AS gap_cv,
+           {_smoothed("accepted", "invitations", "pool.m_acceptance")} AS acceptance_s,
+           {_smoothed("on_time", "due", "pool.m_on_time")} AS on_time_s,
+           {_smoothed("sponsored", "videos", "pool.m_sponsored")} AS sponsored_share_s,
+           {_smoothed("shoppable", "videos", "pool.m_shoppable")} AS shoppable_share_s,
+           {_responsiveness("median_response_h")} AS responsiveness
+    FROM s CROSS JOIN pool
+),
+raw AS (
+    SELECT r.*,
+           CASE WHEN invitations > 0 OR videos >= {m} THEN
+                {cw["acceptance_s"]!r} * acceptance_s + {cw["on_time_s"]!r} * on_time_s
+                + {cw["responsiveness"]!r} * responsiveness + {cw["sponsored_share_s"]!r} * sponsored_share_s
+           END AS raw_collaboration,
+           CASE WHEN videos >= {m} THEN shoppable_share_s END AS raw_care,
+           {_ratio("videos", f"{d.WEEKS}.0")} AS raw_volume,
+           CASE WHEN videos >= {m} AND views > 0 THEN engagement_rate END AS raw_effectiveness,
+           gpm AS raw_sales,
+           CASE WHEN videos >= {m} THEN
+                {sw["active_weeks"]!r} * active_weeks / {d.WEEKS}.0
+                + {sw["regularity"]!r} * (CASE WHEN gap_cv IS NULL OR gap_cv >= 1 THEN 0.0 ELSE 1.0 - gap_cv END)
+           END AS raw_consistency
+    FROM r
+),
+p AS (
+    SELECT raw.*,
+           COUNT(raw_effectiveness) OVER (PARTITION BY follower_tier) AS tier_scored,
+           {pct_sql}
+    FROM raw
+    WINDOW {window_sql}
+),
+e AS (
+    SELECT p.*,
+           CASE WHEN tier_scored >= {d.TIER_MIN_GROUP} THEN eff_tier_pct ELSE eff_pop_pct END AS effectiveness,
+           CASE WHEN tier_scored >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier
+    FROM p
+)
+SELECT e.*,
+       CASE WHEN {overall_n} >= {d.OVERALL_MIN_INDICES} THEN ({overall_num}) / ({overall_den}) END AS overall,
+       CASE WHEN videos >= {d.CONFIDENCE_HIGH_VIDEOS} THEN 'high'
+            WHEN videos >= {d.CONFIDENCE_MEDIUM_VIDEOS} THEN 'medium' ELSE 'low' END AS confidence,
+       CASE WHEN videos >= {d.CONFIDENCE_HIGH_VIDEOS} AND invitations >= {d.CONFIDENCE_HIGH_INVITATIONS} THEN 'high'
+            WHEN videos >= {d.CONFIDENCE_MEDIUM_VIDEOS} THEN 'medium' ELSE 'low' END AS collaboration_confidence
+FROM e
+"""
+
+
+SCORECARD_COLUMNS = (
+    "creator_id", "collaboration", "care", "volume", "effectiveness", "sales", "consistency", "overall",
+    "confidence", "collaboration_confidence", "follower_tier", "followers", "videos", "views", "engagements",
+    "engagement_rate", "sponsored_share", "shoppable_share", "gmv", "orders", "gpm", "active_weeks", "gap_cv",
+    "invitations", "accepted", "responded", "due", "on_time", "median_response_h",
+)
+
+
+def scorecards_insert_sql(*, run_id: int) -> str:
+    cols = ", ".join(SCORECARD_COLUMNS)
+    raw_targets = ", ".join(f"{name}_raw" for name in RAW)
+    raw_sources = ", ".join(RAW.values())
+    return (
+        f"INSERT INTO scoring_scorecard (run_id, {cols}, {raw_targets}) "
+        f"SELECT {int(run_id)}, {cols}, {raw_sources} FROM {scored_table(run_id)}"
+    )
+
+
+def impacts_insert_sql(*, run_id: int, category_tables: list[str]) -> str:
+    """Category impact of every (creator, category) with a video in the window.
+
+    Each (creator, category) lives in exactly one chunk table (chunks are disjoint ranges of creators), so the
+    union needs no regrouping. GMV in c counts unknown GMV as 0 for the percentile, but is stored as null.
+    """
+    wv, wg = _f(d.IMPACT_WEIGHTS["views"]), _f(d.IMPACT_WEIGHTS["gmv"])
+    one = _f(d.GROUP_OF_ONE_PCT)
+    return f"""
+INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
+SELECT {int(run_id)}, creator_id, category_id,
+       CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END,
+       views, gmv, videos
+FROM (
+    SELECT c.creator_id, c.category_id, c.views, c.gmv, c.videos,
+           CASE WHEN COUNT(*) OVER cat = 1 THEN {one} ELSE 100.0 * PERCENT_RANK() OVER cat_views END AS pct_views,
+           CASE WHEN COUNT(*) OVER cat = 1 THEN {one} ELSE 100.0 * PERCENT_RANK() OVER cat_gmv END AS pct_gmv,
+           MAX(CASE WHEN c.gmv IS NOT NULL THEN 1 ELSE 0 END) OVER cat AS has_gmv
+    FROM ({_union(category_tables, ("creator_id", "category_id", "views", "gmv", "videos"))}) c
+    WINDOW cat AS (PARTITION BY c.category_id),
+           cat_views AS (cat ORDER BY c.views),
+           cat_gmv AS (cat ORDER BY COALESCE(c.gmv, 0.0))
+) x
+"""
+
+
+# --- medians of the reference groups ------------------------------------------------------------------------
+def _median_select(value: str, rn: str, n: str, group: str | None, table: str) -> str:
+    """Median of ``value`` per group (one row with a null size when ``group`` is None and nothing qualifies)."""
+    return (
+        f"SELECT {group or 'NULL'} AS grp, MAX({n}) AS n, AVG({value}) AS median FROM {table} "
+        f"WHERE {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2)"
+        + (f" GROUP BY {group}" if group else "")
+    )
+
+
+def group_medians_sql(*, run_id: int) -> dict[str, str]:
+    """One query per index giving (group, size, median raw score) of its reference groups.
+
+    The row numbers were taken in the order of the raw score inside each group, so the median is the mean of
+    the one or two middle rows.
+    """
+    table = scored_table(run_id)
+    out = {}
+    for name, raw in RAW.items():
+        if name == "effectiveness":
+            continue
+        out[name] = _median_select(raw, f"rn_{name}", f"n_{name}", None, table)
+    out["effectiveness:tier"] = _median_select(
+        "raw_effectiveness", "rn_eff_tier", "n_eff_tier", "follower_tier", table
+    )
+    out["effectiveness:all"] = _median_select("raw_effectiveness", "rn_eff_pop", "n_eff_pop", None, table)
+    return out
+
+
+def index_medians_sql(*, run_id: int) -> str:
+    """Population median of each index and of overall (the radar's reference line)."""
+    table = scored_table(run_id)
+    parts = []
+    for name in (*d.OVERALL_WEIGHTS, "overall"):
+        parts.append(
+            f"SELECT '{name}' AS idx, MAX(cnt) AS n, AVG(v) AS median FROM ("
+            f"SELECT {name} AS v, ROW_NUMBER() OVER (ORDER BY {name}) AS rn, COUNT(*) OVER () AS cnt "
+            f"FROM {table} WHERE {name} IS NOT NULL) q WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)"
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+def category_medians_sql(*, run_id: int) -> str:
+    """Per category: creators with a video in it and the medians of impact, views and known GMV."""
+    rid = int(run_id)
+    return f"""
+SELECT i.category_id, MAX(i.cnt) AS n,
+       AVG(CASE WHEN i.rn_impact IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2) THEN i.impact END) AS impact,
+       AVG(CASE WHEN i.rn_views IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2) THEN i.views END) AS views,
+       AVG(CASE WHEN i.rn_gmv IN ((i.gcnt + 1) / 2, (i.gcnt + 2) / 2) THEN i.gmv END) AS gmv
+FROM (
+    SELECT category_id, impact, views, CAST(gmv AS {DOUBLE}) AS gmv,
+           ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY impact) AS rn_impact,
+           ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY views) AS rn_views,
+           CASE WHEN gmv IS NOT NULL THEN
+                ROW_NUMBER() OVER (PARTITION BY category_id, (gmv IS NULL) ORDER BY gmv) END AS rn_gmv,
+           COUNT(*) OVER (PARTITION BY category_id) AS cnt,
+           COUNT(gmv) OVER (PARTITION BY category_id) AS gcnt
+    FROM scoring_categoryimpact
+    WHERE run_id = {rid}
+) i
+GROUP BY i.category_id
+"""

@@ -1,0 +1,158 @@
+"""The methodology text, generated from ``scoring.definitions`` (the same values the SQL is generated from).
+
+``methodology_markdown(tiers=...)`` renders it for a set of field tiers: the dashboard's methodology page passes
+the partner's tiers, and nothing of a hidden tier (an index, a raw metric, a formula term) appears in the text.
+``docs/methodology.md`` is the rendering for every tier (``python manage.py methodology_doc``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scoring import definitions as d
+from scoring.catalogue import FIELDS, FIELDS_BY_NAME, Kind, Tier
+
+ALL_TIERS = frozenset(Tier)
+
+# Raw metrics: definition and the tier of the field they are shown in (from the catalogue).
+_METRICS: tuple[tuple[str, str], ...] = (
+    ("videos", "videos posted in the window"),
+    ("views", "sum of their views"),
+    ("engagements", "sum of their likes + comments + shares"),
+    ("engagement_rate", "engagements / views (null when views = 0)"),
+    ("sponsored_share", "sponsored videos / videos"),
+    ("shoppable_share", "shoppable videos (with a product link) / videos"),
+    ("gmv", "sum of GMV over the videos whose GMV is known; null when none is known (unknown is not zero)"),
+    ("orders", "sum of orders over the videos whose GMV is known; null when none is known"),
+    ("gpm", "GMV per 1,000 views, over the videos with known GMV"),
+    ("active_weeks", f"number of the {d.WEEKS} weeks ending at T (week k = days T-7k-6 .. T-7k) with a video"),
+    ("gap_cv", "coefficient of variation (population std / mean) of the gaps, in hours, between consecutive videos"),
+    ("invitations", "brand invitations sent in the window (by invitation date)"),
+    ("accepted", "of them, accepted or completed"),
+    ("responded", "of them, answered (a response time is recorded)"),
+    ("due", "accepted invitations with a due date"),
+    ("on_time", "of them, delivered no later than the due date"),
+    ("median_response_h", "median hours from invitation to answer over answered invitations"),
+)
+
+
+def _visible(name: str, tiers: frozenset[Tier]) -> bool:
+    return FIELDS_BY_NAME[name].tier in tiers
+
+
+def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
+    """The methodology as Markdown for the given field tiers (all tiers when None; ``profile`` always)."""
+    shown = frozenset(Tier(t) for t in (ALL_TIERS if tiers is None else tiers)) | {Tier.PROFILE}
+    commercial = Tier.COMMERCIAL in shown
+    indices = [spec for spec in d.INDICES if spec.tier in shown]
+    out: list[str] = []
+    add = out.append
+
+    add("# Methodology")
+    add("")
+    add("How every number on a creator scorecard is computed. This text is generated from the same definitions")
+    add("as the code that computes the scores (`scoring/definitions.py`), so the two cannot disagree.")
+    if tiers is not None and shown != ALL_TIERS:
+        add("It covers the fields of your access; fields outside it are not described.")
+    add("")
+    add("## Window")
+    add("")
+    add(f"A scoring run has an as-of date T (by default the date of the newest imported video) and a window of "
+        f"W = {d.DEFAULT_WINDOW_DAYS} days:")
+    add("T-(W-1) .. T inclusive, by the UTC date of a video's publication time"
+        + (" or of an invitation's date." if commercial else "."))
+    add("Every scoring run computes every creator; a creator without any video in the window still gets a "
+        "scorecard.")
+    add("")
+
+    metrics = [(name, text) for name, text in _METRICS if _visible(name, shown)]
+    if metrics:
+        add("## Raw metrics (per creator, over the window)")
+        add("")
+        add("| metric | definition |")
+        add("| --- | --- |")
+        for name, text in metrics:
+            add(f"| {FIELDS_BY_NAME[name].label} (`{name}`) | {text} |")
+        add("")
+
+    if commercial:
+        add("## Smoothing")
+        add("")
+        add(f"A rate x/n is shrunk toward the pooled rate of the run, m = Σx / Σn over all creators, as "
+            f"(x + {d.SMOOTHING_K}·m) / (n + {d.SMOOTHING_K}); so a creator with n = 0 gets m, and a few "
+            "observations move the rate only a little. When no creator has any observation, m = 0.")
+        add("Smoothed rates (suffix `_s`): acceptance = accepted / invitations, on_time = on time / due, "
+            "sponsored_share and shoppable_share over videos.")
+        add("")
+
+    if indices:
+        add("## Percentiles")
+        add("")
+        add("A raw score becomes an index from 0 to 100 by its percentile within a reference group: "
+            "pct(v) = 100 × (number of values below v) / (n − 1), among the n creators of the group that have a "
+            f"value. Ties share a rank; a group of one scores {d.GROUP_OF_ONE_PCT:g}. Indices are stored "
+            "unrounded and shown to one decimal.")
+        add("")
+        add("## Indices")
+        add("")
+        add("| index | raw score | reference group | insufficient data (no score) when |")
+        add("| --- | --- | --- | --- |")
+        for spec in indices:
+            add(f"| {spec.label} | {spec.raw_score} | {spec.reference_group} | {spec.insufficient} |")
+        add("")
+        add("Follower tiers: " + "; ".join(
+            f"tier {t.number}: {t.label}" for t in d.FOLLOWER_TIERS) + " (exactly 10M followers is 1M–10M).")
+        add("")
+
+    if Tier.PERFORMANCE in shown:
+        add("## Category impact")
+        add("")
+        add("A video's category is its product category, else its creator's primary category. For each category c, "
+            "the reference group is the creators with a video in c in the window; a creator without one has no "
+            "impact in c.")
+        if commercial:
+            wv, wg = d.IMPACT_WEIGHTS["views"], d.IMPACT_WEIGHTS["gmv"]
+            add(f"Impact = {wv:g}·pct(views in c) + {wg:g}·pct(GMV in c), where GMV in c sums the known GMV (0 when "
+                "none is known); in a category where no creator has known GMV, impact = pct(views in c).")
+        else:
+            add("Impact is the percentile of the creator's views in c, blended with a second component outside "
+                "your access in the categories where it is known.")
+        add("")
+        add("## Overall")
+        add("")
+        visible_weights = [(FIELDS_BY_NAME[n].label, w) for n, w in d.OVERALL_WEIGHTS.items() if _visible(n, shown)]
+        weights = ", ".join(f"{label} {w:.2f}" for label, w in visible_weights)
+        if len(visible_weights) == len(d.OVERALL_WEIGHTS):
+            add(f"The weighted mean of the indices present, with weights {weights}, renormalised over the indices "
+                "that are present; computed from the unrounded indices.")
+        else:
+            add(f"The weighted mean of the indices present, renormalised over those present, computed from the "
+                f"unrounded indices. Weights: {weights}; the remaining weight belongs to indices outside your "
+                "access.")
+        add(f"No overall score when fewer than {d.OVERALL_MIN_INDICES} of the {len(d.OVERALL_WEIGHTS)} indices "
+            "are present.")
+        add("")
+        add("## Confidence")
+        add("")
+        add(f"`high` when the creator posted at least {d.CONFIDENCE_HIGH_VIDEOS} videos in the window, `medium` from "
+            f"{d.CONFIDENCE_MEDIUM_VIDEOS}, otherwise `low`.")
+        if commercial:
+            add(f"For the collaboration index, `high` also needs at least {d.CONFIDENCE_HIGH_INVITATIONS} "
+                "invitations.")
+        add("")
+
+    add("## Why this score")
+    add("")
+    add("Beside each index a scorecard shows the raw metrics it came from, the creator's raw score, and the "
+        "reference group with its median raw score. Earlier runs are kept, so a scorecard also shows how the "
+        "indices moved over time.")
+    add("")
+    add("## Fields")
+    add("")
+    add("| field | meaning |")
+    add("| --- | --- |")
+    for spec in FIELDS:
+        if spec.tier in shown and spec.kind is not Kind.PROFILE:
+            add(f"| {spec.label} | {spec.help} |")
+    add("")
+    return "\n".join(out)

@@ -1,0 +1,148 @@
+"""Reads of scoring results. They return everything; callers filter fields through the access layer.
+
+``published_run`` is what partners read; ``scorecard_detail`` gives one creator's scorecard with the "why"
+(raw metrics, reference group and its median), category impacts and history, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, FloatField, QuerySet
+from django.db.models.functions import Cast, Floor, Least
+
+from scoring.catalogue import FIELDS_BY_NAME
+from scoring.choices import INDEX_NAMES, RunStatus
+from scoring.definitions import FOLLOWER_TIERS, INDICES
+from scoring.models import CategoryImpact, Scorecard, ScoringRun
+
+# Scorecard columns that are catalogue fields (the values a partner may be shown, tier permitting).
+SCORECARD_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in Scorecard._meta.concrete_fields if f.name in FIELDS_BY_NAME
+)
+
+
+def published_run() -> ScoringRun | None:
+    """The run partners see, or None before the first run has published."""
+    return ScoringRun.objects.filter(is_published=True).first()
+
+
+def latest_run() -> ScoringRun | None:
+    return ScoringRun.objects.order_by("-pk").first()
+
+
+@dataclass(frozen=True)
+class ScorecardDetail:
+    """One creator's scorecard in a run, with everything needed to explain it.
+
+    ``values``: scorecard values keyed by catalogue field name. ``references``: per index, the reference group
+    (``key``, ``label``, ``n``), its median raw score and the creator's raw score and metrics. ``category_impacts``:
+    dicts with ``category``, ``name``, ``impact``, ``impact_views``, ``impact_gmv``, ``impact_videos`` and the
+    category's median impact, highest impact first. ``history``: ``{run_id, as_of, <index>: value}`` over the kept
+    succeeded runs up to this one, oldest first.
+    """
+
+    creator_id: int
+    run_id: int
+    as_of: Any
+    values: dict[str, Any]
+    references: dict[str, dict[str, Any]]
+    category_impacts: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    population_medians: dict[str, float | None] = field(default_factory=dict)
+
+
+def _reference(run: ScoringRun, index: str, scorecard: Scorecard) -> dict[str, Any]:
+    groups = (run.medians or {}).get("groups", {}).get(index, {})
+    key = "all"
+    if index == "effectiveness":
+        tier_key = f"tier:{scorecard.follower_tier}"
+        tier_group = groups.get(tier_key)
+        if tier_group is not None and not tier_group.get("fallback"):
+            key = tier_key
+    group = groups.get(key) or {}
+    spec = next(s for s in INDICES if s.name == index)
+    label = group.get("label") or spec.reference_group
+    return {
+        "key": key,
+        "label": label,
+        "n": group.get("n", 0),
+        "median": group.get("median"),
+        "raw": getattr(scorecard, f"{index}_raw"),
+        "metrics": {name: getattr(scorecard, name) for name in spec.metrics if hasattr(scorecard, name)},
+    }
+
+
+def scorecard_detail(*, creator_id: int, run: ScoringRun) -> ScorecardDetail:
+    """The scorecard of a creator in a run (3 queries). Raises ``Scorecard.DoesNotExist`` when it has none."""
+    scorecard = Scorecard.objects.get(run=run, creator_id=creator_id)
+    values = {name: getattr(scorecard, name) for name in SCORECARD_FIELDS}
+    references = {index: _reference(run, index, scorecard) for index in INDEX_NAMES}
+    category_medians = (run.medians or {}).get("categories", {})
+    impacts = [
+        {
+            "category": row["category__slug"],
+            "name": row["category__name"],
+            "impact": row["impact"],
+            "impact_views": row["views"],
+            "impact_gmv": row["gmv"],
+            "impact_videos": row["videos"],
+            "median_impact": (category_medians.get(row["category__slug"]) or {}).get("impact"),
+        }
+        for row in CategoryImpact.objects.filter(run=run, creator_id=creator_id)
+        .order_by("-impact", "category__slug")
+        .values("category__slug", "category__name", "impact", "views", "gmv", "videos")
+    ]
+    history = [
+        {"run_id": row.pop("run_id"), "as_of": row.pop("run__as_of"), **row}
+        for row in Scorecard.objects.filter(
+            creator_id=creator_id, run__status=RunStatus.SUCCEEDED, run_id__lte=run.pk
+        )
+        .order_by("run__as_of", "run_id")
+        .values("run_id", "run__as_of", *INDEX_NAMES, "overall")
+    ]
+    population = {name: (v or {}).get("median") for name, v in (run.medians or {}).get("indices", {}).items()}
+    return ScorecardDetail(
+        creator_id=creator_id,
+        run_id=run.pk,
+        as_of=run.as_of,
+        values=values,
+        references=references,
+        category_impacts=impacts,
+        history=history,
+        population_medians=population,
+    )
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    low: float
+    high: float
+    count: int
+
+
+def overall_distribution(
+    *, run: ScoringRun, creators: QuerySet | None = None, bins: int = 20
+) -> list[HistogramBin]:
+    """Histogram of the overall score in a run (equal bins over 0-100; 100 falls in the last bin).
+
+    Pass ``creators`` (e.g. ``Creator.objects.visible_to(access)``) so that a partner's chart counts only the
+    creators it may see. Computed in the database: one grouped query, whatever the number of creators.
+    """
+    width = 100.0 / bins
+    qs = Scorecard.objects.filter(run=run, overall__isnull=False)
+    if creators is not None:
+        qs = qs.filter(creator__in=creators.values("pk"))
+    rows = (
+        qs.annotate(bucket=Least(Floor(Cast(F("overall"), FloatField()) / width), bins - 1))
+        .values("bucket")
+        .annotate(n=Count("pk"))
+        .values_list("bucket", "n")
+    )
+    counts = {int(bucket): n for bucket, n in rows}
+    return [HistogramBin(low=i * width, high=(i + 1) * width, count=counts.get(i, 0)) for i in range(bins)]
+
+
+def follower_tier_label(number: int) -> str:
+    return FOLLOWER_TIERS[number].label
