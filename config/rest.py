@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
@@ -61,6 +61,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         first = next(iter(errors.values()), ["Invalid input."])
         summary = first[0] if len(errors) == 1 and len(first) == 1 else "Invalid input."
         response.data = {"detail": summary, "errors": errors}
+    elif isinstance(exc, Http404):
+        # One message for "does not exist" and "not yours": the body must not tell the two apart.
+        response.data = {"detail": "Not found."}
     else:
         response.data = {"detail": str(data.get("detail", "Error."))}
     patch_cache_control(response, no_store=True)

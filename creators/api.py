@@ -33,6 +33,8 @@ from creators.serializers import (
 from partners.api import PartnerViewSetBase
 from partners.choices import AuditAction
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.models import Scorecard
+from scoring.selectors import published_run, scorecard_detail
 
 
 class CSVRenderer(BaseRenderer):
@@ -168,13 +170,14 @@ class CreatorViewSet(PartnerViewSetBase):
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
 
     def retrieve(self, request: Request, handle: str) -> Response:
-        from scoring.selectors import published_run, scorecard_detail
-
         self.audit_action = AuditAction.CREATOR_VIEW
         creator = self.get_creator_or_404(handle)
         self.audit_object_handle = creator.handle
         run = published_run()
-        detail = scorecard_detail(creator_id=creator.pk, run=run) if run is not None else None
+        try:
+            detail = scorecard_detail(creator_id=creator.pk, run=run) if run is not None else None
+        except Scorecard.DoesNotExist:
+            detail = None  # imported after the published run: the profile, no scores until the next run
         return Response(
             scorecard_representation(creator=creator, run=run, detail=detail, visible=self.access.visible_field_names)
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -139,10 +140,16 @@ MetricsSerializer = type(
 
 
 class IndexReferenceSerializer(serializers.Serializer):
-    """Why an index has its value: the reference group it was ranked in, and that group's median."""
+    """Why an index has its value: the reference group it was ranked in, that group's median, the raw score."""
 
-    group = serializers.CharField(help_text="The reference group, e.g. `all creators` or `followers 100k-1M`.")
-    median = serializers.FloatField(allow_null=True, help_text="The group's median of the raw score.")
+    group = serializers.CharField(help_text="The reference group, e.g. `all creators` or a follower tier.")
+    group_size = serializers.IntegerField(help_text="Creators in the reference group that have this raw score.")
+    median = serializers.FloatField(allow_null=True, help_text="The group's median raw score.")
+    raw = serializers.FloatField(allow_null=True, help_text="This creator's raw score (before the percentile).")
+    metrics = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="The raw metrics this index is computed from (see `metrics`).",
+    )
 
 
 class CategoryImpactSerializer(serializers.Serializer):
@@ -154,6 +161,9 @@ class CategoryImpactSerializer(serializers.Serializer):
     impact_views = serializers.IntegerField(required=False, help_text=_help("impact_views"))
     impact_videos = serializers.IntegerField(required=False, help_text=_help("impact_videos"))
     impact_gmv = serializers.FloatField(allow_null=True, required=False, help_text=_help("impact_gmv"))
+    median_impact = serializers.FloatField(
+        allow_null=True, required=False, help_text="Median impact of the creators active in this category."
+    )
 
 
 class HistoryPointSerializer(serializers.Serializer):
@@ -192,7 +202,7 @@ _IMPACT_KEYS: tuple[str, ...] = ("impact", "impact_views", "impact_videos", "imp
 
 def _number(value: Any) -> Any:
     # GMV is a Decimal in the database; JSON clients get a number, like every other metric.
-    if value is not None and not isinstance(value, bool | int | float):
+    if isinstance(value, Decimal):
         return float(value)
     return value
 
@@ -200,10 +210,10 @@ def _number(value: Any) -> Any:
 def scorecard_representation(*, creator: Any, run: Any, detail: Any, visible: frozenset[str]) -> dict[str, Any]:
     """The scorecard JSON of one creator, holding only the names in ``visible`` (catalogue field names).
 
-    ``detail`` is ``scoring.selectors.scorecard_detail(...)`` for the published ``run`` (None when there is no
-    published run or the creator has no scorecard in it: the profile is shown with empty scores).
+    ``detail`` is ``scoring.selectors.scorecard_detail(...)`` for the published ``run``, or None when there is
+    no published run or the creator has no scorecard in it (imported since): the profile with empty scores.
     """
-    values: dict[str, Any] = dict(getattr(detail, "values", None) or {})
+    values: dict[str, Any] = detail.values if detail is not None else {}
     indices = [name for name in FILTERABLE_INDICES if name in visible]
     body: dict[str, Any] = {
         "handle": creator.handle,
@@ -216,21 +226,33 @@ def scorecard_representation(*, creator: Any, run: Any, detail: Any, visible: fr
         "scores": {name: values.get(name) for name in indices},
         "metrics": {name: _number(values.get(name)) for name in METRIC_FIELDS if name in visible},
         "references": {
-            name: {"group": ref.get("group", ""), "median": _number(ref.get("median"))}
-            for name, ref in (getattr(detail, "references", None) or {}).items()
+            name: {
+                "group": ref.get("label") or ref.get("key") or "",
+                "group_size": ref.get("n") or 0,
+                "median": _number(ref.get("median")),
+                "raw": _number(ref.get("raw")),
+                # A metric of a visible index is visible in practice; checking keeps it so if the catalogue moves.
+                "metrics": {k: _number(v) for k, v in (ref.get("metrics") or {}).items() if k in visible},
+            }
+            for name, ref in (detail.references if detail is not None else {}).items()
             if name in indices
         },
     }
     impact_keys = [key for key in _IMPACT_KEYS if key in visible]
     if impact_keys:
+        with_median = ("median_impact",) if "impact" in visible else ()
         body["category_impacts"] = [
-            {"category": row["category"], "name": row["name"], **{key: _number(row.get(key)) for key in impact_keys}}
-            for row in getattr(detail, "impacts", None) or []
+            {
+                "category": row["category"],
+                "name": row["name"],
+                **{key: _number(row.get(key)) for key in (*impact_keys, *with_median)},
+            }
+            for row in (detail.category_impacts if detail is not None else [])
         ]
     if indices:
         body["history"] = [
             {"run_id": point["run_id"], "as_of": point["as_of"], "scores": {name: point.get(name) for name in indices}}
-            for point in getattr(detail, "history", None) or []
+            for point in (detail.history if detail is not None else [])
         ]
     return body
 

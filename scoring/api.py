@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from config.rest import NoStoreMixin
 from scoring.models import ScoringRun
+from scoring.services import scoring_run_request
 
 
 class ScoringRunSerializer(serializers.ModelSerializer):
@@ -96,15 +97,13 @@ class ScoringRunCreateView(NoStoreMixin, APIView):
     def post(self, request: Request) -> Response:
         params = ScoringRunRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        from scoring.services import scoring_run_request
-
         run = scoring_run_request(
             triggered_by="api",
             requested_by=request.user,
             as_of=params.validated_data.get("as_of"),
             window_days=params.validated_data.get("window_days"),
         )
-        run.refresh_from_db()  # in the embedded (eager) set-up the run has already finished
+        run.refresh_from_db()  # in the embedded (eager) set-up the run has already finished: show how it ended
         headers = {"Location": reverse("api:scoring-run-detail", kwargs={"pk": run.pk})}
         return Response(ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
