@@ -12,13 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
+from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Category
 from creators.selectors import creator_list
@@ -30,7 +33,9 @@ from creators.serializers import (
     creator_list_item,
     scorecard_representation,
 )
+from partners.access import visible_fields
 from partners.api import PartnerViewSetBase
+from partners.audit import request_filters
 from partners.choices import AuditAction
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
 from scoring.models import Scorecard
@@ -182,14 +187,25 @@ class CreatorViewSet(PartnerViewSetBase):
             scorecard_representation(creator=creator, run=run, detail=detail, visible=self.access.visible_field_names)
         )
 
-    def export(self, request: Request) -> Any:
-        from creators.exports import creator_export_response
-
-        self.audit_action = AuditAction.CREATOR_EXPORT
+    def export(self, request: Request) -> HttpResponse:
+        # The quota service records the export itself (with its id and row count); the base records the call.
+        if not self.access.can_export:
+            raise PermissionDenied("Exports need the analyst or manager role.")
         queryset = self.filter_queryset(self.get_queryset())
-        return creator_export_response(
-            access=self.access, queryset=queryset, request=request, filename="creators"
+        response = creator_export_response(
+            access=self.access,
+            queryset=queryset,
+            fields=visible_fields(self.access),
+            filename="creators",
+            request=request,
+            filters=request_filters(request),
         )
+        if response.status_code == 429:
+            # The shared export answers the quota in plain text for the browser; the API speaks its JSON errors.
+            error = Response({"detail": response.content.decode()}, status=429)
+            error["Retry-After"] = response["Retry-After"]
+            return error
+        return response
 
 
 @extend_schema_view(
