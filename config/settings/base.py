@@ -199,6 +199,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.rest.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (the export chooses CSV by its URL): no "?format=" switch that could answer 404 for a bad value.
+    "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "config.rest.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["config.throttles.UserThrottle", "config.throttles.TokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {
