@@ -71,8 +71,9 @@ def make_category(slug: str) -> Category:
     return Category.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").title()})[0]
 
 
-def make_creators(categories: dict[str, Category], per_category: int) -> dict[str, Creator]:
-    """``per_category`` creators per category, handles like ``beauty_1``; the primary category is also linked."""
+def make_creators(categories: dict[str, Category], per_category: int, *, prefix: str = "") -> dict[str, Creator]:
+    """``per_category`` creators per category, handles like ``beauty_1`` (``<prefix>beauty_1``); the primary
+    category is also linked."""
     now = timezone.now()
     creators = []
     countries = ("US", "GB", "DE", "FR")
@@ -80,9 +81,9 @@ def make_creators(categories: dict[str, Category], per_category: int) -> dict[st
         for i in range(1, per_category + 1):
             creators.append(
                 Creator(
-                    external_id=f"ext-{slug}-{i}",
-                    handle=f"{slug}_{i}",
-                    display_name=f"{slug.title()} Creator {i}",
+                    external_id=f"ext-{prefix}{slug}-{i}",
+                    handle=f"{prefix}{slug}_{i}",
+                    display_name=f"{prefix}{slug.title()} Creator {i}",
                     country=countries[(ci + i) % len(countries)],
                     primary_category=category,
                     followers=1_000 * (ci + 1) * i,
@@ -109,6 +110,12 @@ def make_published_run(creators: dict[str, Creator], *, as_of: date | None = Non
         creators_count=len(creators),
         published_at=timezone.now(),
     )
+    make_scorecards(run, creators)
+    return run
+
+
+def make_scorecards(run: ScoringRun, creators: dict[str, Creator]) -> None:
+    """A scorecard and a primary-category impact per creator in ``run``, with varied, hand-checkable values."""
     cards, impacts = [], []
     for n, creator in enumerate(sorted(creators.values(), key=lambda c: c.handle)):
         base = (n * 37) % 97
@@ -155,7 +162,6 @@ def make_published_run(creators: dict[str, Creator], *, as_of: date | None = Non
         )
     Scorecard.objects.bulk_create(cards)
     CategoryImpact.objects.bulk_create(impacts)
-    return run
 
 
 def make_partner(

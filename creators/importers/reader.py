@@ -1,0 +1,142 @@
+"""Streaming CSV reading with exact line numbers and whole-file checks.
+
+The file is read as bytes, one physical line at a time, so that an invalid UTF-8 sequence or a NUL byte is
+reported on the line where it is; decoded lines are fed to ``csv.reader``, which handles RFC 4180 quoting
+(quoted commas, doubled quotes, quoted newlines) and CRLF. Nothing is kept beyond the current record.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from creators.importers.report import ErrorSink
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class FileRejected(Exception):
+    """A whole-file problem (encoding, limits, malformed CSV) after which reading cannot go on."""
+
+    def __init__(self, line: int, column: str, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+class _Lines:
+    """Iterates the decoded physical lines of a binary file, tracking how many were read and bytes consumed."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.number = 0
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.handle:
+            self.number += 1
+            self.bytes_read += len(raw)
+            if self.number == 1:
+                if raw.startswith(_BOM):
+                    raw = raw[len(_BOM) :]
+                elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise FileRejected(1, "*", "the file is UTF-16 encoded; save it as UTF-8")
+            if b"\x00" in raw:
+                raise FileRejected(
+                    self.number, "*", "the file contains a NUL byte: it is not a text CSV file (UTF-16 or binary?)"
+                )
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.start + 1].hex()
+                raise FileRejected(
+                    self.number,
+                    "*",
+                    f"the file is not valid UTF-8 (byte 0x{bad} at position {exc.start + 1} of the line); "
+                    "save it as UTF-8",
+                ) from None
+
+
+class CsvSource:
+    """A CSV file read as ``(line, cells)`` records after its header.
+
+    ``line`` is the physical line on which the record starts (the header is line 1). Blank lines are skipped.
+    """
+
+    def __init__(self, handle: BinaryIO, *, max_rows: int) -> None:
+        self._lines = _Lines(handle)
+        self._reader = csv.reader(iter(self._lines), strict=True)
+        self.max_rows = max_rows
+        self.header: list[str] = []
+        self.rows = 0
+
+    @property
+    def bytes_read(self) -> int:
+        return self._lines.bytes_read
+
+    def read_header(self) -> list[str]:
+        try:
+            self.header = [name.strip() for name in next(self._reader)]
+        except StopIteration:
+            raise FileRejected(1, "*", "the file is empty: a header row is required") from None
+        except csv.Error as exc:
+            raise FileRejected(1, "*", f"the header row is not valid CSV: {exc}") from None
+        return self.header
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        reader = self._reader
+        previous_end = reader.line_num
+        max_rows = self.max_rows
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileRejected(previous_end + 1, "*", f"not valid CSV: {exc}") from None
+            line = previous_end + 1
+            previous_end = reader.line_num
+            if not cells:
+                continue
+            self.rows += 1
+            if self.rows > max_rows:
+                raise FileRejected(
+                    line, "*", f"the file has more than {max_rows:,} data rows, the limit (IMPORT_MAX_ROWS)"
+                )
+            yield line, cells
+
+
+def check_size(path: Path, *, max_bytes: int, errors: ErrorSink) -> bool:
+    """Reject a file over the size limit before reading any of it."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        errors.add(1, "*", f"the file is {size:,} bytes, larger than the limit of {max_bytes:,} (IMPORT_MAX_BYTES)")
+        return False
+    return True
+
+
+def check_header(
+    header: list[str], *, required: tuple[str, ...], optional: tuple[str, ...], ignored: tuple[str, ...],
+    errors: ErrorSink,
+) -> bool:
+    """Every required column present, no unknown or repeated column. Columns may come in any order."""
+    known = set(required) | set(optional) | set(ignored)
+    ok = True
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            errors.add(1, name or "*", f"column {name!r} appears more than once in the header")
+            ok = False
+        seen.add(name)
+        if name not in known:
+            expected = ", ".join(required + optional)
+            errors.add(1, name or "*", f"unknown column {name!r} (this kind has columns: {expected})")
+            ok = False
+    for name in required:
+        if name not in seen:
+            errors.add(1, name, "required column is missing from the header")
+            ok = False
+    return ok

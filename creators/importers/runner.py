@@ -1,0 +1,192 @@
+"""Runs one import of one file: the driver around a kind's ``Importer`` (see ``engine`` for the shape)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from creators.importers.collaborations import CollaborationsImporter
+from creators.importers.engine import Importer, RowInvalid, Sql, StageTable, table_names
+from creators.importers.profiles import CreatorsImporter, TikTok2020CreatorsImporter
+from creators.importers.reader import CsvSource, FileRejected, check_header, check_size
+from creators.importers.report import ErrorSink, ImportReport
+from creators.importers.videos import TikTok2020VideosImporter, VideosImporter
+
+IMPORTERS: dict[str, type[Importer]] = {
+    importer.kind: importer
+    for importer in (
+        CreatorsImporter,
+        VideosImporter,
+        CollaborationsImporter,
+        TikTok2020VideosImporter,
+        TikTok2020CreatorsImporter,
+    )
+}
+IMPORT_KINDS: tuple[str, ...] = tuple(IMPORTERS)
+
+ERRORS_KEPT = 1_000
+PROGRESS_EVERY = 50_000
+
+Progress = Callable[[int, int | None], None]
+
+
+def run_import(*, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Validate and (unless ``dry_run``) apply ``path`` as ``kind``, in one transaction.
+
+    Problems with the input come back as ``report.errors`` with nothing written; exceptions are programming or
+    infrastructure errors only. ``progress(rows_done, total)`` is called every 50,000 rows while validating
+    (``total`` is unknown then: ``None``) and once at the end with ``(rows, rows)``.
+    """
+    if kind not in IMPORTERS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+    path = Path(path)
+    errors = ErrorSink(ERRORS_KEPT)
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    if check_size(path, max_bytes=settings.IMPORT_MAX_BYTES, errors=errors):
+        with transaction.atomic():
+            _run(kind=kind, path=path, report=report, errors=errors, progress=progress)
+            if errors or dry_run:
+                transaction.set_rollback(True)
+    report.errors = errors.sorted()
+    report.error_count = errors.count
+    if not report.ok:
+        report.created = report.updated = report.unchanged = 0
+        report.extra = {}
+    if progress is not None:
+        progress(report.rows, report.rows)
+    return report
+
+
+def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, progress: Progress | None) -> None:
+    names = table_names(kind)
+    timings = report.timings
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        sql = Sql(cursor, names)
+        importer = IMPORTERS[kind](sql=sql, now=datetime.now(UTC), errors=errors)
+        importer.setup()
+        try:
+            with path.open("rb") as handle:
+                source = CsvSource(handle, max_rows=settings.IMPORT_MAX_ROWS)
+                header = source.read_header()
+                if not check_header(
+                    header,
+                    required=tuple(c.name for c in importer.columns if c.required),
+                    optional=tuple(c.name for c in importer.columns if not c.required),
+                    ignored=importer.ignored,
+                    errors=errors,
+                ):
+                    return
+                _pass_one(importer, source, sql, names, header, errors, progress)
+                report.rows = source.rows
+        except FileRejected as exc:
+            errors.add(exc.line, exc.column, exc.message)
+            return
+        timings["validate"] = time.monotonic() - started
+        # Rows with bad cells were left out of staging; the SQL checks still run on the others so that one
+        # attempt reports every problem (duplicates and unknown creators included).
+        if sql.vendor == "postgresql":
+            # Temporary tables get no statistics from autovacuum; without them the planner guesses row counts
+            # and picks nested loops over million-row tables.
+            sql.run("ANALYZE {stage}")
+            if importer.side is not None:
+                sql.run("ANALYZE {side}")
+        _lock(importer, sql)
+        phase = time.monotonic()
+        importer.check()
+        timings["check"] = time.monotonic() - phase
+        if errors:
+            return
+        phase = time.monotonic()
+        importer.prepare()
+        report.created, report.updated = importer.plan()
+        report.unchanged = report.rows - report.created - report.updated
+        timings["plan"] = time.monotonic() - phase
+        phase = time.monotonic()
+        if report.created or report.updated:
+            importer.apply()
+        timings["apply"] = time.monotonic() - phase
+        report.extra = dict(importer.extra)
+        for table in ("stage", "side", "changes", "extra"):
+            sql.run(f"DROP TABLE IF EXISTS {{{table}}}")
+
+
+def _pass_one(
+    importer: Importer, source: CsvSource, sql: Sql, names: dict[str, str], header: list[str],
+    errors: ErrorSink, progress: Progress | None,
+) -> None:
+    """Parse and validate every record, staging the valid ones in bulk."""
+    columns = importer.columns
+    width = len(header)
+    position = {name: index for index, name in enumerate(header)}
+    # Cells in the kind's column order; a column absent from the header reads as the empty cell appended at
+    # index ``width``.
+    pick = itemgetter(*(position.get(column.name, width) for column in columns))
+    parsers = tuple(column.parser for column in columns)
+    stage = StageTable(sql, names["stage"], importer.stage_columns, direct=True, unique_line=True)
+    side = (
+        StageTable(sql, names["side"], importer.side_columns, direct=False, unique_line=False)
+        if importer.side_columns
+        else None
+    )
+    stage.open()
+    if side is not None:
+        side.open()
+    has_side = side is not None
+    failed = True
+    try:
+        for line, cells in source.records():
+            if len(cells) != width:
+                errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
+                continue
+            cells.append("")
+            picked = pick(cells)
+            if len(columns) == 1:
+                picked = (picked,)
+            try:
+                values: list[Any] = [parse(cell) for parse, cell in zip(parsers, picked, strict=True)]
+            except ValueError:
+                # Slow path, bad rows only: parse cell by cell to report every bad cell of the row.
+                values = []
+                for column, cell in zip(columns, picked, strict=True):
+                    try:
+                        values.append(column.parser(cell))
+                    except ValueError as exc:
+                        errors.add(line, column.name, str(exc))
+                continue
+            try:
+                row = importer.stage_row(line, values)
+            except RowInvalid as exc:
+                errors.add(line, exc.column, exc.message)
+                continue
+            stage.write((line, *row))
+            if has_side:
+                for extra in importer.side_rows(line, values):
+                    side.write((line, *extra))
+            if progress is not None and source.rows % PROGRESS_EVERY == 0:
+                progress(source.rows, None)
+        failed = False
+    finally:
+        stage.close(failed=failed)
+        if side is not None:
+            side.close(failed=failed)
+    importer.stage, importer.side = stage, side
+
+
+def _lock(importer: Importer, sql: Sql) -> None:
+    """Serialise imports that write the same tables (PostgreSQL); readers are not blocked."""
+    if sql.vendor != "postgresql":
+        return
+    tables = ["{creator}", "{creator_categories}"]
+    if importer.kind.endswith("videos"):
+        tables.append("{video}")
+    elif importer.kind == "collaborations":
+        tables.append("{collaboration}")
+    sql.run(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")

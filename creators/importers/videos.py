@@ -1,0 +1,170 @@
+"""The ``videos`` kind and the ``tiktok2020_videos`` adapter (DESIGN section 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from creators.importers import values as v
+from creators.importers.common import CategoryLookup, CreatorLinkedImporter
+from creators.importers.engine import Column
+
+# Hashtags that mark a video as sponsored / as carrying a product link, compared in lower case.
+SPONSORSHIP_TAGS = frozenset({"ad", "sponsored", "partner", "paidpartnership", "brandpartner"})
+SHOPPING_TAGS = frozenset(
+    {"tiktokmademebuyit", "amazonfinds", "founditonamazon", "tiktokshop", "shopnow", "linkinbio"}
+)
+
+_VIDEO_STAGE = (
+    ("external_id", "text"),
+    ("creator_ref", "text"),
+    ("creator_ref_lower", "text"),
+    ("creator_id", "bigint"),
+    ("posted_at", "time"),
+    ("views", "bigint"),
+    ("likes", "bigint"),
+    ("comments", "bigint"),
+    ("shares", "bigint"),
+    ("is_sponsored", "bool"),
+    ("is_shoppable", "bool"),
+    ("product_category_id", "bigint"),
+    ("orders", "bigint"),
+    ("gmv", "money"),
+    ("duration_s", "int"),
+    ("hashtags", "text"),
+)
+_NOT_COMPARED = {"external_id", "creator_ref", "creator_ref_lower"}
+_VIDEO_COMPARED = tuple(name for name, _ in _VIDEO_STAGE if name not in _NOT_COMPARED)
+
+
+class VideosImporter(CreatorLinkedImporter):
+    """Generic videos: key ``external_id``; the creator must exist (external id or handle)."""
+
+    kind = "videos"
+    key_column = "external_id"
+    stage_key = "external_id"
+    stage_columns = _VIDEO_STAGE
+    target = "{video}"
+    compared = _VIDEO_COMPARED
+
+    def build_columns(self) -> tuple[Column, ...]:
+        self.categories = CategoryLookup()
+        time = v.required(v.make_time(now=self.now))
+        count = v.required(v.count)
+        return (
+            Column("external_id", v.required(v.identifier), required=True),
+            Column("creator", v.required(v.creator_reference), required=True),
+            Column("posted_at", time, required=True),
+            Column("views", count, required=True),
+            Column("likes", count, required=True),
+            Column("comments", count, required=True),
+            Column("shares", count, required=True),
+            Column("is_sponsored", v.boolean),
+            Column("is_shoppable", v.boolean),
+            Column("product_category", self.categories.parse_optional),
+            Column("orders", v.optional(v.count)),
+            Column("gmv", v.optional(v.money)),
+            Column("duration_s", v.optional(v.small_count)),
+            Column("hashtags", v.hashtags_list),
+        )
+
+    def stage_row(self, line: int, values: list[Any]) -> tuple:
+        (external_id, creator, posted_at, views, likes, comments, shares, sponsored, shoppable, category, orders,
+         gmv, duration, tags) = values
+        ref, ref_lower = self.reference(creator)
+        return (
+            external_id, ref, ref_lower, None, posted_at, views, likes, comments, shares, sponsored, shoppable,
+            category, orders, gmv, duration, ";".join(tags),
+        )
+
+
+class TikTok2020VideosImporter(VideosImporter):
+    """``top_users_vids.csv`` of the 2020 TikTok export, as it is.
+
+    Creators are named by handle (``user_name``); one the platform does not know yet is created (category
+    ``uncategorized``), and the followers of a known one are updated from ``n_followers`` (the value on its
+    newest video). Sponsorship and shoppability come from hashtags; orders, GMV and product category are unknown.
+    """
+
+    kind = "tiktok2020_videos"
+    key_column = "id"
+    ignored = ("song", "n_total_likes", "n_total_vids")
+    stage_columns = (*_VIDEO_STAGE, ("followers", "bigint"))
+
+    def build_columns(self) -> tuple[Column, ...]:
+        count = v.required(v.abbreviated_count)
+        return (
+            Column("id", v.required(v.identifier), required=True),
+            Column("create_time", v.required(v.make_time(now=self.now)), required=True),
+            Column("user_name", v.required(v.handle), required=True),
+            Column("n_plays", count, required=True),
+            Column("n_likes", count, required=True),
+            Column("n_comments", count, required=True),
+            Column("n_shares", count, required=True),
+            Column("hashtags", v.python_list_hashtags),
+            Column("video_length", v.optional(v.small_count)),
+            Column("n_followers", v.optional(v.abbreviated_count)),
+        )
+
+    def stage_row(self, line: int, values: list[Any]) -> tuple:
+        external_id, posted_at, handle, views, likes, comments, shares, tags, duration, followers = values
+        lowered = {tag.lower() for tag in tags}
+        return (
+            external_id, handle, handle.lower(), None, posted_at, views, likes, comments, shares,
+            not lowered.isdisjoint(SPONSORSHIP_TAGS), not lowered.isdisjoint(SHOPPING_TAGS),
+            None, None, None, duration, ";".join(tags), followers,
+        )
+
+    def check(self) -> None:
+        # Unknown creators are not an error here: prepare() creates them.
+        self.check_duplicates(self.stage_key, self.key_column, "duplicate key")
+
+    def prepare(self) -> None:
+        from creators.choices import UNCATEGORIZED_SLUG
+        from creators.models import Category
+
+        uncategorized, _ = Category.objects.get_or_create(slug=UNCATEGORIZED_SLUG, defaults={"name": "Uncategorized"})
+        now = self._param(self.now)
+        # One row per author, carrying the follower count of its newest video.
+        self.sql.run(
+            """
+            CREATE TEMPORARY TABLE {extra} AS
+            SELECT creator_ref_lower AS handle_lower, creator_ref AS handle, followers FROM (
+                SELECT creator_ref_lower, creator_ref, followers,
+                       row_number() OVER (PARTITION BY creator_ref_lower ORDER BY posted_at DESC, line DESC) AS rn
+                FROM {stage}) ranked
+            WHERE rn = 1
+            """
+        )
+        unknown = "NOT EXISTS (SELECT 1 FROM {creator} c WHERE lower(c.handle) = a.handle_lower)"
+        created = self.sql.value(f"SELECT count(*) FROM {{extra}} a WHERE {unknown}")
+        self.sql.run(
+            f"""
+            INSERT INTO {{creator}} (external_id, handle, display_name, country, followers, primary_category_id,
+                                     source, data_updated_at, created_at)
+            SELECT 'tiktok:' || a.handle_lower, a.handle, '', '', a.followers, %s, %s, %s, %s
+            FROM {{extra}} a WHERE {unknown}
+            """,
+            [uncategorized.pk, self.kind, now, now],
+        )
+        self.sql.run(
+            """
+            INSERT INTO {creator_categories} (creator_id, category_id)
+            SELECT c.id, c.primary_category_id FROM {creator} c JOIN {extra} a ON lower(c.handle) = a.handle_lower
+            WHERE c.primary_category_id = %s
+              AND NOT EXISTS (SELECT 1 FROM {creator_categories} m WHERE m.creator_id = c.id)
+            """,
+            [uncategorized.pk],
+        )
+        updated = self.sql.run(
+            """
+            UPDATE {creator} SET followers = a.followers, source = %s, data_updated_at = %s
+            FROM {extra} a
+            WHERE lower({creator}.handle) = a.handle_lower AND a.followers IS NOT NULL
+              AND {creator}.followers IS DISTINCT FROM a.followers
+            """,
+            [self.kind, now],
+        ).rowcount
+        self.extra = {"creators_created": int(created or 0), "creators_updated": max(int(updated or 0), 0)}
+        self.sql.run(
+            "UPDATE {stage} SET creator_id = c.id FROM {creator} c WHERE lower(c.handle) = {stage}.creator_ref_lower"
+        )

@@ -1,0 +1,168 @@
+"""Every route of the urlconf, as every persona, filled with the other partner's creators and objects.
+
+Routes added later (dashboard, API, anything) are covered automatically: the test walks ``get_resolver()``.
+For each persona and route it asserts: no server error; no creator the persona may not see appears in the
+response (display names everywhere, handles where the request did not name them); routes that take an object
+answer 404 (or 400/401/403/405, or a redirect to a login page) when that object belongs to someone else; admin
+routes are closed to non-staff; no commercial field reaches a partner without the commercial tier.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from creators.models import Creator
+from partners.models import Shortlist, ShortlistEntry
+from scoring.catalogue import FIELDS, Tier
+from tests.conftest import World
+from tests.partners.url_walker import Targets, iter_patterns, render_routes
+
+PERSONAS = ("alice", "bob", "charlie", "dana", "sam")
+COMMERCIAL_KEYS = sorted(spec.name for spec in FIELDS if spec.tier == Tier.COMMERCIAL)
+_COMMERCIAL_IN_MARKUP = re.compile(r"""["'](""" + "|".join(COMMERCIAL_KEYS) + r""")["']\s*:""")
+OBJECT_DENIED = {400, 401, 403, 404, 405}
+# Admin routes anyone may reach: the admin's own login and logout.
+PUBLIC_ADMIN_ROUTES = {"login", "logout"}
+# Query parameters an attacker might try on any page: another partner's creators and partner id.
+SNOOP_PARAMS = ("handles", "handle", "creator", "partner", "partner_id")
+
+
+def invisible_creators(world: World, persona: str) -> list[Creator]:
+    visible = {"alice": world.handles_a, "bob": world.handles_a, "charlie": world.handles_b}.get(persona, [])
+    return [c for h, c in world.creators.items() if h not in visible]
+
+
+def targets_for(world: World, persona: str, shortlists: dict[str, Shortlist]) -> Targets:
+    other_is_a = persona == "charlie"
+    handle = world.handles_a[0] if other_is_a else world.handles_b[0]
+    other_shortlist = shortlists["a" if other_is_a else "b"]
+    return Targets(
+        handle=handle,
+        int_ids=(world.creators[handle].pk, other_shortlist.pk),
+        slug="beauty" if other_is_a else "electronics",
+    )
+
+
+def body_of(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    return content.decode("utf-8", errors="replace")
+
+
+def redirects_to_login(response: Any) -> bool:
+    return response.status_code in (301, 302) and "login" in response.get("Location", "")
+
+
+def json_keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in json_keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in json_keys(v)}
+    return set()
+
+
+def leaks(world: World, persona: str, response: Any, *, named_in_request: set[str]) -> list[str]:
+    """What the response shows that the persona may not see."""
+    text = body_of(response)
+    found = []
+    for creator in invisible_creators(world, persona):
+        if creator.display_name in text:
+            found.append(f"display name of {creator.handle}")
+        if creator.handle not in named_in_request and re.search(rf"\b{re.escape(creator.handle)}\b", text):
+            found.append(f"handle {creator.handle}")
+    if persona == "charlie" and response.status_code == 200:
+        content_type = response.get("Content-Type", "")
+        if "json" in content_type:
+            try:
+                hidden = json_keys(json.loads(text)) & set(COMMERCIAL_KEYS)
+            except ValueError:
+                hidden = set()
+            found += [f"commercial key {k}" for k in sorted(hidden)]
+        elif "csv" in content_type:
+            header = text.splitlines()[0].split(",") if text else []
+            found += [f"commercial CSV column {c}" for c in header if c.strip().lower() in COMMERCIAL_KEYS]
+        else:
+            found += [f"commercial data key {m}" for m in sorted(set(_COMMERCIAL_IN_MARKUP.findall(text)))]
+    return found
+
+
+@pytest.fixture
+def shortlists(world: World) -> dict[str, Shortlist]:
+    a = Shortlist.objects.create(partner=world.partner_a, name="A picks", created_by=world.users["alice"])
+    b = Shortlist.objects.create(partner=world.partner_b, name="B picks", created_by=world.users["charlie"])
+    ShortlistEntry.objects.create(shortlist=a, creator=world.creators[world.handles_a[0]], note="a note")
+    ShortlistEntry.objects.create(shortlist=b, creator=world.creators[world.handles_b[0]], note="b note")
+    return {"a": a, "b": b}
+
+
+def walk(world: World, shortlists: dict[str, Shortlist], persona: str, urlconf: str | None = None) -> list[str]:
+    """Problems found for one persona over every route (empty when the urlconf holds)."""
+    client = Client()
+    client.force_login(world.users[persona])
+    targets = targets_for(world, persona, shortlists)
+    staff = world.users[persona].is_staff
+    routes, failures = render_routes(targets, urlconf)
+    problems = [f"unrenderable route {f}" for f in failures]
+    other_handles = [h for h in (world.handles_a if persona == "charlie" else world.handles_b)][:2]
+    for route in routes:
+        for url in route.urls:
+            named = {targets.handle} if targets.handle in url else set()
+            requests: list[tuple[str, str, dict[str, str], set[str]]] = [("get", url, {}, named)]
+            if not route.is_admin:
+                snoop = {name: ",".join(other_handles) for name in SNOOP_PARAMS[:3]}
+                snoop |= {"partner": str(world.partner_b.pk), "partner_id": str(world.partner_b.pk)}
+                requests.append(("get", url, snoop, named | set(other_handles)))
+                if route.object_like:
+                    requests.append(("post", url, {}, named))
+            for method, path, params, named_here in requests:
+                response = getattr(client, method)(path, params)
+                where = f"{persona} {method.upper()} {path} {params or ''} -> {response.status_code}"
+                if response.status_code >= 500:
+                    problems.append(f"{where}: server error")
+                    continue
+                if route.is_admin:
+                    if route.name in PUBLIC_ADMIN_ROUTES:
+                        continue
+                    if not staff and not (redirects_to_login(response) or response.status_code in (403, 404)):
+                        problems.append(f"{where}: admin route open to a non-staff user")
+                    continue
+                if route.object_like and not staff:
+                    ok = response.status_code in OBJECT_DENIED or redirects_to_login(response)
+                    if not ok:
+                        problems.append(f"{where}: another partner's object did not answer 404")
+                found = leaks(world, persona, response, named_in_request=named_here)
+                problems += [f"{where}: {leak}" for leak in found]
+    return problems
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_no_route_leaks_another_partners_creators(world, shortlists, persona):
+    problems = walk(world, shortlists, persona)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.urls("tests.partners.urls_with_samples")
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_no_route_leaks_with_the_sample_base_class_views(world, shortlists, persona):
+    problems = walk(world, shortlists, persona)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.urls("tests.partners.urls_leaky")
+def test_the_walker_catches_a_leaky_view(world, shortlists):
+    problems = walk(world, shortlists, "alice")
+    assert any("another partner's object did not answer 404" in p for p in problems), problems
+    assert any("display name of electronics_1" in p for p in problems), problems
+
+
+def test_the_walker_sees_every_route(world, shortlists):
+    rendered, failures = render_routes(targets_for(world, "alice", shortlists))
+    assert not failures
+    assert len(rendered) == sum(1 for _ in iter_patterns())
