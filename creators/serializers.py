@@ -17,6 +17,7 @@ from typing import Any
 from rest_framework import serializers
 
 from scoring.catalogue import FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, FieldSpec, Kind, Tier
+from scoring.choices import Confidence
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.PROFILE)
 
@@ -122,7 +123,7 @@ class CategorySerializer(serializers.Serializer):
 
 def _metric_field(spec: FieldSpec) -> serializers.Field:
     if spec.name in ("confidence", "collaboration_confidence"):
-        return serializers.ChoiceField(choices=["low", "medium", "high"], required=False, help_text=_help(spec.name))
+        return serializers.ChoiceField(choices=Confidence.choices, required=False, help_text=_help(spec.name))
     if spec.name in ("videos", "views", "engagements", "active_weeks", "follower_tier", "invitations", "accepted",
                      "responded", "due", "on_time", "orders"):
         return serializers.IntegerField(allow_null=True, required=False, help_text=_help(spec.name))
@@ -147,8 +148,9 @@ class IndexReferenceSerializer(serializers.Serializer):
     median = serializers.FloatField(allow_null=True, help_text="The group's median raw score.")
     raw = serializers.FloatField(allow_null=True, help_text="This creator's raw score (before the percentile).")
     metrics = serializers.DictField(
-        child=serializers.FloatField(allow_null=True),
-        help_text="The raw metrics this index is computed from (see `metrics`).",
+        child=serializers.JSONField(),
+        help_text="The raw metrics this index is computed from, by name (see `metrics`): numbers, null, or a "
+        "confidence band.",
     )
 
 

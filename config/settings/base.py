@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ConfidenceEnum": "scoring.choices.Confidence"},
 }
 # Throttle counters must be shared by every worker process: Redis when there is one, memory in the embedded set-up.
 CACHES = {
