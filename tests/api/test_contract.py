@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import caches
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -47,6 +49,20 @@ def _load(world, persona: str) -> schemathesis.schemas.BaseSchema:
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, headers=headers)
     schema.config.headers = headers
     return schema
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Let in-process WSGI calls share the test's database transaction.
+
+    Django closes a connection found inside a transaction at the start and end of every request; the test
+    client switches that off, and so must this test, whose requests go through the plain WSGI handler.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
