@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.rest import api_not_found, no_store
 from creators.api import CategoryViewSet, CreatorViewSet
+from creators.api_imports import ImportCreateView, ImportDetailView
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("creators/export.csv", CreatorViewSet.as_view({"get": "export"}), name="creator-export"),
     path("creators/<str:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
+    path("imports/", ImportCreateView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
     path("scoring-runs/", ScoringRunCreateView.as_view(), name="scoring-run-list"),
     path("scoring-runs/<int:pk>/", ScoringRunDetailView.as_view(), name="scoring-run-detail"),
     path("schema/", no_store(SpectacularAPIView.as_view()), name="schema"),

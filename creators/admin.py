@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from creators import admin_imports  # noqa: F401  (registers the import job admin: upload page, live progress)
 from creators.models import Category, Creator
 
 
