@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from config.queue import queue_check
 from creators.models import Category, Video
 from scoring import indices
 from scoring.choices import RunStatus
@@ -96,6 +97,8 @@ def scoring_run_request(
     With eager Celery (the embedded set-up) the whole run executes in that commit hook; outside a transaction
     that is before this function returns, and the returned run is then refreshed.
     """
+    # Redis down: refuse before writing anything, rather than leave a run that no worker will ever take.
+    queue_check()
     scoring_runs_reap_stale()
     for _ in range(3):
         active = ScoringRun.objects.filter(is_active=True).first()
