@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 
 from scoring.choices import Confidence, RunStatus
 
@@ -181,6 +182,10 @@ class Scorecard(models.Model):
         ]
         indexes = [
             models.Index(fields=["creator", "run"], name="scorecard_creator_run"),
+            # The partner list's default order (docs/performance.md, Access): one index serves both directions.
+            models.Index(
+                F("run"), F("overall").desc(nulls_last=True), F("creator").desc(), name="scorecard_run_overall"
+            ),
         ]
 
     def __str__(self) -> str:
