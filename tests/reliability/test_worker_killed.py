@@ -29,10 +29,12 @@ def _published_snapshot() -> tuple[int, list[tuple[int, float | None]]]:
     return run.pk, cards
 
 
-def _blocked_backends(database: str) -> int:
+def _blocked_backends(database: str, query_like: str = "%") -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' "
+            "AND query ILIKE %s",
+            [database, query_like],
         )
         return cursor.fetchone()[0]
 
@@ -138,3 +140,61 @@ def test_a_run_whose_worker_died_is_failed_by_the_reaper_and_a_new_run_succeeds(
     run.refresh_from_db()
     # The redelivered chunk of the failed run (if any) changed nothing: the run stays failed, unpublished.
     assert run.status == RunStatus.FAILED and not run.is_published
+
+
+def test_an_import_killed_mid_apply_writes_nothing_and_a_replay_completes(world, tmp_path):
+    """The importing process dies (SIGKILL) after its videos are inserted but before its transaction commits:
+    PostgreSQL rolls everything back; replaying the same file then imports it whole, once."""
+    require_real_services()
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from creators.models import Video
+    from tests.reliability.services import REPO_ROOT, child_env
+
+    handles = sorted(world.creators)
+    lines = ["external_id,creator,posted_at,views,likes,comments,shares"]
+    lines += [f"killed-{i},{handles[i % len(handles)]},2024-06-01T12:00:00Z,{100 + i},1,1,1" for i in range(5_000)]
+    path = tmp_path / "videos.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    database_url = current_database_url()
+    env = child_env(DATABASE_URL=database_url, REDIS_URL=None)
+    locked = world.creators[handles[0]]
+
+    # Hold one creator row: the import inserts its videos, then waits to touch that creator's data_updated_at.
+    blocker = psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=False)
+    try:
+        blocker.execute("SELECT id FROM creators_creator WHERE id = %s FOR UPDATE", [locked.pk])
+        importer = subprocess.Popen(
+            [sys.executable, "manage.py", "import_data", "videos", str(path)],
+            env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        database = connection.settings_dict["NAME"]
+        wait_until(
+            # Its videos are inserted (uncommitted); it waits in the last statement of the apply step.
+            lambda: _blocked_backends(database, "%UPDATE%creators_creator%data_updated_at%")
+            or importer.poll() is not None,
+            timeout=60,
+            interval=0.1,
+            what="the import to be applying (blocked on the creator row)",
+        )
+        assert importer.poll() is None, importer.communicate()
+        importer.send_signal(signal.SIGKILL)
+        importer.wait(timeout=10)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    # The orphaned backend finishes its statement, finds its client gone and rolls back.
+    wait_until(lambda: not _blocked_backends(connection.settings_dict["NAME"]), timeout=30, what="the rollback")
+    time.sleep(0.5)
+    assert Video.objects.filter(external_id__startswith="killed-").count() == 0
+
+    replay = subprocess.run(
+        [sys.executable, "manage.py", "import_data", "videos", str(path)],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert "5,000 created" in replay.stdout
+    assert Video.objects.filter(external_id__startswith="killed-").count() == 5_000
