@@ -309,10 +309,11 @@ def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
     from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
 
     groups: dict[str, dict[str, Any]] = {}
+    population: dict[str, dict[str, Any]] = {}
     for key, sql in indices.group_medians_sql(run_id=run_id).items():
         name, _, part = key.partition(":")
         target = groups.setdefault(name, {})
-        for grp, n, median in _fetch(sql):
+        for grp, n, median, index_median in _fetch(sql):
             if n is None:
                 continue
             if part == "tier":
@@ -323,13 +324,13 @@ def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
                 }
             else:
                 target["all"] = {"label": "all creators", "n": int(n), "median": _num(median)}
+                if not part:
+                    population[name] = {"n": int(n), "median": _num(index_median)}
     if "sales" in groups and "all" in groups["sales"]:
         groups["sales"]["all"]["label"] = "all creators with known GMV"
-    population = {
-        name: {"n": int(n), "median": _num(median)}
-        for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id))
-        if n is not None
-    }
+    for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id)):
+        if n is not None:
+            population[name] = {"n": int(n), "median": _num(median)}
     slugs = dict(Category.objects.values_list("pk", "slug"))
     categories = {
         slugs.get(cat_id, str(cat_id)): {
