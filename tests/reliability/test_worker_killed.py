@@ -32,8 +32,7 @@ def _published_snapshot() -> tuple[int, list[tuple[int, float | None]]]:
 def _blocked_backends(database: str, query_like: str = "%") -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' "
-            "AND query ILIKE %s",
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' AND query ILIKE %s",
             [database, query_like],
         )
         return cursor.fetchone()[0]
@@ -169,13 +168,18 @@ def test_an_import_killed_mid_apply_writes_nothing_and_a_replay_completes(world,
         blocker.execute("SELECT id FROM creators_creator WHERE id = %s FOR UPDATE", [locked.pk])
         importer = subprocess.Popen(
             [sys.executable, "manage.py", "import_data", "videos", str(path)],
-            env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         database = connection.settings_dict["NAME"]
         wait_until(
             # Its videos are inserted (uncommitted); it waits in the last statement of the apply step.
-            lambda: _blocked_backends(database, "%UPDATE%creators_creator%data_updated_at%")
-            or importer.poll() is not None,
+            lambda: (
+                _blocked_backends(database, "%UPDATE%creators_creator%data_updated_at%") or importer.poll() is not None
+            ),
             timeout=60,
             interval=0.1,
             what="the import to be applying (blocked on the creator row)",
@@ -193,8 +197,76 @@ def test_an_import_killed_mid_apply_writes_nothing_and_a_replay_completes(world,
 
     replay = subprocess.run(
         [sys.executable, "manage.py", "import_data", "videos", str(path)],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert replay.returncode == 0, replay.stderr[-2000:]
     assert "5,000 created" in replay.stdout
     assert Video.objects.filter(external_id__startswith="killed-").count() == 5_000
+
+
+def test_a_worker_killed_mid_import_job_leaves_nothing_and_the_redelivered_job_completes(world, tmp_path, settings):
+    """An uploaded import runs on a worker that is SIGKILLed mid-apply: nothing is written, the job is not lost;
+    another worker takes the redelivered task, runs the import again from the start and finishes it, once."""
+    require_real_services()
+    from django.core.files import File
+
+    from creators.choices import ImportJobStatus
+    from creators.models import ImportJob, Video
+    from creators.services import import_job_create
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    handles = sorted(world.creators)
+    path = tmp_path / "videos.csv"
+    rows = [f"job-{i},{handles[i % len(handles)]},2024-06-01T12:00:00Z,{100 + i},1,1,1" for i in range(3_000)]
+    path.write_text("external_id,creator,posted_at,views,likes,comments,shares\n" + "\n".join(rows) + "\n")
+    database_url = current_database_url()
+    worker_env = {"CELERY_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    worker = celery_worker(
+        database_url=database_url,
+        redis_url=settings.REDIS_URL,
+        name="import-killed",
+        concurrency=1,
+        extra_env=worker_env,
+    )
+    blocker = psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=False)
+    try:
+        blocker.execute("SELECT id FROM creators_creator WHERE id = %s FOR UPDATE", [world.creators[handles[0]].pk])
+        with path.open("rb") as handle:
+            job = import_job_create(kind="videos", file=File(handle, name="videos.csv"))
+        database = connection.settings_dict["NAME"]
+        wait_until(
+            lambda: _blocked_backends(database, "%UPDATE%creators_creator%data_updated_at%"),
+            timeout=60,
+            interval=0.1,
+            what="the import job to be applying (blocked on the creator row)",
+        )
+        worker.kill()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        worker.stop()
+    wait_until(lambda: not _blocked_backends(connection.settings_dict["NAME"]), timeout=30, what="the rollback")
+    assert Video.objects.filter(external_id__startswith="job-").count() == 0
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJobStatus.RUNNING
+
+    survivor = celery_worker(
+        database_url=database_url, redis_url=settings.REDIS_URL, name="import-survivor", extra_env=worker_env
+    )
+    try:
+        wait_until(
+            lambda: ImportJob.objects.get(pk=job.pk).status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED),
+            timeout=120,
+            interval=0.5,
+            what="the redelivered import job",
+        )
+    finally:
+        survivor.stop()
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.SUCCEEDED, job.error
+    assert job.created == 3_000
+    assert Video.objects.filter(external_id__startswith="job-").count() == 3_000
