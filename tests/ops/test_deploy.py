@@ -158,16 +158,17 @@ def test_beat_starts_with_the_schedule_against_a_broker(tmp_path: Path):
         )
         beat = ManagedProcess([str(DEPLOY / "beat.sh")], env=env, name="beat")
         try:
-            wait_until(
-                lambda: "beat: Starting" in beat.output() or not beat.alive(),
-                timeout=30,
-                what="celery beat to start",
-            )
-            assert beat.alive(), beat.output()[-2000:]
+            state = tmp_path / "beat"
+
+            def started() -> bool:
+                assert beat.alive(), beat.output()[-2000:]
+                # The schedule's state file appears once the scheduler has loaded the schedule.
+                return state.is_dir() and any(re.match(r"celerybeat-schedule", p.name) for p in state.iterdir())
+
+            wait_until(started, timeout=60, what="celery beat to start with its schedule")
+            assert "beat: Starting" in beat.output()
         finally:
             beat.stop()
-    assert (tmp_path / "beat").is_dir()
-    assert re.search(r"celerybeat-schedule", " ".join(p.name for p in (tmp_path / "beat").iterdir()))
 
 
 def test_production_settings_log_json_lines():
