@@ -74,6 +74,7 @@ class ProfilesImporter(Importer):
             LEFT JOIN {creator} c ON ch.target_id IS NULL AND c.external_id = s.external_id
             """
         )
+        self.sql.analyze("{extra}")
         self.sql.run(
             """
             DELETE FROM {creator_categories}

@@ -92,12 +92,9 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         timings["validate"] = time.monotonic() - started
         # Rows with bad cells were left out of staging; the SQL checks still run on the others so that one
         # attempt reports every problem (duplicates and unknown creators included).
-        if sql.vendor == "postgresql":
-            # Temporary tables get no statistics from autovacuum; without them the planner guesses row counts
-            # and picks nested loops over million-row tables.
-            sql.run("ANALYZE {stage}")
-            if importer.side is not None:
-                sql.run("ANALYZE {side}")
+        sql.analyze("{stage}")
+        if importer.side is not None:
+            sql.analyze("{side}")
         _lock(importer, sql)
         phase = time.monotonic()
         importer.check()

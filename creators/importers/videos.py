@@ -135,6 +135,7 @@ class TikTok2020VideosImporter(VideosImporter):
             WHERE rn = 1
             """
         )
+        self.sql.analyze("{extra}")
         unknown = "NOT EXISTS (SELECT 1 FROM {creator} c WHERE lower(c.handle) = a.handle_lower)"
         created = self.sql.value(f"SELECT count(*) FROM {{extra}} a WHERE {unknown}")
         self.sql.run(
