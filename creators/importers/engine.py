@@ -401,6 +401,7 @@ def table_names(kind: str) -> dict[str, str]:
         "side": f"imp_{token}_side",
         "changes": f"imp_{token}_changes",
         "extra": f"imp_{token}_extra",
+        "doomed": f"imp_{token}_doomed",
         "creator": Creator._meta.db_table,
         "video": Video._meta.db_table,
         "collaboration": Collaboration._meta.db_table,

@@ -111,7 +111,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
             importer.apply()
         timings["apply"] = time.monotonic() - phase
         report.extra = dict(importer.extra)
-        for table in ("stage", "side", "changes", "extra"):
+        for table in ("stage", "side", "changes", "extra", "doomed"):
             sql.run(f"DROP TABLE IF EXISTS {{{table}}}")
 
 
