@@ -62,8 +62,19 @@ def on_import_committed(*, report: ImportReport, requested_by: object | None = N
         logger.warning("import %s committed, but no scoring engine is installed: no scoring run queued", report.kind)
         return
 
+    from config.queue import QueueUnavailable
+
     logger.info("import %s committed (%s); requesting a scoring run", report.kind, report.summary())
-    scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    try:
+        scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    except QueueUnavailable:
+        # The import itself needs only the database and is committed; its scores follow with the next run.
+        logger.warning(
+            "import %s committed, but the task queue is unavailable: no scoring run queued; the nightly run (or "
+            "recompute_scores once the queue is back) scores the new data",
+            report.kind,
+            extra={"event": "import.scoring_deferred"},
+        )
 
 
 # --- import jobs (uploaded files run by a worker) ---------------------------------------------------------------
