@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from creators.choices import CollaborationStatus
+from creators.choices import CollaborationStatus, ImportJobStatus
 
 if TYPE_CHECKING:
     from partners.access import Access
@@ -135,8 +136,12 @@ class Video(models.Model):
     ``orders`` and ``gmv`` are null when unknown: unknown is not zero.
     """
 
-    external_id = models.CharField(max_length=64, unique=True)
-    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="videos")
+    # Unique through Meta.constraints rather than unique=True: on PostgreSQL, unique=True on a CharField also
+    # builds a varchar_pattern_ops index for LIKE queries that nobody runs on ids, and every extra index on the
+    # largest table costs every import.
+    external_id = models.CharField(max_length=64)
+    # No single-column index: the (creator, posted_at) index serves creator lookups and the foreign key.
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="videos", db_index=False)
     posted_at = models.DateTimeField()
     views = models.BigIntegerField()
     likes = models.BigIntegerField()
@@ -158,6 +163,7 @@ class Video(models.Model):
             models.Index(fields=["posted_at"], name="video_posted"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="video_external_id_unique"),
             models.CheckConstraint(
                 condition=models.Q(views__gte=0, likes__gte=0, comments__gte=0, shares__gte=0),
                 name="video_counts_non_negative",
@@ -178,7 +184,8 @@ class Collaboration(models.Model):
     """A brand's invitation to a creator, and what became of it."""
 
     external_id = models.CharField(max_length=64, unique=True)
-    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="collaborations")
+    # The (creator, invited_at) index serves creator lookups and the foreign key.
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="collaborations", db_index=False)
     brand = models.CharField(max_length=200)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, null=True, blank=True, related_name="collaborations"
@@ -197,3 +204,40 @@ class Collaboration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} → {self.creator_id} ({self.status})"
+
+
+class ImportJob(models.Model):
+    """An import of an uploaded file, run by a Celery worker (``creators.tasks.import_job_run``).
+
+    ``progress`` counts the rows validated so far (updated while a PostgreSQL import runs); the counts, the
+    errors (the first 1,000, as ``{"line", "column", "message"}``) and ``error_count`` are the import's report.
+    A job that could not run, or whose file was rejected, is ``failed`` with the reason in ``error``.
+    """
+
+    kind = models.CharField(max_length=40)
+    file = models.FileField(upload_to="imports/%Y/%m/%d/", max_length=300)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING, db_index=True
+    )
+    progress = models.BigIntegerField(default=0, help_text="Rows validated so far.")
+    rows = models.BigIntegerField(default=0)
+    created = models.BigIntegerField(default=0)
+    updated = models.BigIntegerField(default=0)
+    unchanged = models.BigIntegerField(default=0)
+    error_count = models.BigIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, help_text="Why the job failed, in one sentence.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.kind} ({self.status})"

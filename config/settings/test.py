@@ -14,3 +14,7 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files from the finders; no collectstatic in tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+if USING_POSTGRES:  # noqa: F405
+    # Tests never need durability: skip the WAL flush on every commit (transactional tests commit a lot).
+    DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"  # noqa: F405
