@@ -83,10 +83,13 @@ PROGRESS_WRITE_SECONDS = 2.0
 
 def import_job_create(*, kind: str, file: File, requested_by: object | None = None, dry_run: bool = False) -> ImportJob:
     """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
+    from config.queue import queue_check
     from creators.tasks import import_job_run as import_job_run_task
 
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+    # Redis down: refuse before the upload is stored, rather than keep a job that no worker will ever run.
+    queue_check()
     job = ImportJob(kind=kind, dry_run=dry_run, requested_by=requested_by)
     job.file.save(Path(file.name or "upload.csv").name, file, save=False)
     job.save()
