@@ -343,6 +343,7 @@ def main() -> int:
     }
     ceiling_url = f"{base}/ceiling/?{urlencode(filters)}"
 
+    load_before = os.getloadavg()[0]
     results: list[Load] = []
     app = serve("config.settings.base", args.port, env)
     try:
@@ -370,7 +371,9 @@ def main() -> int:
 
     lines = [
         f"{args.creators:,} creators, gunicorn 2 sync workers, wrk -c{args.connections} for {args.duration} s each, "
-        f"same machine ({os.cpu_count()} cores).",
+        f"same machine ({os.cpu_count()} cores); load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after the run (other work on the machine shares the cores: compare the ratios, "
+        "which are measured in the same run).",
         "",
         "| endpoint | req/s | p50 ms | p99 ms | vs ceiling | non-2xx |",
         "| --- | --- | --- | --- | --- | --- |",
