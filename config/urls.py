@@ -13,4 +13,5 @@ urlpatterns = [
     # Partner dashboard (DESIGN 7): /creators/..., /shortlists/, /methodology/, /partner/users|audit/.
     path("creators/", include("creators.urls")),
     path("", include("partners.urls_dashboard")),
+    path("api/v1/", include("config.api_urls")),
 ]

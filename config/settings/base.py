@@ -14,10 +14,13 @@ import dj_database_url
 from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "django-insecure-embedded-development-key-change-me")
+# Rotation: the previous key(s) keep sessions and signed links valid until they expire (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -42,6 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: answered over plain HTTP from any address, without sessions or access-log noise.
+    "config.health.HealthCheckMiddleware",
+    # Next the request id, so that every response (redirects and errors included) carries one and is logged.
+    "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A request that needs the task queue while Redis is down: a message on the page, not a 500.
+    "config.queue.QueueUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Idle timeout, absolute session lifetime and no-store for every authenticated response.
     "partners.middleware.SessionSecurityMiddleware",
@@ -144,6 +153,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the embedded set-up runs every task in-process, synchronously.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
+# The queue tasks go to by default; a separate queue lets a benchmark share a broker with other work.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -171,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scoring_runs_reap_stale",
         "schedule": crontab(minute="*/10"),
     },
+    "audit-retention-prune": {
+        "task": "config.maintenance.audit_prune",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Product limits -------------------------------------------------------------------------------------------
@@ -197,22 +212,50 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- REST framework -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers an unauthenticated request with the first class's challenge, and only a
+    # challenge turns "not authenticated" into a 401 (with session first it would be a 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.rest.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (the export chooses CSV by its URL): no "?format=" switch that could answer 404 for a bad value.
+    "URL_FORMAT_OVERRIDE": None,
+    "EXCEPTION_HANDLER": "config.rest.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.UserThrottle", "config.throttles.TokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "token": env_str("API_THROTTLE_TOKEN", "600/min"),
+        "login": env_str("API_THROTTLE_LOGIN", "20/min"),
+    },
+    "NUM_PROXIES": env_int("API_PROXY_COUNT", 0),
 }
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+API_MAX_PAGE_SIZE = 200
 SPECTACULAR_SETTINGS = {
     "TITLE": "Creator Scorecards API",
-    "DESCRIPTION": "Partner-facing creator scorecards and staff automation.",
+    "DESCRIPTION": "Partner-facing creator scorecards and staff automation. See docs/api.md for a walkthrough.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ConfidenceEnum": "scoring.choices.Confidence"},
+}
+# Throttle counters must be shared by every worker process: Redis when there is one, memory in the embedded set-up.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 # --- django-axes ----------------------------------------------------------------------------------------------
@@ -230,18 +273,16 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Logging --------------------------------------------------------------------------------------------------
+# JSON lines with request id, user and partner in production (``LOG_FORMAT=json``); the same fields as plain text
+# in development. See ``config/logging.py``.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")
+# Workers log through the configuration above (JSON in production) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Operations -----------------------------------------------------------------------------------------------
+# Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
+READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
+# Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)

@@ -1,0 +1,295 @@
+"""API benchmark: the creator list at 1,000,000 creators under gunicorn, beside its ceiling, in the same run.
+
+    python bench/api_bench.py [--creators 1000000] [--duration 30] [--connections 8] [--fresh]
+
+What it does (issue 6, "What must be shown"):
+1. in its own PostgreSQL database (``BENCH_DATABASE_URL``, default ``.../bench_api``), generates N creators (20
+   categories, 20 countries, a third with a second category) and one published scoring run with a scorecard per
+   creator, in SQL with ``generate_series``; a partner whose grant covers 5 categories with every tier, and an
+   analyst with an API token. Data is reused when the database already holds N creators;
+2. starts gunicorn (2 sync workers, DEBUG off, production-shaped: Redis for the throttle counters when
+   ``REDIS_URL`` is set) on ``bench.api_bench_settings``, which serves the product plus one extra URL, the ceiling;
+3. loads with wrk (``--connections`` connections, ``--duration`` seconds each), one after the other:
+   - the ceiling: a bare Django view (no middleware, no authentication, no DRF) that runs the same query as the API
+     for the same partner (``creator_list`` + ``CreatorFilterSet``, the partner's ``Access`` built per request as
+     the product must), counts it, takes the 50-row page as ``.values()`` and returns a ``JsonResponse``;
+   - ``GET /api/v1/creators/`` with the same filter and ordering, token-authenticated, throttled, audited;
+   - the same list at a deep page reached through a ``next`` link (keyset cursor), for the record;
+4. prints req/s, p50, p99 for each and the API/ceiling throughput ratio.
+Targets (issue 6): the list's p99 under 100 ms and at least 60% of the ceiling's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_api"
+USERNAME = "bench-api-analyst"
+CATEGORIES = 20
+GRANTED = ("cat-01", "cat-02", "cat-03", "cat-04", "cat-05")
+COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "KR", "CA", "AU", "NL", "SE", "PL",
+             "TR", "PH", "NG")
+# The list's filter and ordering: a category, a country and a score range, best first (LIMITS.md's shape).
+QUERY = {"category": "cat-02", "country": "US", "overall_min": "40", "ordering": "-overall"}
+ORDER_INDEX = "bench_api_scorecard_run_overall"
+
+
+@dataclass
+class Load:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_database(url: str) -> None:
+    name = urlparse(url).path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    exists = subprocess.run(
+        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if exists != "1":
+        subprocess.run(["psql", admin, "-c", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+
+
+def generate(n: int) -> None:
+    """N creators, their category links and one published run of scorecards, all in SQL (set-based)."""
+    from django.db import connection, transaction
+
+    from scoring.models import ScoringRun
+
+    t0 = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute(
+            "TRUNCATE scoring_categoryimpact, scoring_scorecard, scoring_scoringchunk, scoring_scoringrun, "
+            "creators_creator_categories, partners_accessgrant_categories, partners_accessgrant_creators, "
+            "partners_accessgrant, partners_membership, partners_auditevent, creators_creator, creators_category "
+            "CASCADE"
+        )
+        cur.execute(
+            "INSERT INTO creators_category (id, slug, name) "
+            "SELECT g, 'cat-' || lpad(g::text, 2, '0'), 'Category ' || g FROM generate_series(1, %s) g",
+            [CATEGORIES],
+        )
+        cur.execute(
+            """
+            INSERT INTO creators_creator (id, external_id, handle, display_name, country, primary_category_id,
+                                          followers, source, data_updated_at, created_at)
+            SELECT g, 'ext-' || g, 'creator_' || g, 'Creator ' || g,
+                   (%s::text[])[1 + (hashint4(g) & 2147483647) %% 20],
+                   1 + (hashint4(g * 7) & 2147483647) %% %s, (hashint4(g * 13) & 2147483647) %% 5000000, 'bench',
+                   now(), now()
+            FROM generate_series(1, %s) g
+            """,
+            [list(COUNTRIES), CATEGORIES, n],
+        )
+        cur.execute(
+            "INSERT INTO creators_creator_categories (creator_id, category_id) "
+            "SELECT id, primary_category_id FROM creators_creator"
+        )
+        cur.execute(
+            """
+            INSERT INTO creators_creator_categories (creator_id, category_id)
+            SELECT id, 1 + (primary_category_id + (hashint4((id * 3)::int) & 2147483647) %% (%s - 1)) %% %s
+            FROM creators_creator WHERE (hashint4((id * 5)::int) & 2147483647) %% 3 = 0
+            """,
+            [CATEGORIES, CATEGORIES],
+        )
+        run = ScoringRun.objects.create(
+            as_of=time.strftime("%Y-%m-%d"), status="succeeded", is_published=True, progress=100,
+            creators_count=n, triggered_by="bench",
+        )
+        cur.execute("SELECT setseed(0.42)")
+        cur.execute(
+            """
+            INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
+                consistency, overall, confidence, collaboration_confidence, follower_tier, followers, videos, views,
+                engagements, engagement_rate, sponsored_share, shoppable_share, gmv, orders, gpm, active_weeks,
+                gap_cv, invitations, accepted, responded, due, on_time, median_response_h)
+            SELECT %s, id, r1 * 100, r2 * 100, r3 * 100, r4 * 100,
+                   CASE WHEN r5 < 0.3 THEN NULL ELSE r5 * 100 END, r6 * 100,
+                   CASE WHEN r1 < 0.05 THEN NULL ELSE (r1 + r3 + r4 + r6) * 25 END,
+                   'medium', 'low', 1, followers, 10, 10000, 900, 0.09, 0.2, 0.4, NULL, NULL, NULL, 9, 0.5,
+                   3, 2, 2, 1, 1, 20
+            FROM (SELECT id, followers, random() r1, random() r2, random() r3, random() r4, random() r5, random() r6
+                  FROM creators_creator) c
+            """,
+            [run.pk],
+        )
+    with connection.cursor() as cur:
+        for table in ("creators_category", "creators_creator"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    log(f"generated {n:,} creators and scorecards in {time.perf_counter() - t0:.1f} s")
+
+
+def ensure_order_index() -> None:
+    """The list orders by an index of the published run; add the index when the migrations do not have one."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'scoring_scorecard' AND indexdef ILIKE '%%overall%%'"
+        )
+        if cur.fetchone()[0] == 0:
+            log(f"no index on scorecard overall in the migrations: creating {ORDER_INDEX}")
+            cur.execute(
+                f"CREATE INDEX {ORDER_INDEX} ON scoring_scorecard (run_id, overall DESC NULLS LAST, creator_id DESC)"
+            )
+        cur.execute("ANALYZE")
+
+
+def partner_and_token() -> str:
+    """The benchmark partner (5 categories, every tier), its analyst, and the analyst's token."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from creators.models import Category
+    from partners.models import AccessGrant, Membership, Partner
+
+    partner, _ = Partner.objects.get_or_create(name="Bench API Partner")
+    grant = AccessGrant.objects.filter(partner=partner).first() or AccessGrant.objects.create(
+        partner=partner, performance=True, commercial=True
+    )
+    grant.categories.set(Category.objects.filter(slug__in=GRANTED))
+    user, _ = get_user_model().objects.get_or_create(username=USERNAME)
+    Membership.objects.update_or_create(user=user, defaults={"partner": partner, "role": "analyst"})
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/ceiling/", timeout=2).read()
+            return process
+        except Exception:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def fetch(url: str, token: str | None = None) -> dict:
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(name: str, url: str, *, duration: int, connections: int, token: str | None = None) -> Load:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    if token:
+        command += ["-H", f"Authorization: Token {token}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    load = Load(name, rps, p50, p99, int(bad.group(1)) if bad else 0)
+    log(f"{name}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {load.non_2xx}")
+    return load
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--creators", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=18741)
+    parser.add_argument("--fresh", action="store_true", help="regenerate the data even if it is there")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    ensure_database(database_url)
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0",
+           "DJANGO_SETTINGS_MODULE": "bench.api_bench_settings", "BENCH_USERNAME": USERNAME,
+           "API_THROTTLE_USER": "1000000/min", "API_THROTTLE_TOKEN": "1000000/min",
+           "LOG_LEVEL": "WARNING"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "LOG_LEVEL")})
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from creators.models import Creator
+
+    if args.fresh or Creator.objects.count() != args.creators:
+        generate(args.creators)
+    ensure_order_index()
+    token = partner_and_token()
+
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_gunicorn(args.port, env)
+    try:
+        ceiling_url = f"{base}/bench/ceiling/?{urlencode(QUERY)}"
+        api_url = f"{base}/api/v1/creators/?{urlencode(QUERY)}"
+        # Same rows both ways, or the comparison means nothing.
+        ceiling_rows = fetch(ceiling_url)
+        api_rows = fetch(api_url, token)
+        assert [r["handle"] for r in ceiling_rows["results"]] == [r["handle"] for r in api_rows["results"]]
+        assert ceiling_rows["count"] == api_rows["count"]
+        log(f"filter {QUERY}: {api_rows['count']:,} rows, pages of {len(api_rows['results'])}")
+        # A deep page reached by following next links from a deep OFFSET jump (once) to get a real cursor.
+        deep_query = {"ordering": "-overall", "page_size": "50"}
+        total = fetch(f"{base}/api/v1/creators/?{urlencode(deep_query)}", token)["count"]
+        middle = max(1, total // 100)  # page number in the middle of the partner's visible set
+        deep_next = fetch(f"{base}/api/v1/creators/?{urlencode({**deep_query, 'page': middle})}", token)["next"]
+        for url, who in ((ceiling_url, None), (api_url, token), (deep_next, token)):
+            wrk("warm-up", url, duration=3, connections=args.connections, token=who)
+        ceiling = wrk("ceiling", ceiling_url, duration=args.duration, connections=args.connections)
+        api = wrk("api list", api_url, duration=args.duration, connections=args.connections, token=token)
+        deep = wrk(f"api list, page {middle + 1} of {total // 50} via next", deep_next, duration=args.duration,
+                   connections=args.connections, token=token)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    ratio = api.requests_per_second / ceiling.requests_per_second
+    print()
+    print(f"API list at {args.creators:,} creators, gunicorn 2 sync workers, wrk -c{args.connections} "
+          f"{args.duration} s each; filter {urlencode(QUERY)}")
+    print(f"| {'endpoint':<44} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} |")
+    print(f"| {'-' * 44} | {'-' * 7} | {'-' * 7} | {'-' * 7} |")
+    for load in (ceiling, api, deep):
+        print(f"| {load.name:<44} | {load.requests_per_second:>7.0f} | {load.p50_ms:>7.1f} | {load.p99_ms:>7.1f} |")
+    print(f"API / ceiling throughput: {ratio:.0%} (target >= 60%); API p99 {api.p99_ms:.1f} ms (target < 100 ms)")
+    if api.non_2xx or ceiling.non_2xx or deep.non_2xx:
+        raise SystemExit("some responses were not 2xx: the numbers are not valid")
+
+
+if __name__ == "__main__":
+    main()

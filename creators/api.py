@@ -1,0 +1,239 @@
+"""Partner endpoints: creators (list, scorecard, CSV export) and categories.
+
+Every class here is a ``partners.api.PartnerViewSetBase``: that base authenticates, requires a partner role
+that may use the API, restricts every queryset to the partner's grant, audits each call and sends
+``Cache-Control: no-store``. The list runs ``creators.selectors.creator_list`` through
+``creators.filtersets.CreatorFilterSet``, exactly like the HTML list and the CSV export, and every value shown
+comes from ``partners.access.visible_fields(access)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
+from creators.filtersets import CreatorFilterSet
+from creators.models import Category
+from creators.selectors import creator_list
+from creators.serializers import (
+    CategorySerializer,
+    CreatorListItemSerializer,
+    ListShape,
+    ScorecardSerializer,
+    creator_list_item,
+    scorecard_representation,
+)
+from partners.access import visible_fields
+from partners.api import PartnerViewSetBase
+from partners.audit import request_filters
+from partners.choices import AuditAction
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.models import Scorecard
+from scoring.selectors import published_run, scorecard_detail
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets clients that send ``Accept: text/csv`` reach the export (which streams its own response)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        # Only error bodies pass through here (the export itself is a streaming response): keep them JSON.
+        return JSONRenderer().render(data)
+
+
+def _index_parameters() -> list[OpenApiParameter]:
+    parameters = []
+    for name in FILTERABLE_INDICES:
+        spec = FIELDS_BY_NAME[name]
+        tier = f"Needs the `{spec.tier}` tier; otherwise 400." if spec.tier != "profile" else ""
+        for bound, word in (("min", "at least"), ("max", "at most")):
+            parameters.append(
+                OpenApiParameter(
+                    f"{name}_{bound}",
+                    OpenApiTypes.NUMBER,
+                    description=f"{spec.label} index {word} this value (0-100). {spec.help} Creators whose "
+                    f"{name} is null (insufficient data) are excluded. {tier}",
+                    examples=[OpenApiExample(f"{name}_{bound}", value=60 if bound == "min" else 90)],
+                )
+            )
+    return parameters
+
+
+FILTER_PARAMETERS: list[OpenApiParameter] = [
+    OpenApiParameter(
+        "q", OpenApiTypes.STR, description="Search: part of the handle (a leading `@` is ignored) or display name, "
+        "any case.", examples=[OpenApiExample("q", value="glow")]
+    ),
+    OpenApiParameter(
+        "category", OpenApiTypes.STR, description="Category slug (see `GET /api/v1/categories/`): creators whose "
+        "primary or any other category it is. Only visible categories are accepted (400 otherwise).",
+        examples=[OpenApiExample("category", value="beauty")],
+    ),
+    OpenApiParameter(
+        "country", OpenApiTypes.STR, description="ISO 3166-1 alpha-2 country code of the creator, among the "
+        "countries of the partner's visible creators.", examples=[OpenApiExample("country", value="US")]
+    ),
+    OpenApiParameter(
+        "followers_min", OpenApiTypes.INT, description="At least this many followers.",
+        examples=[OpenApiExample("followers_min", value=10000)],
+    ),
+    OpenApiParameter(
+        "followers_max", OpenApiTypes.INT, description="At most this many followers.",
+        examples=[OpenApiExample("followers_max", value=1000000)],
+    ),
+    *_index_parameters(),
+    OpenApiParameter(
+        "impact_category", OpenApiTypes.STR, description="Category slug: only creators with a category impact in "
+        "it (a video in that category in the window). Needs the `performance` tier.",
+        examples=[OpenApiExample("impact_category", value="beauty")],
+    ),
+    OpenApiParameter(
+        "impact_min", OpenApiTypes.NUMBER, description="With `impact_category`: impact in that category at least "
+        "this value (0-100).", examples=[OpenApiExample("impact_min", value=75)]
+    ),
+    OpenApiParameter(
+        "ordering", OpenApiTypes.STR, description="Comma-separated sort keys, `-` for descending: `handle`, "
+        "`display_name`, `country`, `followers`, any visible index (`overall`, `volume`, ...) and, when the "
+        "partner has set its own weights, `partner_score`. Nulls sort as the lowest value. Default `-overall` "
+        "(or `handle` without the performance tier). A hidden field answers 400.",
+        examples=[OpenApiExample("ordering", value="-overall"), OpenApiExample("own ranking", value="-partner_score")],
+    ),
+]
+
+NOT_FOUND = OpenApiResponse(description="No visible creator with this handle (unknown, or outside the grant).")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="creators_list",
+        tags=["creators"],
+        summary="List and filter creators",
+        description="The creators the partner's grant covers, with the published run's indices. Paginated; "
+        "follow `next` for fast deep pages. Results carry only the fields of the partner's tiers.",
+        parameters=FILTER_PARAMETERS,
+        responses={200: CreatorListItemSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        operation_id="creators_retrieve",
+        tags=["creators"],
+        summary="A creator's scorecard",
+        description="Profile, every visible index with its raw metrics, confidence and reference medians, category "
+        "impacts and the history of earlier runs. Handles are case-insensitive; a leading `@` is ignored.",
+        parameters=[OpenApiParameter("handle", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     description="The creator's handle.")],
+        responses={200: ScorecardSerializer, 404: NOT_FOUND},
+    ),
+
+)
+class CreatorViewSet(PartnerViewSetBase):
+    """Creators of the partner's grant: list, scorecard and CSV export."""
+
+    filterset_class = CreatorFilterSet
+    pagination_class = KeysetPageNumberPagination
+    lookup_field = "handle"
+    lookup_value_regex = r"[^/]+"
+
+    serializer_class = CreatorListItemSerializer  # documents the shape; results are built by creator_list_item
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
+            return Scorecard.objects.none()
+        return creator_list(access=self.access)
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        if getattr(self, "action", None) == "export":
+            return [JSONRenderer(), CSVRenderer()]
+        return super().get_renderers()
+
+    def list(self, request: Request) -> Response:
+        self.audit_action = AuditAction.CREATOR_LIST
+        queryset = self.filter_queryset(self.get_queryset())
+        shape = ListShape.for_fields(self.access.visible_field_names, partner_score=self.access.weights is not None)
+        # Fetch only what a result shows (creator_list selects every visible metric too), plus the ordering keys
+        # that the pagination's next-page cursor is made of.
+        keys = ordering_keys(queryset) or []
+        names = dict.fromkeys(["creator_id", *shape.value_names, *(key.name for key in keys)])
+        rows = self.paginate_queryset(queryset.values(*names))
+        return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
+
+    def retrieve(self, request: Request, handle: str) -> Response:
+        self.audit_action = AuditAction.CREATOR_VIEW
+        creator = self.get_creator_or_404(handle)
+        self.audit_object_handle = creator.handle
+        run = published_run()
+        try:
+            detail = scorecard_detail(creator_id=creator.pk, run=run) if run is not None else None
+        except Scorecard.DoesNotExist:
+            detail = None  # imported after the published run: the profile, no scores until the next run
+        return Response(
+            scorecard_representation(creator=creator, run=run, detail=detail, visible=self.access.visible_field_names)
+        )
+
+    @extend_schema(
+        operation_id="creators_export",
+        tags=["creators"],
+        summary="Export the filtered list as CSV",
+        description="The whole filtered, visible set as one streamed CSV file, one row per creator, visible "
+        "columns only; same filters and ordering as the list (no pagination). Counts against the user's daily "
+        "export row quota (429 beyond it).",
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV with a header row.")},
+    )
+    def export(self, request: Request) -> HttpResponse:
+        # The quota service records the export itself (with its id and row count); the base records the call.
+        from creators.exports import creator_export_response  # the dashboard's export module
+
+        if not self.access.can_export:
+            raise PermissionDenied("Exports need the analyst or manager role.")
+        queryset = self.filter_queryset(self.get_queryset())
+        response = creator_export_response(
+            access=self.access,
+            queryset=queryset,
+            fields=visible_fields(self.access),
+            filename="creators",
+            request=request,
+            filters=request_filters(request),
+        )
+        if response.status_code == 429:
+            # The shared export answers the quota in plain text for the browser; the API speaks its JSON errors.
+            error = Response({"detail": response.content.decode()}, status=429)
+            error["Retry-After"] = response["Retry-After"]
+            return error
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="categories_list",
+        tags=["creators"],
+        summary="Visible categories",
+        description="The categories the partner may filter on: those of its grant, plus those of creators granted "
+        "to it by name. Not paginated.",
+        responses={200: CategorySerializer(many=True)},
+    ),
+)
+class CategoryViewSet(PartnerViewSetBase):
+    """Categories of the partner's grant."""
+
+    queryset = Category.objects.all()
+    serializer_class = CategorySerializer
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    def list(self, request: Request) -> Response:
+        self.audit_action = AuditAction.CATEGORY_LIST
+        rows = list(self.get_queryset().order_by("name", "slug").values("slug", "name"))
+        self.audit_row_count = len(rows)
+        return Response(rows)
