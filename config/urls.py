@@ -10,5 +10,8 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("partners.auth_urls")),
+    # Partner dashboard (DESIGN 7): /creators/..., /shortlists/, /methodology/, /partner/users|audit/.
+    path("creators/", include("creators.urls")),
+    path("", include("partners.urls_dashboard")),
     path("api/v1/", include("config.api_urls")),
 ]

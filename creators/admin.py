@@ -6,7 +6,10 @@ Creators number in the millions: the change list never counts the whole table, a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from creators import admin_imports  # noqa: F401  (registers the import job admin: upload page, live progress)
 from creators.models import Category, Creator
@@ -33,3 +36,8 @@ class CreatorAdmin(admin.ModelAdmin):
     # Counting a million rows on every page is what makes a large admin slow.
     show_full_result_count = False
     list_per_page = 50
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Keep the invariant the access layer relies on: the primary category is one of the categories.
+        form.instance.categories.add(form.instance.primary_category)

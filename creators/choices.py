@@ -18,3 +18,10 @@ class CollaborationStatus(models.TextChoices):
 ACCEPTED_STATUSES = (CollaborationStatus.ACCEPTED, CollaborationStatus.COMPLETED)
 
 UNCATEGORIZED_SLUG = "uncategorized"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

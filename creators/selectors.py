@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 
     from partners.access import Access
 
-# Catalogue fields stored as columns of Scorecard under the same name (indices and raw metrics).
-SCORECARD_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC))
+# Catalogue fields stored as columns of Scorecard under the same name (indices and raw metrics). A catalogue
+# entry without such a column (a derived value) is left to the detail page's selector.
+_SCORECARD_COLUMNS = frozenset(field.name for field in Scorecard._meta.concrete_fields)
+SCORECARD_FIELDS: tuple[str, ...] = tuple(
+    spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC) and spec.name in _SCORECARD_COLUMNS
+)
 # Profile fields as they appear in each row of creator_list.
 PROFILE_FIELDS: tuple[str, ...] = ("handle", "display_name", "country", "categories", "followers")
 # Fewer indices than this present gives no partner score (as for the platform's overall, DESIGN section 5).

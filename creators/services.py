@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.core.files import File
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.utils import timezone
 
+from creators.choices import ImportJobStatus
 from creators.importers import IMPORT_KINDS, ImportReport, RowError, run_import
+from creators.models import ImportJob
 
-__all__ = ["IMPORT_KINDS", "ImportReport", "RowError", "import_file", "on_import_committed"]
+__all__ = [
+    "IMPORT_KINDS",
+    "ImportReport",
+    "RowError",
+    "import_file",
+    "import_job_create",
+    "import_job_run",
+    "on_import_committed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -49,5 +62,112 @@ def on_import_committed(*, report: ImportReport, requested_by: object | None = N
         logger.warning("import %s committed, but no scoring engine is installed: no scoring run queued", report.kind)
         return
 
+    from config.queue import QueueUnavailable
+
     logger.info("import %s committed (%s); requesting a scoring run", report.kind, report.summary())
-    scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    try:
+        scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    except QueueUnavailable:
+        # The import itself needs only the database and is committed; its scores follow with the next run.
+        logger.warning(
+            "import %s committed, but the task queue is unavailable: no scoring run queued; the nightly run (or "
+            "recompute_scores once the queue is back) scores the new data",
+            report.kind,
+            extra={"event": "import.scoring_deferred"},
+        )
+
+
+# --- import jobs (uploaded files run by a worker) ---------------------------------------------------------------
+PROGRESS_WRITE_SECONDS = 2.0
+
+
+def import_job_create(*, kind: str, file: File, requested_by: object | None = None, dry_run: bool = False) -> ImportJob:
+    """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
+    from creators.tasks import import_job_run as import_job_run_task
+
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+    job = ImportJob(kind=kind, dry_run=dry_run, requested_by=requested_by)
+    job.file.save(Path(file.name or "upload.csv").name, file, save=False)
+    job.save()
+    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a pending job's import and record the outcome on the job. Idempotent.
+
+    A job that already finished is left alone (a redelivered task does nothing). A job found ``running`` was
+    interrupted (its worker died: the import's transaction was rolled back) and runs again from the start, which
+    is safe because an import is all or nothing. Any failure marks the job ``failed`` with the reason.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
+            return job
+        job.status = ImportJobStatus.RUNNING
+        job.started_at = timezone.now()
+        job.progress = 0
+        job.save(update_fields=["status", "started_at", "progress"])
+    try:
+        report = import_file(
+            kind=job.kind,
+            path=Path(job.file.path),
+            dry_run=job.dry_run,
+            progress=_job_progress(job_id=job.pk),
+            requested_by=job.requested_by,
+        )
+    except Exception as exc:
+        logger.exception("import job %s failed", job.pk)
+        _job_finish(job, status=ImportJobStatus.FAILED, error=f"the import could not run: {exc}")
+        return job
+    job.rows, job.created, job.updated, job.unchanged = report.rows, report.created, report.updated, report.unchanged
+    job.progress = report.rows
+    job.error_count = report.error_count
+    job.errors = [{"line": e.line, "column": e.column, "message": e.message} for e in report.errors]
+    job.extra = report.extra
+    if report.ok:
+        _job_finish(job, status=ImportJobStatus.SUCCEEDED, error="")
+    else:
+        _job_finish(
+            job, status=ImportJobStatus.FAILED,
+            error=f"the file was rejected with {report.error_count:,} errors; nothing was written",
+        )
+    return job
+
+
+def _job_finish(job: ImportJob, *, status: str, error: str) -> None:
+    job.status = status
+    job.error = error
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _job_progress(*, job_id: int) -> Callable[[int, int | None], None]:
+    """A progress callback that records the rows validated so far, at most every few seconds.
+
+    The import runs inside its own transaction (and, on PostgreSQL, with a COPY occupying its connection), so
+    progress is written through a second connection in autocommit mode, where watchers can see it at once.
+    SQLite allows only one writer at a time: there the job shows its progress when it finishes.
+    """
+    if connection.vendor != "postgresql":
+        return lambda done, total: None
+    state = {"last": 0.0}
+
+    def record(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if total is None and now - state["last"] < PROGRESS_WRITE_SECONDS:
+            return
+        state["last"] = now
+        side = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ImportJob._meta.db_table} SET progress = %s WHERE id = %s", [done, job_id]
+                )
+        except DatabaseError:
+            logger.warning("could not record the progress of import job %s", job_id, exc_info=True)
+        finally:
+            side.close()
+
+    return record

@@ -17,7 +17,8 @@ For a model with a ``visible_to(access)`` queryset method, set ``queryset = Mode
 ``get_queryset`` restricts it. Authentication is the project's (session or token); the permission requires a
 partner user whose role may use the API (analyst, manager). Every call, allowed or denied, of an authenticated
 user is one audit event (``audit_action`` or ``api.<action>``), with the row count of paginated lists; every
-response carries ``Cache-Control: no-store``.
+response carries ``Cache-Control: no-store``. An ``ExportQuotaExceeded`` from
+``partners.services.export_quota_consume`` becomes a 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from rest_framework.response import Response
 
 from creators.models import Creator
 from partners.access import Access, access_for_request
-from partners.audit import audit_record
+from partners.audit import AUDITED_ATTR, audit_record
 from partners.choices import AuditOutcome
-from partners.views import DENIED_RECORDED_ATTR, creator_visible_or_404
+from partners.services import ExportQuotaExceeded
+from partners.views import creator_visible_or_404
 
 
 class IsPartnerAPIUser(permissions.BasePermission):
@@ -60,6 +62,14 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         self.access = access_for_request(request)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ExportQuotaExceeded):
+            # export_quota_consume has recorded the denied attempt.
+            response = Response({"detail": str(exc)}, status=429)
+            response["Retry-After"] = str(exc.status.retry_after_seconds)
+            return response
+        return super().handle_exception(exc)
+
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
         return queryset.visible_to(self.access)
@@ -72,8 +82,8 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         add_never_cache_headers(response)
         user = getattr(request, "user", None)
-        # A denied lookup already wrote its event: one event per call.
-        if user is not None and user.is_authenticated and not getattr(request, DENIED_RECORDED_ATTR, False):
+        # One event per call: none here when the view (a denied lookup, an export) has recorded one already.
+        if user is not None and user.is_authenticated and not getattr(request, AUDITED_ATTR, False):
             self._audit_call(request, response)
         return response
 

@@ -20,6 +20,9 @@ from partners.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
+# Set on a request once an event has been recorded for it: the base classes then add no automatic event, so
+# that one call is one event (a denied lookup, an export, or whatever the view recorded itself).
+AUDITED_ATTR = "_partner_audited"
 # Query parameters never written to the trail (they carry no meaning about what was seen).
 _SKIPPED_PARAMS = frozenset({"csrfmiddlewaretoken", "password"})
 _MAX_PARAM_LENGTH = 200
@@ -64,7 +67,7 @@ def audit_record(
     """Append one event. Give ``access`` or ``request`` (or both); the user and partner come from the access.
 
     ``filters`` defaults to the request's query parameters. ``username`` names the subject when there is no
-    logged-in user (a lockout on a login attempt).
+    logged-in user (a lockout on a login attempt). Marks the request as audited (see ``AUDITED_ATTR``).
     """
     if access is None and request is not None:
         access = access_for_request(request)
@@ -74,6 +77,8 @@ def audit_record(
     partner = access.partner if access is not None else None
     if filters is None and request is not None:
         filters = request_filters(request)
+    if request is not None:
+        setattr(request, AUDITED_ATTR, True)
     return AuditEvent.objects.create(
         user=user,
         username=(user.get_username() if user is not None else (username or ""))[:150],

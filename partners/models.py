@@ -7,7 +7,7 @@ creators and the field tiers it may see. Nothing here is consulted by views dire
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from partners.choices import AuditOutcome, Role
 from scoring.choices import INDEX_NAMES
+
+if TYPE_CHECKING:
+    from partners.access import Access
 
 
 class Partner(models.Model):
@@ -118,6 +121,12 @@ class AuditEventQuerySet(models.QuerySet):
     keep the record readable. Retention pruning goes through ``partners.audit.audit_prune``.
     """
 
+    def visible_to(self, access: Access) -> AuditEventQuerySet:
+        """The partner's own trail, for its managers (``access.can_see_audit``); nothing for anyone else."""
+        if not access.can_see_audit:
+            return self.none()
+        return self.filter(partner_id=access.partner_id)
+
     def update(self, **kwargs: Any) -> int:
         if set(kwargs) <= {"user", "partner", "user_id", "partner_id"} and all(v is None for v in kwargs.values()):
             return super().update(**kwargs)
@@ -175,6 +184,25 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only.")
 
 
+class ShortlistQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> ShortlistQuerySet:
+        """The partner's own shortlists (every role); nothing without access."""
+        if not access.is_partner:
+            return self.none()
+        return self.filter(partner_id=access.partner_id)
+
+
+class ShortlistEntryQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> ShortlistEntryQuerySet:
+        """Entries of the partner's own shortlists whose creator it can still see (a creator that left the
+        grant stays stored but is not shown)."""
+        from creators.models import creator_visibility_q
+
+        if not access.is_partner:
+            return self.none()
+        return self.filter(creator_visibility_q(access, path="creator"), shortlist__partner_id=access.partner_id)
+
+
 class Shortlist(models.Model):
     """A partner-owned, named list of creators, shared by all the partner's users."""
 
@@ -185,6 +213,8 @@ class Shortlist(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShortlistQuerySet.as_manager()
 
     class Meta:
         ordering = ["partner", "name"]
@@ -208,6 +238,8 @@ class ShortlistEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ShortlistEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["shortlist", "-added_at"]

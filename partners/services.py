@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +49,12 @@ class QuotaStatus:
     def allowed(self) -> bool:
         return self.used + self.requested <= self.limit
 
+    @property
+    def retry_after_seconds(self) -> int:
+        """Seconds until the quota resets (00:00 UTC)."""
+        now = timezone.now()
+        return max(1, int((_utc_day_start(now) + timedelta(days=1) - now).total_seconds()))
+
 
 def _utc_day_start(now: datetime | None = None) -> datetime:
     now = (now or timezone.now()).astimezone(UTC)
@@ -83,9 +89,10 @@ def export_quota_consume(
 ) -> QuotaStatus:
     """Record an export of ``rows`` rows (the ``creator.export`` audit event) if the quota allows it.
 
-    Beyond the quota, records a denied ``export.quota_exceeded`` event and raises :class:`ExportQuotaExceeded`
-    (answer HTTP 429). Check and record happen under a lock on the user's membership row, so two concurrent
-    exports cannot both slip under the limit.
+    Beyond the quota, records a denied ``export.quota_exceeded`` event and raises :class:`ExportQuotaExceeded`.
+    Let it propagate from a view built on ``PartnerAccessMixin`` or ``PartnerViewSetBase``: both answer 429 with a
+    ``Retry-After``. Call it before streaming starts (count the rows first). Check and record happen under a lock
+    on the user's membership row, so two concurrent exports cannot both slip under the limit.
     """
     with transaction.atomic():
         if access.user is not None and getattr(access.user, "is_authenticated", False):

@@ -20,7 +20,8 @@ Build every partner-facing view on it (first in the bases)::
 It requires login (redirect to the login page), builds ``self.access`` from the logged-in user (never from a
 parameter), answers 404 to users who see nothing (no membership, no current grant, staff) and to roles that
 lack ``required_capability``, sends ``Cache-Control: no-store``, and records one audit event per request that
-names an ``audit_action`` (or whatever the view records itself through ``self.audit(...)``).
+names an ``audit_action`` (or whatever the view records itself through ``self.audit(...)``). An
+``ExportQuotaExceeded`` raised by ``partners.services.export_quota_consume`` becomes a 429 page.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from typing import Any, Literal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from creators.models import Creator
 from partners.access import Access, access_for_request
-from partners.audit import audit_record
+from partners.audit import AUDITED_ATTR, audit_record
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import AuditEvent
+from partners.services import ExportQuotaExceeded
 
 Capability = Literal["export", "api", "audit"]
-# Set on the request when a denied lookup has been recorded, so that the API base does not record it twice.
-DENIED_RECORDED_ATTR = "_partner_denied_recorded"
 
 
 class PartnerAccessMixin(LoginRequiredMixin):
@@ -47,7 +48,8 @@ class PartnerAccessMixin(LoginRequiredMixin):
 
     Class attributes:
     - ``audit_action``: when set, a successful (2xx) response records one event with ``audit_object_handle``
-      and ``audit_row_count`` (set them in the view), unless the view called ``self.audit(...)`` itself.
+      and ``audit_row_count`` (set them in the view), unless an event was already recorded for the request
+      (``self.audit(...)``, ``export_quota_consume``...).
     - ``required_capability``: ``"export"``, ``"api"`` or ``"audit"`` (manager trail): others get 404.
     """
 
@@ -56,7 +58,6 @@ class PartnerAccessMixin(LoginRequiredMixin):
     access: Access
     audit_object_handle: str | None = None
     audit_row_count: int | None = None
-    _audited: bool = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -65,8 +66,14 @@ class PartnerAccessMixin(LoginRequiredMixin):
         if not self.access.is_partner or not self._has_capability():
             self.audit(action=AuditAction.ACCESS_DENIED, outcome=AuditOutcome.DENIED)
             raise Http404("Not found")
-        response = super().dispatch(request, *args, **kwargs)
-        if self.audit_action and not self._audited and 200 <= response.status_code < 300:
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except ExportQuotaExceeded as exc:
+            # export_quota_consume has recorded the denied attempt.
+            response = render(request, "partners/export_quota_exceeded.html", {"status": exc.status}, status=429)
+            response["Retry-After"] = str(exc.status.retry_after_seconds)
+        already_audited = getattr(request, AUDITED_ATTR, False)
+        if self.audit_action and not already_audited and 200 <= response.status_code < 300:
             self.audit(action=self.audit_action, object_handle=self.audit_object_handle, row_count=self.audit_row_count)
         add_never_cache_headers(response)
         return response
@@ -92,7 +99,6 @@ class PartnerAccessMixin(LoginRequiredMixin):
         export_id: str | None = None,
     ) -> AuditEvent:
         """Record an event for this request (filters default to the query parameters)."""
-        self._audited = True
         return audit_record(
             access=self.access,
             request=self.request,
@@ -123,5 +129,4 @@ def creator_visible_or_404(*, access: Access, request: Any, handle: str) -> Crea
             access=access, request=request, action=AuditAction.CREATOR_VIEW, object_handle=handle[:200],
             outcome=AuditOutcome.DENIED,
         )
-        setattr(request, DENIED_RECORDED_ATTR, True)
     raise Http404("Not found")

@@ -76,12 +76,13 @@ class Dialect:
     def epoch(self, column: str) -> str:
         """Seconds since 1970 as a float."""
         if self.vendor == POSTGRESQL:
-            return f"CAST(EXTRACT(EPOCH FROM {column}) AS {DOUBLE})"
+            # date_part returns float8 directly; EXTRACT returns numeric, much slower over millions of rows.
+            return f"date_part('epoch', {column})"
         return f"((julianday({column}) - 2440587.5) * 86400.0)"
 
     def hours_between(self, start: str, end: str) -> str:
         if self.vendor == POSTGRESQL:
-            return f"(CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS {DOUBLE}) / 3600.0)"
+            return f"(date_part('epoch', {end} - {start}) / 3600.0)"
         return f"((julianday({end}) - julianday({start})) * 24.0)"
 
     def week_number(self, column: str, window: Window) -> str:
@@ -161,8 +162,8 @@ FROM (
     SELECT w.creator_id, w.category_id, w.views, w.engagements, w.sponsored, w.shoppable, w.gmv, w.orders,
            w.gmv_views,
            (w.epoch - LAG(w.epoch) OVER s) / 3600.0 AS gap,
-           CASE WHEN w.week < {d.WEEKS} AND (LAG(w.week) OVER s IS NULL OR LAG(w.week) OVER s <> w.week)
-                THEN 1 ELSE 0 END AS new_week
+           CASE WHEN w.week < {d.WEEKS} AND COALESCE(LAG(w.week) OVER s, -1) <> w.week THEN 1 ELSE 0 END
+               AS new_week
     FROM (
         SELECT v.id, v.creator_id, v.posted_at,
                COALESCE(v.product_category_id, cr.primary_category_id) AS category_id,
@@ -287,14 +288,6 @@ def _tier_case(column: str) -> str:
     return f"CASE WHEN {column} IS NULL THEN 0 " + " ".join(parts) + " END"
 
 
-def _pct(value: str, window: str) -> str:
-    """100 × percent_rank among the rows of the window that have the value; a group of one scores 50."""
-    return (
-        f"CASE WHEN {value} IS NULL THEN NULL WHEN COUNT(*) OVER {window}_all = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} "
-        f"ELSE 100.0 * PERCENT_RANK() OVER {window} END"
-    )
-
-
 def _responsiveness(column: str) -> str:
     fast, slow = _f(d.RESPONSE_FAST_H), _f(d.RESPONSE_SLOW_H)
     return (
@@ -312,11 +305,24 @@ def _smoothed(x: str, n: str, pooled: str) -> str:
 RAW = {name: f"raw_{name}" for name in d.OVERALL_WEIGHTS}
 
 
+def _index_from_rank(raw: str, rank: str, size: str) -> str:
+    """100 × percent_rank among the creators of the group that have a raw score; a group of one scores 50."""
+    return (
+        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {size} = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} ELSE 100.0 * {rank} END"
+    )
+
+
+# Indices ranked among all creators that have the raw score (effectiveness is ranked per follower tier).
+POPULATION_RANKED = tuple(name for name in RAW if name != "effectiveness")
+
+
 def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> str:
     """Raw scores, percentiles, overall and confidence of every creator, as one staging table.
 
-    Besides the indices it keeps, per index, the row number and size of the creator's reference group in the
-    order of the raw score, from which the reference-group medians are read without another sort.
+    The percentile windows run over a narrow projection (id, tier, videos, raw scores): a window function keeps
+    its whole partition, here the whole population, so narrow rows are what keeps it in memory. Group sizes come
+    from one aggregate pass. Per index the table also keeps the row number in the order of the raw score, from
+    which the reference-group medians are read without another sort.
     """
     cw = d.COLLABORATION_WEIGHTS
     sw = d.CONSISTENCY_WEIGHTS
@@ -331,37 +337,40 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
     overall_num = " + ".join(f"COALESCE({w!r} * {name}, 0)" for name, w in d.OVERALL_WEIGHTS.items())
     overall_den = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE {w!r} END" for name, w in d.OVERALL_WEIGHTS.items())
     overall_n = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE 1 END" for name in d.OVERALL_WEIGHTS)
-    windows = []
-    for name, raw in RAW.items():
-        if name == "effectiveness":
-            continue
-        windows.append(f"w_{name}_all AS (PARTITION BY ({raw} IS NULL))")
-        windows.append(f"w_{name} AS (w_{name}_all ORDER BY {raw})")
-    windows.append("w_eff_tier_all AS (PARTITION BY (raw_effectiveness IS NULL), follower_tier)")
-    windows.append("w_eff_tier AS (w_eff_tier_all ORDER BY raw_effectiveness)")
-    windows.append("w_eff_pop_all AS (PARTITION BY (raw_effectiveness IS NULL))")
-    windows.append("w_eff_pop AS (w_eff_pop_all ORDER BY raw_effectiveness)")
-    pct_columns = []
-    for name in RAW:
-        if name == "effectiveness":
-            continue
-        expr = _pct(RAW[name], f"w_{name}")
+    tiers = [t.number for t in d.FOLLOWER_TIERS]
+
+    counts = [f"COUNT({RAW[name]}) AS n_{name}" for name in POPULATION_RANKED]
+    counts += ["COUNT(raw_effectiveness) AS n_eff_pop"]
+    counts += [
+        f"SUM(CASE WHEN raw_effectiveness IS NOT NULL AND follower_tier = {t} THEN 1 ELSE 0 END) AS n_eff_t{t}"
+        for t in tiers
+    ]
+    ranks, windows = [], []
+    for name in POPULATION_RANKED:
+        windows.append(f"w_{name} AS (PARTITION BY ({RAW[name]} IS NULL) ORDER BY {RAW[name]})")
+        ranks += [f"PERCENT_RANK() OVER w_{name} AS pr_{name}", f"ROW_NUMBER() OVER w_{name} AS rn_{name}"]
+    windows.append("w_eff_tier AS (PARTITION BY (raw_effectiveness IS NULL), follower_tier ORDER BY raw_effectiveness)")
+    windows.append("w_eff_pop AS (PARTITION BY (raw_effectiveness IS NULL) ORDER BY raw_effectiveness)")
+    ranks += [
+        "PERCENT_RANK() OVER w_eff_tier AS pr_eff_tier", "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
+        "PERCENT_RANK() OVER w_eff_pop AS pr_eff_pop", "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
+    ]
+    n_eff_tier = "CASE r.follower_tier " + " ".join(f"WHEN {t} THEN c.n_eff_t{t}" for t in tiers) + " END"
+    indices = []
+    for name in POPULATION_RANKED:
+        expr = _index_from_rank(f"r.{RAW[name]}", f"k.pr_{name}", f"c.n_{name}")
         if name == "volume":
             # A creator without videos scores 0 whatever the size of the run.
-            expr = f"CASE WHEN videos = 0 THEN 0.0 ELSE {expr} END"
-        pct_columns.append(f"{expr} AS {name}")
-        pct_columns.append(f"ROW_NUMBER() OVER w_{name} AS rn_{name}")
-        pct_columns.append(f"COUNT(*) OVER w_{name}_all AS n_{name}")
-    pct_columns += [
-        f"{_pct('raw_effectiveness', 'w_eff_tier')} AS eff_tier_pct",
-        f"{_pct('raw_effectiveness', 'w_eff_pop')} AS eff_pop_pct",
-        "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
-        "COUNT(*) OVER w_eff_tier_all AS n_eff_tier",
-        "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
-        "COUNT(*) OVER w_eff_pop_all AS n_eff_pop",
+            expr = f"CASE WHEN r.videos = 0 THEN 0.0 ELSE {expr} END"
+        indices += [f"{expr} AS {name}", f"k.rn_{name}", f"c.n_{name}"]
+    eff_tier = _index_from_rank("r.raw_effectiveness", "k.pr_eff_tier", n_eff_tier)
+    eff_pop = _index_from_rank("r.raw_effectiveness", "k.pr_eff_pop", "c.n_eff_pop")
+    indices += [
+        f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN {eff_tier} ELSE {eff_pop} END AS effectiveness",
+        f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier",
+        "k.rn_eff_tier", "k.rn_eff_pop", "c.n_eff_pop", f"{n_eff_tier} AS n_eff_tier",
     ]
-    pct_sql = ",\n           ".join(pct_columns)
-    window_sql = ",\n       ".join(windows)
+    nl = ",\n           "
     return f"""
 {dialect.create_table} {scored_table(run_id)} AS
 WITH s AS (
@@ -374,7 +383,7 @@ pool AS (
            COALESCE({_ratio("SUM(shoppable)", "NULLIF(SUM(videos), 0)")}, 0.0) AS m_shoppable
     FROM s
 ),
-r AS (
+d AS (
     SELECT s.*, pool.m_acceptance, pool.m_on_time, pool.m_sponsored, pool.m_shoppable,
            {_tier_case("s.followers")} AS follower_tier,
            CASE WHEN views > 0 THEN {_ratio("engagements", "views")} END AS engagement_rate,
@@ -389,8 +398,8 @@ r AS (
            {_responsiveness("median_response_h")} AS responsiveness
     FROM s CROSS JOIN pool
 ),
-raw AS (
-    SELECT r.*,
+r AS (
+    SELECT d.*,
            CASE WHEN invitations > 0 OR videos >= {m} THEN
                 {cw["acceptance_s"]!r} * acceptance_s + {cw["on_time_s"]!r} * on_time_s
                 + {cw["responsiveness"]!r} * responsiveness + {cw["sponsored_share_s"]!r} * sponsored_share_s
@@ -403,20 +412,22 @@ raw AS (
                 {sw["active_weeks"]!r} * active_weeks / {d.WEEKS}.0
                 + {sw["regularity"]!r} * (CASE WHEN gap_cv IS NULL OR gap_cv >= 1 THEN 0.0 ELSE 1.0 - gap_cv END)
            END AS raw_consistency
+    FROM d
+),
+c AS (
+    SELECT {nl.join(counts)}
     FROM r
 ),
-p AS (
-    SELECT raw.*,
-           COUNT(raw_effectiveness) OVER (PARTITION BY follower_tier) AS tier_scored,
-           {pct_sql}
-    FROM raw
-    WINDOW {window_sql}
+k AS (
+    SELECT creator_id,
+           {nl.join(ranks)}
+    FROM (SELECT creator_id, follower_tier, {", ".join(RAW.values())} FROM r) narrow
+    WINDOW {nl.join(windows)}
 ),
 e AS (
-    SELECT p.*,
-           CASE WHEN tier_scored >= {d.TIER_MIN_GROUP} THEN eff_tier_pct ELSE eff_pop_pct END AS effectiveness,
-           CASE WHEN tier_scored >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier
-    FROM p
+    SELECT r.*,
+           {nl.join(indices)}
+    FROM r JOIN k ON k.creator_id = r.creator_id CROSS JOIN c
 )
 SELECT e.*,
        CASE WHEN {overall_n} >= {d.OVERALL_MIN_INDICES} THEN ({overall_num}) / ({overall_den}) END AS overall,
@@ -473,27 +484,31 @@ FROM (
 
 
 # --- medians of the reference groups ------------------------------------------------------------------------
-def _median_select(value: str, rn: str, n: str, group: str | None, table: str) -> str:
-    """Median of ``value`` per group (one row with a null size when ``group`` is None and nothing qualifies)."""
+def _median_select(
+    value: str, rn: str, n: str, group: str | None, table: str, index: str = f"CAST(NULL AS {DOUBLE})"
+) -> str:
+    """Median of ``value`` (and of ``index``, ranked in the same order) per group.
+
+    One row with a null size when ``group`` is None and nothing qualifies.
+    """
     return (
-        f"SELECT {group or 'NULL'} AS grp, MAX({n}) AS n, AVG({value}) AS median FROM {table} "
+        f"SELECT {group or 'NULL'} AS grp, MAX({n}) AS n, AVG({value}) AS median, AVG({index}) AS index_median "
+        f"FROM {table} "
         f"WHERE {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2)"
         + (f" GROUP BY {group}" if group else "")
     )
 
 
 def group_medians_sql(*, run_id: int) -> dict[str, str]:
-    """One query per index giving (group, size, median raw score) of its reference groups.
+    """One query per index giving (group, size, median raw score, median index) of its reference groups.
 
     The row numbers were taken in the order of the raw score inside each group, so the median is the mean of
-    the one or two middle rows.
+    the one or two middle rows; an index ranked over the whole group has its median at the same rows.
     """
     table = scored_table(run_id)
     out = {}
-    for name, raw in RAW.items():
-        if name == "effectiveness":
-            continue
-        out[name] = _median_select(raw, f"rn_{name}", f"n_{name}", None, table)
+    for name in POPULATION_RANKED:
+        out[name] = _median_select(RAW[name], f"rn_{name}", f"n_{name}", None, table, index=name)
     out["effectiveness:tier"] = _median_select(
         "raw_effectiveness", "rn_eff_tier", "n_eff_tier", "follower_tier", table
     )
@@ -502,10 +517,13 @@ def group_medians_sql(*, run_id: int) -> dict[str, str]:
 
 
 def index_medians_sql(*, run_id: int) -> str:
-    """Population median of each index and of overall (the radar's reference line)."""
+    """Population median of effectiveness (ranked per tier) and of overall: the radar's reference line.
+
+    The other indices get theirs from ``group_medians_sql`` without another sort.
+    """
     table = scored_table(run_id)
     parts = []
-    for name in (*d.OVERALL_WEIGHTS, "overall"):
+    for name in ("effectiveness", "overall"):
         parts.append(
             f"SELECT '{name}' AS idx, MAX(cnt) AS n, AVG(v) AS median FROM ("
             f"SELECT {name} AS v, ROW_NUMBER() OVER (ORDER BY {name}) AS rn, COUNT(*) OVER () AS cnt "

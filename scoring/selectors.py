@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, FloatField, QuerySet
+from django.db.models import Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast, Floor, Least
 
 from scoring.catalogue import FIELDS_BY_NAME
@@ -135,7 +135,13 @@ def overall_distribution(
     if creators is not None:
         qs = qs.filter(creator__in=creators.values("pk"))
     rows = (
-        qs.annotate(bucket=Least(Floor(Cast(F("overall"), FloatField()) / width), bins - 1))
+        qs.annotate(
+            bucket=Least(
+                Floor(Cast(F("overall"), FloatField()) / Value(width)),
+                Value(float(bins - 1)),
+                output_field=FloatField(),
+            )
+        )
         .values("bucket")
         .annotate(n=Count("pk"))
         .values_list("bucket", "n")

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from config.queue import queue_check
 from creators.models import Category, Video
 from scoring import indices
 from scoring.choices import RunStatus
@@ -96,6 +97,8 @@ def scoring_run_request(
     With eager Celery (the embedded set-up) the whole run executes in that commit hook; outside a transaction
     that is before this function returns, and the returned run is then refreshed.
     """
+    # Redis down: refuse before writing anything, rather than leave a run that no worker will ever take.
+    queue_check()
     scoring_runs_reap_stale()
     for _ in range(3):
         active = ScoringRun.objects.filter(is_active=True).first()
@@ -306,10 +309,11 @@ def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
     from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
 
     groups: dict[str, dict[str, Any]] = {}
+    population: dict[str, dict[str, Any]] = {}
     for key, sql in indices.group_medians_sql(run_id=run_id).items():
         name, _, part = key.partition(":")
         target = groups.setdefault(name, {})
-        for grp, n, median in _fetch(sql):
+        for grp, n, median, index_median in _fetch(sql):
             if n is None:
                 continue
             if part == "tier":
@@ -320,13 +324,13 @@ def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
                 }
             else:
                 target["all"] = {"label": "all creators", "n": int(n), "median": _num(median)}
+                if not part:
+                    population[name] = {"n": int(n), "median": _num(index_median)}
     if "sales" in groups and "all" in groups["sales"]:
         groups["sales"]["all"]["label"] = "all creators with known GMV"
-    population = {
-        name: {"n": int(n), "median": _num(median)}
-        for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id))
-        if n is not None
-    }
+    for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id)):
+        if n is not None:
+            population[name] = {"n": int(n), "median": _num(median)}
     slugs = dict(Category.objects.values_list("pk", "slug"))
     categories = {
         slugs.get(cat_id, str(cat_id)): {

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -187,6 +188,14 @@ def make_user(username: str, *, partner: Partner | None = None, role: str = Role
     if partner is not None:
         Membership.objects.create(user=user, partner=partner, role=role)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache (cached choice lists must not leak between tests)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -14,10 +14,13 @@ import dj_database_url
 from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "django-insecure-embedded-development-key-change-me")
+# Rotation: the previous key(s) keep sessions and signed links valid until they expire (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -42,6 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: answered over plain HTTP from any address, without sessions or access-log noise.
+    "config.health.HealthCheckMiddleware",
+    # Next the request id, so that every response (redirects and errors included) carries one and is logged.
+    "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A request that needs the task queue while Redis is down: a message on the page, not a 500.
+    "config.queue.QueueUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Idle timeout, absolute session lifetime and no-store for every authenticated response.
     "partners.middleware.SessionSecurityMiddleware",
@@ -69,6 +78,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The navigation's ``nav_access`` (the request's Access, built once per request).
+                "creators.context_processors.navigation",
             ],
         },
     },
@@ -123,6 +134,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js comes from the pinned plotly package (no CDN, no committed copy): static "vendor/plotly.min.js".
+    "creators.staticfinders.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -136,6 +153,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker the embedded set-up runs every task in-process, synchronously.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
+# The queue tasks go to by default; a separate queue lets a benchmark share a broker with other work.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -162,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
     "scoring-reap-stale-runs": {
         "task": "scoring.tasks.scoring_runs_reap_stale",
         "schedule": crontab(minute="*/10"),
+    },
+    "audit-retention-prune": {
+        "task": "config.maintenance.audit_prune",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 
@@ -250,18 +273,16 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # --- Logging --------------------------------------------------------------------------------------------------
+# JSON lines with request id, user and partner in production (``LOG_FORMAT=json``); the same fields as plain text
+# in development. See ``config/logging.py``.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")
+# Workers log through the configuration above (JSON in production) instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Operations -----------------------------------------------------------------------------------------------
+# Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
+READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
+# Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)

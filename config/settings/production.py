@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_str
+from config.logging import logging_config
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -24,3 +25,6 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 # TLS ends at the reverse proxy, which tells us the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CELERY_TASK_ALWAYS_EAGER = False
+# Production logs are JSON lines for the log shipper unless a deployment asks otherwise.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")  # noqa: F405

@@ -48,10 +48,10 @@ class CollaborationsImporter(CreatorLinkedImporter):
         self.categories = CategoryLookup()
         past = v.make_time(now=self.now)
         return (
-            Column("external_id", v.required(v.identifier), required=True),
-            Column("creator", v.required(v.creator_reference), required=True),
+            Column("external_id", v.identifier, required=True),
+            Column("creator", v.creator_reference, required=True),
             Column("brand", v.required(v.text_field(max_length=200)), required=True),
-            Column("invited_at", v.required(past), required=True),
+            Column("invited_at", past, required=True),
             Column("status", v.required(_status), required=True),
             Column("category", self.categories.parse_optional),
             Column("responded_at", v.optional(past)),

@@ -105,8 +105,8 @@ class CreatorsImporter(ProfilesImporter):
     def build_columns(self) -> tuple[Column, ...]:
         self.categories = CategoryLookup()
         return (
-            Column("external_id", v.required(v.identifier), required=True),
-            Column("handle", v.required(v.handle), required=True),
+            Column("external_id", v.identifier, required=True),
+            Column("handle", v.handle, required=True),
             Column("primary_category", v.required(self.categories.slug), required=True),
             Column("display_name", v.text_field(max_length=200)),
             Column("country", v.country_code),
@@ -144,7 +144,7 @@ class TikTok2020CreatorsImporter(ProfilesImporter):
 
     def build_columns(self) -> tuple[Column, ...]:
         return (
-            Column("Username", v.required(v.handle), required=True),
+            Column("Username", v.handle, required=True),
             Column("Country", v.country_name, required=True),
             Column("Followers", v.optional(v.abbreviated_count), required=True),
             Column("Genre", self.genres, required=True),

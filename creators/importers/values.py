@@ -24,6 +24,7 @@ _HANDLE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", ""})
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
+_CLEAN_TAGS_RE = re.compile(r"(?:[^;#\s]+(?:;[^;#\s]+)*)?")
 _SIMPLE_LIST_RE = re.compile(r"\[\s*'[^'\\]*'(?:\s*,\s*'[^'\\]*')*\s*,?\s*\]")
 _QUOTED_RE = re.compile(r"'([^'\\]*)'")
 _ABBREVIATED_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmb])?", re.IGNORECASE)
@@ -190,11 +191,11 @@ def creator_reference(text: str) -> str:
     return stripped
 
 
-def hashtags_list(text: str) -> tuple[str, ...]:
-    """``fyp;ad;#TikTokShop`` → ``("fyp", "ad", "TikTokShop")``: '#' and blanks dropped, order kept."""
-    if not text:
-        return ()
-    return tuple(tag for tag in (part.strip().lstrip("#").strip() for part in text.split(";")) if tag)
+def hashtags_text(text: str) -> str:
+    """``fyp; #ad;;`` → ``fyp;ad``: '#', blanks and empty tags dropped, order kept."""
+    if _CLEAN_TAGS_RE.fullmatch(text):  # already normalised: the common case costs one regex match
+        return text
+    return ";".join(tag for tag in (part.strip().lstrip("#").strip() for part in text.split(";")) if tag)
 
 
 def python_list_hashtags(text: str) -> tuple[str, ...]:

@@ -48,11 +48,11 @@ class VideosImporter(CreatorLinkedImporter):
 
     def build_columns(self) -> tuple[Column, ...]:
         self.categories = CategoryLookup()
-        time = v.required(v.make_time(now=self.now))
-        count = v.required(v.count)
+        time = v.make_time(now=self.now)
+        count = v.count
         return (
-            Column("external_id", v.required(v.identifier), required=True),
-            Column("creator", v.required(v.creator_reference), required=True),
+            Column("external_id", v.identifier, required=True),
+            Column("creator", v.creator_reference, required=True),
             Column("posted_at", time, required=True),
             Column("views", count, required=True),
             Column("likes", count, required=True),
@@ -64,7 +64,7 @@ class VideosImporter(CreatorLinkedImporter):
             Column("orders", v.optional(v.count)),
             Column("gmv", v.optional(v.money)),
             Column("duration_s", v.optional(v.small_count)),
-            Column("hashtags", v.hashtags_list),
+            Column("hashtags", v.hashtags_text),
         )
 
     def stage_row(self, line: int, values: list[Any]) -> tuple:
@@ -73,7 +73,7 @@ class VideosImporter(CreatorLinkedImporter):
         ref, ref_lower = self.reference(creator)
         return (
             external_id, ref, ref_lower, None, posted_at, views, likes, comments, shares, sponsored, shoppable,
-            category, orders, gmv, duration, ";".join(tags),
+            category, orders, gmv, duration, tags,
         )
 
 
@@ -91,11 +91,11 @@ class TikTok2020VideosImporter(VideosImporter):
     stage_columns = (*_VIDEO_STAGE, ("followers", "bigint"))
 
     def build_columns(self) -> tuple[Column, ...]:
-        count = v.required(v.abbreviated_count)
+        count = v.abbreviated_count
         return (
-            Column("id", v.required(v.identifier), required=True),
-            Column("create_time", v.required(v.make_time(now=self.now)), required=True),
-            Column("user_name", v.required(v.handle), required=True),
+            Column("id", v.identifier, required=True),
+            Column("create_time", v.make_time(now=self.now), required=True),
+            Column("user_name", v.handle, required=True),
             Column("n_plays", count, required=True),
             Column("n_likes", count, required=True),
             Column("n_comments", count, required=True),

@@ -433,3 +433,21 @@ def test_progress_is_reported(tmp_path, categories):
         progress=lambda done, total: calls.append((done, total)), queue_scoring=False,
     )
     assert calls[-1] == (1, 1)
+
+
+def test_a_programming_error_mid_file_raises_and_leaves_the_connection_usable(tmp_path, alice, monkeypatch):
+    from creators.importers.videos import VideosImporter
+
+    original = VideosImporter.stage_row
+
+    def failing(self, line, values):
+        if line == 3:
+            raise RuntimeError("bug")
+        return original(self, line, values)
+
+    monkeypatch.setattr(VideosImporter, "stage_row", failing)
+    before = db_state()
+    with pytest.raises(RuntimeError, match="bug"):
+        import_file(kind="videos", path=write(tmp_path, lines(VIDEOS_HEADER, video_row("v1"), video_row("v2"))))
+    # The staging COPY was aborted and the transaction rolled back: the connection answers queries again.
+    assert db_state() == before

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views import View
 from rest_framework import mixins, routers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,6 +22,7 @@ from creators.selectors import creator_list
 from partners.access import visible_fields
 from partners.api import PartnerViewSetBase
 from partners.choices import AuditAction
+from partners.services import export_quota_consume
 from partners.views import PartnerAccessMixin
 
 
@@ -49,9 +51,10 @@ class SampleExportView(PartnerAccessMixin, View):
     required_capability = "export"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        rows = list(creator_list(access=self.access).order_by("creator_id"))
-        self.audit(action=AuditAction.CREATOR_EXPORT, row_count=len(rows))
-        return JsonResponse({"rows": len(rows)})
+        queryset = creator_list(access=self.access).order_by("creator_id")
+        # Count first, then consume the quota (records the export event, or raises -> 429), then stream.
+        export_quota_consume(self.access, queryset.count(), request=request, export_id="sample-export")
+        return JsonResponse({"rows": len(list(queryset))})
 
 
 class SampleCreatorViewSet(PartnerViewSetBase, mixins.ListModelMixin):
@@ -70,6 +73,12 @@ class SampleCreatorViewSet(PartnerViewSetBase, mixins.ListModelMixin):
     def retrieve(self, request: Request, handle: str | None = None) -> Response:
         creator = self.get_creator_or_404(handle or "")
         return Response({"handle": creator.handle})
+
+    @action(detail=False, url_path="export")
+    def export(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        export_quota_consume(self.access, queryset.count(), request=request, export_id="sample-api-export")
+        return Response({"rows": len(list(queryset))})
 
 
 class SampleCategoryViewSet(PartnerViewSetBase, mixins.ListModelMixin):

@@ -88,10 +88,23 @@ def test_a_creator_is_visible_through_any_of_its_categories(world):
     assert "travel_1" not in visible_handles(world.users["charlie"])
 
 
-def test_a_creator_is_visible_when_its_primary_category_is_granted_even_without_the_link(world):
-    creator = world.creators["beauty_1"]
-    creator.categories.clear()
-    assert "beauty_1" in visible_handles(world.users["alice"])
+def test_a_creator_missing_its_primary_link_is_hidden_not_leaked(world):
+    # The importers and the admin always link the primary category; if that ever failed, the creator disappears.
+    world.creators["beauty_1"].categories.clear()
+    assert "beauty_1" not in visible_handles(world.users["alice"])
+    assert "beauty_1" not in visible_handles(world.users["charlie"])
+
+
+def test_the_admin_keeps_the_primary_category_linked(world, sam_client):
+    creator = world.creators["gaming_1"]
+    response = sam_client.post(f"/admin/creators/creator/{creator.pk}/change/", {
+        "external_id": creator.external_id, "handle": creator.handle, "display_name": creator.display_name,
+        "country": creator.country, "primary_category": world.categories["beauty"].pk, "categories": [],
+        "followers": creator.followers,
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(creator.categories.values_list("slug", flat=True)) == ["beauty"]
+    assert "gaming_1" in visible_handles(world.users["alice"])
 
 
 def test_explicitly_granted_creators_are_visible(world):
@@ -177,3 +190,29 @@ def test_access_is_immutable(world):
     access = access_for_user(world.users["alice"])
     with pytest.raises(dataclasses.FrozenInstanceError):
         access.category_ids = frozenset({99})  # type: ignore[misc]
+
+
+def test_shortlists_and_entries_are_the_partners_own_and_visible(world):
+    from partners.models import Shortlist, ShortlistEntry
+
+    mine = Shortlist.objects.create(partner=world.partner_a, name="Mine")
+    theirs = Shortlist.objects.create(partner=world.partner_b, name="Theirs")
+    ShortlistEntry.objects.create(shortlist=mine, creator=world.creators["beauty_1"])
+    ShortlistEntry.objects.create(shortlist=mine, creator=world.creators["travel_1"])  # outside the grant
+    ShortlistEntry.objects.create(shortlist=theirs, creator=world.creators["gaming_1"])
+    alice = access_for_user(world.users["alice"])
+    assert list(Shortlist.objects.visible_to(alice)) == [mine]
+    assert [e.creator.handle for e in ShortlistEntry.objects.visible_to(alice)] == ["beauty_1"]
+    assert not Shortlist.objects.visible_to(access_for_user(world.users["dana"])).exists()
+
+
+def test_the_audit_trail_is_visible_to_the_partners_managers_only(world):
+    from partners.audit import audit_record
+    from partners.models import AuditEvent
+
+    audit_record(access=access_for_user(world.users["alice"]), action="creator.list")
+    audit_record(access=access_for_user(world.users["charlie"]), action="creator.list")
+    assert not AuditEvent.objects.visible_to(access_for_user(world.users["alice"])).exists()
+    Membership.objects.filter(user=world.users["bob"]).update(role=Role.MANAGER)
+    trail = AuditEvent.objects.visible_to(access_for_user(world.users["bob"]))
+    assert [e.username for e in trail] == ["alice"]

@@ -194,3 +194,14 @@ def test_partner_parameters_are_ignored(world):
     filterset, rows = run_filters(world.users["alice"], {"partner": str(world.partner_b.pk),
                                                         "partner_id": str(world.partner_b.pk)})
     assert [r["handle"] for r in rows] == [r["handle"] for r in baseline]
+
+
+def test_country_choices_are_cached_per_grant_scope(world, django_assert_num_queries):
+    from creators.filtersets import country_choices
+
+    charlie, alice = access_for_user(world.users["charlie"]), access_for_user(world.users["alice"])
+    first = country_choices(charlie)
+    with django_assert_num_queries(0):
+        assert country_choices(charlie) == first
+    with django_assert_num_queries(1):
+        country_choices(alice)

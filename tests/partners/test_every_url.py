@@ -41,11 +41,14 @@ def targets_for(world: World, persona: str, shortlists: dict[str, Shortlist]) ->
     other_is_a = persona == "charlie"
     handle = world.handles_a[0] if other_is_a else world.handles_b[0]
     other_shortlist = shortlists["a" if other_is_a else "b"]
-    return Targets(
-        handle=handle,
-        int_ids=(world.creators[handle].pk, other_shortlist.pk),
-        slug="beauty" if other_is_a else "electronics",
-    )
+    own_shortlist = shortlists["b" if other_is_a else "a"]
+    hidden = invisible_creators(world, persona)
+    own_ids = {own_shortlist.pk} | {c.pk for c in world.creators.values() if c not in hidden}
+    # On PostgreSQL sequences are not reset between tests: never let another partner's id happen to equal the
+    # id of something the persona owns (that would be a legitimate 200, not a leak).
+    int_ids = tuple(i for i in (world.creators[handle].pk, other_shortlist.pk) if i not in own_ids)
+    return Targets(handle=handle, int_ids=int_ids or (world.creators[handle].pk,),
+                   slug="beauty" if other_is_a else "electronics")
 
 
 def body_of(response: Any) -> str:
@@ -102,13 +105,14 @@ def shortlists(world: World) -> dict[str, Shortlist]:
     return {"a": a, "b": b}
 
 
-def walk(world: World, shortlists: dict[str, Shortlist], persona: str, urlconf: str | None = None) -> list[str]:
+def walk(world: World, shortlists: dict[str, Shortlist], persona: str, *, only_prefix: str = "/") -> list[str]:
     """Problems found for one persona over every route (empty when the urlconf holds)."""
     client = Client()
     client.force_login(world.users[persona])
     targets = targets_for(world, persona, shortlists)
     staff = world.users[persona].is_staff
-    routes, failures = render_routes(targets, urlconf)
+    routes, failures = render_routes(targets)
+    routes = [route for route in routes if all(url.startswith(only_prefix) for url in route.urls)]
     problems = [f"unrenderable route {f}" for f in failures]
     other_handles = [h for h in (world.handles_a if persona == "charlie" else world.handles_b)][:2]
     for route in routes:
@@ -151,7 +155,8 @@ def test_no_route_leaks_another_partners_creators(world, shortlists, persona):
 @pytest.mark.urls("tests.partners.urls_with_samples")
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_no_route_leaks_with_the_sample_base_class_views(world, shortlists, persona):
-    problems = walk(world, shortlists, persona)
+    # The project's own routes are walked above; here only the sample views built on the base classes.
+    problems = walk(world, shortlists, persona, only_prefix="/sample/")
     assert not problems, "\n".join(problems)
 
 

@@ -48,3 +48,34 @@ def test_the_quota_is_per_user_and_per_utc_day(world):
                               row_count=100, created_at=today - timedelta(seconds=1))
     assert export_quota_check(access_for_user(world.users["charlie"]), 100).allowed
     assert not export_quota_check(alice, 1).allowed
+
+
+@pytest.mark.urls("tests.partners.urls_with_samples")
+@override_settings(EXPORT_DAILY_ROW_QUOTA=10)
+def test_the_html_base_answers_429_beyond_the_quota(world, alice_client):
+    assert alice_client.get("/sample/export/").status_code == 200  # 8 rows
+    response = alice_client.get("/sample/export/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0 and "no-store" in response["Cache-Control"]
+    assert "Daily export limit reached" in response.content.decode()
+    outcomes = list(AuditEvent.objects.order_by("id").values_list("action", "outcome", "row_count"))
+    assert outcomes == [
+        (AuditAction.CREATOR_EXPORT, AuditOutcome.OK, 8), (AuditAction.EXPORT_QUOTA, AuditOutcome.DENIED, 8),
+    ]
+
+
+@pytest.mark.urls("tests.partners.urls_with_samples")
+@override_settings(EXPORT_DAILY_ROW_QUOTA=10)
+def test_the_api_base_answers_429_beyond_the_quota_with_one_event(world):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.users['charlie']).key}")
+    assert client.get("/sample/api/creators/export/").status_code == 200
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [AuditAction.CREATOR_EXPORT]  # one per call
+    response = client.get("/sample/api/creators/export/")
+    assert response.status_code == 429 and "quota" in response.json()["detail"]
+    assert int(response["Retry-After"]) > 0
+    denied = AuditEvent.objects.filter(outcome=AuditOutcome.DENIED)
+    assert [(e.action, e.export_id) for e in denied] == [(AuditAction.EXPORT_QUOTA, "sample-api-export")]
+    assert AuditEvent.objects.count() == 2

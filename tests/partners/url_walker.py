@@ -120,7 +120,11 @@ def _render_regex(piece: RegexPattern, targets: Targets) -> tuple[list[str], boo
             out.append(regex[i])
             i += 1
     text = "".join(out)
-    text = text.lstrip("^").replace("\\Z", "").rstrip("$").replace("/?", "/").replace("\\.", ".").replace("\\/", "/")
+    text = text.lstrip("^").replace("\\Z", "").rstrip("$").replace("/?", "/")
+    # Unnamed wildcards (a catch-all route) get a plain segment; escaped characters become themselves.
+    text = re.sub(r"\[\^?[^\]]*\][+*]|\.[+*]|\\d[+*]", "x", text).replace("\\.", ".").replace("\\/", "/")
+    if not piece.regex.fullmatch(text):
+        raise ValueError(f"cannot render {regex!r} (got {text!r})")
     return [text], object_like
 
 

@@ -23,13 +23,22 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=IMPORT_KINDS, help="the file's format (see docs/import-formats.md)")
         parser.add_argument("path", type=Path, help="the CSV file (UTF-8)")
         parser.add_argument("--dry-run", action="store_true", help="validate and count, but write nothing")
+        parser.add_argument(
+            "--no-scoring", action="store_true", help="do not queue a scoring run after a successful import"
+        )
 
     def handle(self, *args, **options) -> None:
         path: Path = options["path"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         started = time.monotonic()
-        report = import_file(kind=options["kind"], path=path, dry_run=options["dry_run"], progress=self._progress)
+        report = import_file(
+            kind=options["kind"],
+            path=path,
+            dry_run=options["dry_run"],
+            progress=self._progress,
+            queue_scoring=not options["no_scoring"],
+        )
         elapsed = time.monotonic() - started
         if not report.ok:
             for error in report.errors[:ERRORS_SHOWN]:

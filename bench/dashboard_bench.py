@@ -1,0 +1,408 @@
+"""Dashboard benchmark: 1,000,000 scored creators in PostgreSQL, the real pages under gunicorn, wrk load.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dashboard .venv/bin/python bench/dashboard_bench.py
+
+What it does (issue 5, "What must be shown"):
+1. generates N creators (20 categories, 20 countries), their category links, one published scoring run with a
+   scorecard and a category impact per creator, directly in SQL (``generate_series``), in its own database;
+2. serves the product with gunicorn (2 sync workers, DEBUG off) and loads for ``--duration`` seconds each, at
+   ``--connections`` concurrent connections (wrk): the list with a category + index filter, the list at a deep
+   page (a keyset cursor at the middle of the million), and a scorecard, as a logged-in analyst;
+3. in the same run, loads the ceiling (``bench/ceiling_settings.py``: the same filtered page query through
+   ``.values()`` into a ``JsonResponse``, no middleware, no session) and prints each page's ratio to it;
+4. times the CSV export of the whole visible set through the product against ``psql -c "COPY (SELECT ...)
+   TO STDOUT"`` of the same columns.
+Targets: every page p99 < 100 ms; list >= 50% of the ceiling's req/s; export within 1.5x of psql's COPY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
+USERNAME = "bench-analyst"
+CATEGORIES = 20
+COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "KR", "CA", "AU", "NL", "SE", "PL",
+             "TR", "AE", "ZA")
+
+
+@dataclass
+class Load:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_database(url: str) -> None:
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    exists = subprocess.run(
+        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if exists != "1":
+        subprocess.run(["psql", admin, "-c", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+
+
+def generate(n: int) -> None:
+    """N creators with categories, one published run of scorecards and impacts, all in SQL."""
+    from django.db import connection
+
+    statements = [
+        "SELECT setseed(0.42)",
+        f"""INSERT INTO creators_category (slug, name)
+            SELECT 'cat' || lpad(i::text, 2, '0'), 'Category ' || i FROM generate_series(1, {CATEGORIES}) i
+            ON CONFLICT (slug) DO NOTHING""",
+        f"""INSERT INTO creators_creator (external_id, handle, display_name, country, primary_category_id, followers,
+                                         source, data_updated_at, created_at)
+            SELECT 'b' || i, 'creator' || i, 'Creator ' || i,
+                   (ARRAY{list(COUNTRIES)!r})[1 + (i * 31) % {len(COUNTRIES)}],
+                   c.ids[1 + (i * 7919) % {CATEGORIES}],
+                   (exp(random() * 16))::bigint, 'bench', now(), now()
+            FROM generate_series(1::bigint, {n}) i,
+                 (SELECT array_agg(id ORDER BY slug) AS ids FROM creators_category WHERE slug LIKE 'cat%') c""",
+        f"""INSERT INTO creators_creator_categories (creator_id, category_id)
+            SELECT id, primary_category_id FROM creators_creator WHERE source = 'bench'
+            UNION ALL
+            SELECT cr.id, c.ids[1 + ((cr.id * 104729) % {CATEGORIES})]
+            FROM creators_creator cr,
+                 (SELECT array_agg(id ORDER BY slug) AS ids FROM creators_category WHERE slug LIKE 'cat%') c
+            WHERE cr.source = 'bench' AND cr.id % 3 = 0
+              AND c.ids[1 + ((cr.id * 104729) % {CATEGORIES})] <> cr.primary_category_id""",
+        """CREATE TEMP TABLE bench_scores AS
+           SELECT id AS creator_id, followers,
+                  random() * 100 AS collaboration, random() * 100 AS care, random() * 100 AS volume,
+                  random() * 100 AS effectiveness,
+                  CASE WHEN random() < 0.3 THEN NULL ELSE random() * 100 END AS sales,
+                  random() * 100 AS consistency, (random() * 40)::int AS videos
+           FROM creators_creator WHERE source = 'bench'""",
+        """INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
+                                         consistency, overall, confidence, collaboration_confidence, follower_tier,
+                                         followers, videos, views, engagements, engagement_rate, sponsored_share,
+                                         shoppable_share, gmv, orders, gpm, active_weeks, gap_cv, invitations,
+                                         accepted, responded, due, on_time, median_response_h)
+           SELECT r.id, s.creator_id, s.collaboration, s.care, s.volume, s.effectiveness, s.sales, s.consistency,
+                  CASE WHEN s.videos < 3 THEN NULL ELSE
+                    (0.20 * s.collaboration + 0.15 * s.care + 0.10 * s.volume + 0.20 * s.effectiveness
+                     + 0.20 * coalesce(s.sales, 0) + 0.15 * s.consistency)
+                    / (0.80 + CASE WHEN s.sales IS NULL THEN 0 ELSE 0.20 END) END,
+                  CASE WHEN s.videos >= 12 THEN 'high' WHEN s.videos >= 6 THEN 'medium' ELSE 'low' END, 'low',
+                  LEAST(4, GREATEST(0, floor(log(greatest(s.followers, 1))) - 3))::int, s.followers, s.videos,
+                  s.videos * 10000, s.videos * 800, 0.08, 0.2, 0.3,
+                  CASE WHEN s.sales IS NULL THEN NULL ELSE (s.videos * 123.45)::numeric(18, 2) END,
+                  CASE WHEN s.sales IS NULL THEN NULL ELSE s.videos * 3 END,
+                  CASE WHEN s.sales IS NULL THEN NULL ELSE 12.3 END,
+                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30
+           FROM bench_scores s, (SELECT id FROM scoring_scoringrun WHERE is_published) r""",
+        """INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
+           SELECT sc.run_id, sc.creator_id, cr.primary_category_id, random() * 100, sc.views, sc.gmv, sc.videos
+           FROM scoring_scorecard sc JOIN creators_creator cr ON cr.id = sc.creator_id""",
+        "UPDATE scoring_scoringrun SET creators_count = (SELECT count(*) FROM scoring_scorecard) WHERE is_published",
+    ]
+    from django.utils import timezone
+
+    from scoring.choices import RunStatus
+    from scoring.models import ScoringRun
+
+    now = timezone.now()
+    # Through the ORM, so that the model's defaults apply to whatever columns the run has.
+    ScoringRun.objects.create(
+        as_of=now.date(), status=RunStatus.SUCCEEDED, is_published=True, progress=100, triggered_by="bench",
+        started_at=now, finished_at=now, published_at=now,
+    )
+    with connection.cursor() as cursor:
+        for sql in statements:
+            started = time.perf_counter()
+            cursor.execute(sql)
+            log(f"  {sql.split()[0]} {sql.split()[2] if len(sql.split()) > 2 else ''}: "
+                f"{time.perf_counter() - started:.1f} s")
+
+
+# The ordering the list uses by default (creators.filtersets.order_expressions), as an index on the published run.
+LIST_INDEX = (
+    "CREATE INDEX IF NOT EXISTS bench_scorecard_run_overall "
+    "ON scoring_scorecard (run_id, overall DESC NULLS LAST, creator_id DESC)"
+)
+
+
+def prepare(n: int, *, regenerate: bool) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    # DEBUG is off, as in production: the manifest storage needs collected static files.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM scoring_scorecard "
+            "WHERE run_id IN (SELECT id FROM scoring_scoringrun WHERE is_published)"
+        )
+        have = cursor.fetchone()[0]
+    if have != n or regenerate:
+        log(f"generating {n:,} creators (had {have:,})")
+        with connection.cursor() as cursor:
+            # The bench database is the benchmark's own: start from empty tables.
+            cursor.execute(
+                "TRUNCATE scoring_categoryimpact, scoring_scorecard, scoring_scoringrun, creators_creator_categories,"
+                " creators_creator, partners_auditevent CASCADE"
+            )
+        generate(n)
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(LIST_INDEX)
+        cursor.execute("ANALYZE")
+        log(f"index + analyze: {time.perf_counter() - started:.1f} s")
+
+
+def bench_user() -> str:
+    """An analyst of a partner granted every bench category with both tiers; returns a session cookie."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from creators.models import Category
+    from partners.choices import Role
+    from partners.services import partner_grant_upsert, partner_user_upsert
+
+    slugs = list(Category.objects.filter(slug__startswith="cat").values_list("slug", flat=True))
+    partner_grant_upsert(name="Bench Brands", category_slugs=slugs, creator_handles=[], performance=True,
+                         commercial=True)
+    result = partner_user_upsert(partner_name="Bench Brands", username=USERNAME, role=Role.ANALYST,
+                                 password="bench-password-not-secret-123")
+    user = result.user if hasattr(result, "user") else None
+    if user is None:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(username=USERNAME)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(24 * 3600)
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def deep_cursor(position: int) -> str:
+    """The keyset cursor of the default list order at ``position`` (what "Next" links carry deep in the list)."""
+    from django.db import connection
+
+    from creators.pagination import encode_cursor
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT overall, creator_id FROM scoring_scorecard WHERE run_id = (SELECT id FROM scoring_scoringrun "
+            "WHERE is_published) ORDER BY overall DESC NULLS LAST, creator_id DESC OFFSET %s LIMIT 1",
+            [position],
+        )
+        overall, creator_id = cursor.fetchone()
+    return encode_cursor([overall, creator_id], backwards=False)
+
+
+def serve(settings_module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         # A sync worker is busy for the whole export stream; the default 30 s timeout would kill a 1M-row export.
+         "--timeout", "300"],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings_module}, start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            return process
+        except urllib.error.HTTPError:
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+def wrk(name: str, url: str, *, cookie: str | None, duration: int, connections: int) -> Load:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latency = {pct: float(value) * scale[unit] for pct, value, unit in _LATENCY.findall(output)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = int(bad.group(1)) if bad else 0
+    return Load(name, rps, latency.get("50", float("nan")), latency.get("99", float("nan")), errors)
+
+
+def check_page(url: str, cookie: str) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        body = response.read()
+        if b"creator" not in body:
+            raise RuntimeError(f"unexpected page at {url}")
+        return response.status
+
+
+def time_export(url: str, cookie: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    rows = 0
+    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+        while chunk := response.read(1 << 20):
+            rows += chunk.count(b"\n")
+    return time.perf_counter() - started, rows - 1
+
+
+def time_psql_copy(database_url: str, sql: str) -> float:
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        subprocess.run(["psql", database_url, "-c", sql], stdout=sink, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--creators", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=30, help="seconds of load per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the data even if it is there")
+    parser.add_argument("--prepare-only", action="store_true", help="generate the data and stop")
+    parser.add_argument("--write-docs", action="store_true", help="append the results to docs/performance.md")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith("postgres"):
+        print("the dashboard benchmark needs PostgreSQL (DATABASE_URL)", file=sys.stderr)
+        return 2
+    ensure_database(database_url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "EXPORT_DAILY_ROW_QUOTA": str(100 * args.creators),
+        "LOG_LEVEL": "WARNING",
+        "BENCH_USERNAME": USERNAME,
+    }
+    env.pop("REDIS_URL", None)
+    os.environ.update({k: v for k, v in env.items() if k in {"DATABASE_URL", "DEBUG", "ALLOWED_HOSTS"}})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+    from creators.exports import copy_sql, export_columns
+    from creators.filtersets import CreatorFilterSet
+    from creators.selectors import creator_list
+    from partners.access import access_for_user, visible_fields
+
+    prepare(args.creators, regenerate=args.regenerate)
+    if args.prepare_only:
+        return 0
+    cookie = bench_user()
+    from django.contrib.auth import get_user_model
+
+    access = access_for_user(get_user_model().objects.get(username=USERNAME))
+    base = f"http://127.0.0.1:{args.port}"
+    filters = {"category": "cat03", "volume_min": "50"}
+    handle = creator_list(access=access).filter(creator__primary_category__slug="cat03").first()["handle"]
+    pages = {
+        "list, category + index filter": f"{base}/creators/?{urlencode(filters)}",
+        "list, deep page (position n/2)": f"{base}/creators/?{urlencode({'cursor': deep_cursor(args.creators // 2)})}",
+        "scorecard": f"{base}/creators/{handle}/",
+    }
+    ceiling_url = f"{base}/ceiling/?{urlencode(filters)}"
+
+    results: list[Load] = []
+    app = serve("config.settings.base", args.port, env)
+    try:
+        for name, url in pages.items():
+            check_page(url, cookie)
+            log(f"load: {name}")
+            results.append(wrk(name, url, cookie=cookie, duration=args.duration, connections=args.connections))
+        log("export: whole visible set through the product")
+        export_seconds, export_rows = time_export(f"{base}/creators/export.csv", cookie)
+    finally:
+        stop(app)
+    ceiling_server = serve("bench.ceiling_settings", args.port, env)
+    try:
+        log("load: ceiling")
+        ceiling = wrk("ceiling (.values() + JsonResponse)", ceiling_url, cookie=None, duration=args.duration,
+                      connections=args.connections)
+    finally:
+        stop(ceiling_server)
+
+    queryset = CreatorFilterSet({}, queryset=creator_list(access=access), access=access).qs
+    columns = export_columns(queryset=queryset, fields=visible_fields(access))
+    reference_sql = copy_sql(queryset=queryset, columns=columns, neutralised=False)
+    log("export reference: psql COPY of the same columns")
+    psql_seconds = time_psql_copy(database_url, reference_sql)
+
+    lines = [
+        f"{args.creators:,} creators, gunicorn 2 sync workers, wrk -c{args.connections} for {args.duration} s each, "
+        f"same machine ({os.cpu_count()} cores).",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | vs ceiling | non-2xx |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for load in [*results, ceiling]:
+        ratio = load.requests_per_second / ceiling.requests_per_second if ceiling.requests_per_second else 0
+        lines.append(
+            f"| {load.name} | {load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
+            f"{ratio:.0%} | {load.errors} |"
+        )
+    lines += [
+        "",
+        "| export of the whole visible set | rows | seconds | vs psql COPY |",
+        "| --- | --- | --- | --- |",
+        f"| `/creators/export.csv` (COPY pass-through, neutralised in SQL) | {export_rows:,} | {export_seconds:.1f} | "
+        f"{export_seconds / psql_seconds:.2f}x |",
+        f"| `psql -c \"COPY (SELECT ...) TO STDOUT\"`, same columns | {export_rows:,} | {psql_seconds:.1f} | 1x |",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.write_docs:
+        path = ROOT / "docs" / "performance.md"
+        text = path.read_text() if path.exists() else "# Performance\n"
+        when = time.strftime("%Y-%m-%d")
+        section = f"## Dashboard\n\nMeasured by `bench/dashboard_bench.py` on {when}.\n\n{report}\n"
+        if "## Dashboard" in text:
+            text = re.sub(r"## Dashboard\n.*?(?=\n## |\Z)", section, text, flags=re.S)
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        path.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

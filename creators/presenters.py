@@ -1,0 +1,322 @@
+"""What the dashboard pages show, computed from the access layer's querysets and the scoring selectors.
+
+Everything here takes an ``access`` and reduces values to ``visible_fields(access)`` *before* they reach a template
+or a chart builder: a hidden field is never put in a context, so it cannot leak into the HTML or the chart JSON.
+Aggregates that are the same for every page view of a partner (the score distribution, category medians) are
+cached per published run and per grant, so a scorecard page costs a handful of indexed reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Value
+from django.db.models.functions import Floor, Least
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from creators.models import Category, Creator
+from partners.access import Access, visible_fields
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, Kind
+from scoring.choices import INDEX_NAMES
+from scoring.models import Scorecard, ScoringRun
+
+CACHE_SECONDS = 600
+# The scorecard's indices in display order; "overall" is shown as the headline, the six as cards and radar axes.
+CARD_INDICES: tuple[str, ...] = ("overall", *INDEX_NAMES)
+
+
+class Median(Aggregate):
+    """PostgreSQL's ``percentile_cont(0.5)``: the median, interpolated, nulls ignored."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A sortable column of the creator table."""
+
+    name: str
+    label: str
+    numeric: bool = True
+    help: str = ""
+
+
+def visible_names(access: Access) -> frozenset[str]:
+    return frozenset(spec.name for spec in visible_fields(access))
+
+
+def index_columns(access: Access) -> list[Column]:
+    """The visible indices as table columns (catalogue order of ``FILTERABLE_INDICES``), then "our score"."""
+    names = visible_names(access)
+    columns = [
+        Column(name, FIELDS_BY_NAME[name].label, help=FIELDS_BY_NAME[name].help)
+        for name in FILTERABLE_INDICES
+        if name in names
+    ]
+    if access.weights is not None and names:
+        columns.append(Column("partner_score", "Our score", help="Your organisation's own weighting of the indices."))
+    return columns
+
+
+def radar_indices(access: Access) -> list[tuple[str, str]]:
+    """The six indices that are visible, as ``(name, label)``: the axes of every radar."""
+    names = visible_names(access)
+    return [(name, FIELDS_BY_NAME[name].label) for name in INDEX_NAMES if name in names]
+
+
+def run_key(run: ScoringRun) -> tuple[Any, ...]:
+    """A run's identity for cache keys: its id and publication time (ids are reused by test databases)."""
+    return (run.pk, run.published_at.isoformat() if run.published_at else None)
+
+
+def access_cache_key(access: Access, *parts: Any) -> str:
+    """A cache key for an aggregate over what ``access`` can see: the partner's grants and tiers, not the user."""
+    signature = repr(
+        (sorted(access.category_ids), sorted(access.creator_ids), sorted(str(tier) for tier in access.tiers), parts)
+    )
+    return "dash:" + hashlib.sha256(signature.encode()).hexdigest()[:32]
+
+
+def visible_scorecards(*, access: Access, run: ScoringRun) -> QuerySet:
+    """The run's scorecards of the creators ``access`` may see."""
+    return Scorecard.objects.filter(run=run, creator_id__in=Creator.objects.visible_to(access).values("pk"))
+
+
+def country_choices_cached(access: Access, run: ScoringRun | None) -> list[tuple[str, str]]:
+    """The country filter's choices (countries of the visible creators), cached per grant and published run.
+
+    ``SELECT DISTINCT country`` over a million visible creators costs more than the rest of the list page; the
+    answer only changes with an import (which is followed by a new run), so a few minutes of cache are harmless.
+    """
+    from creators.filtersets import country_choices
+
+    key = access_cache_key(access, "country-choices", run_key(run) if run else None)
+    choices = cache.get(key)
+    if choices is None:
+        choices = country_choices(access)
+        cache.set(key, choices, CACHE_SECONDS)
+    return choices
+
+
+def overall_histogram(*, access: Access, run: ScoringRun, bins: int = 20) -> list[tuple[float, float, int]]:
+    """The distribution of the overall score over the creators this partner can see, as ``(low, high, count)``.
+
+    One grouped query (equal bins over 0-100, 100 in the last bin), cached per run and grant: the chart is the
+    same for every scorecard a partner opens.
+    """
+    key = access_cache_key(access, "overall-histogram", run_key(run), bins)
+    histogram = cache.get(key)
+    if histogram is None:
+        width = 100.0 / bins
+        bucket = Least(
+            Floor(F("overall") / Value(width)), Value(float(bins - 1)), output_field=FloatField()
+        )
+        counts = {
+            int(row["bucket"]): row["n"]
+            for row in visible_scorecards(access=access, run=run)
+            .filter(overall__isnull=False)
+            .annotate(bucket=bucket)
+            .values("bucket")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
+        histogram = [(n * width, (n + 1) * width, counts.get(n, 0)) for n in range(bins)]
+        cache.set(key, histogram, CACHE_SECONDS)
+    return histogram
+
+
+def category_medians(*, access: Access, run: ScoringRun, category_id: int) -> dict[str, float | None]:
+    """Median of each visible index over the visible creators whose primary category is ``category_id``.
+
+    Only visible creators take part, so the reference line of the radar reveals nothing about creators outside
+    the grant. PostgreSQL computes ``percentile_cont`` in one pass; SQLite (small, embedded) reads the values.
+    """
+    names = [name for name in CARD_INDICES if name in visible_names(access)]
+    if not names:
+        return {}
+    key = access_cache_key(access, "category-medians", run_key(run), category_id, tuple(names))
+    medians = cache.get(key)
+    if medians is not None:
+        return medians
+    cards = visible_scorecards(access=access, run=run).filter(creator__primary_category_id=category_id)
+    if connection.vendor == "postgresql":
+        medians = cards.aggregate(**{name: Median(F(name)) for name in names})
+    else:
+        columns: dict[str, list[float]] = {name: [] for name in names}
+        for row in cards.values_list(*names):
+            for name, value in zip(names, row, strict=True):
+                if value is not None:
+                    columns[name].append(value)
+        medians = {name: (statistics.median(values) if values else None) for name, values in columns.items()}
+    cache.set(key, medians, CACHE_SECONDS)
+    return medians
+
+
+@dataclass
+class IndexCard:
+    """One index on the scorecard: value, confidence and the "why this score" evidence (visible fields only)."""
+
+    name: str
+    label: str
+    help: str
+    value: float | None
+    confidence: str | None
+    reference_label: str = ""
+    reference_n: int | None = None
+    reference_median: float | None = None
+    raw: float | None = None
+    metrics: list[tuple[str, str, Any]] = field(default_factory=list)
+
+
+def index_cards(*, access: Access, values: Mapping[str, Any], references: Mapping[str, Mapping[str, Any]]) -> list:
+    """The visible indices of a scorecard with the raw metrics and reference medians behind each."""
+    names = visible_names(access)
+    cards = []
+    for name in INDEX_NAMES:
+        if name not in names:
+            continue
+        spec = FIELDS_BY_NAME[name]
+        reference = references.get(name) or {}
+        confidence_field = "collaboration_confidence" if name == "collaboration" else "confidence"
+        metrics = [
+            (metric, FIELDS_BY_NAME[metric].label, value)
+            for metric, value in (reference.get("metrics") or {}).items()
+            if metric in names and metric in FIELDS_BY_NAME
+        ]
+        cards.append(
+            IndexCard(
+                name=name,
+                label=spec.label,
+                help=spec.help,
+                value=values.get(name),
+                confidence=values.get(confidence_field) if confidence_field in names else None,
+                reference_label=str(reference.get("label") or ""),
+                reference_n=reference.get("n"),
+                reference_median=reference.get("median"),
+                raw=reference.get("raw"),
+                metrics=metrics,
+            )
+        )
+    return cards
+
+
+def visible_impacts(*, access: Access, impacts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Category impacts in categories the partner can see, with only the visible impact fields."""
+    names = visible_names(access)
+    if "impact" not in names:
+        return []
+    categories = set(Category.objects.visible_to(access).values_list("slug", flat=True))
+    keep = ("category", "name", "impact", "median_impact") + tuple(
+        name for name in ("impact_views", "impact_videos", "impact_gmv") if name in names
+    )
+    return [{key: item.get(key) for key in keep} for item in impacts if item.get("category") in categories]
+
+
+def visible_history(*, access: Access, history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    names = visible_names(access)
+    keep = [name for name in CARD_INDICES if name in names]
+    return [{"as_of": item["as_of"], **{name: item.get(name) for name in keep}} for item in history]
+
+
+def metric_display(name: str, value: Any) -> str:
+    """A raw metric as a person reads it (shares as percentages, counts with separators)."""
+    if value is None or value == "":
+        return "–"
+    if name in {"engagement_rate", "sponsored_share", "shoppable_share"}:
+        return f"{float(value) * 100:.1f}%"
+    if name == "raw":
+        # Raw scores live on different scales (a share, videos per week, GMV per 1,000 views): 3 significant digits.
+        return f"{float(value):,.3g}"
+    if name == "gap_cv":
+        return f"{float(value):.2f}"
+    if name == "follower_tier":
+        from scoring.selectors import follower_tier_label
+
+        try:
+            return follower_tier_label(int(value))
+        except (IndexError, ValueError, TypeError):
+            return str(value)
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _compact(value: Any) -> str:
+    if value is None:
+        return "–"
+    number = float(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(number) >= limit:
+            return f"{number / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{int(number):,}"
+
+
+def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> SafeString:
+    """The ``<tr>`` rows of the creator table (escaped by ``format_html``), one per list row.
+
+    ``columns`` are the visible score columns: a row's other values are never read, let alone written.
+    """
+    parts = []
+    for row in rows:
+        handle = row["handle"]
+        categories = list(row.get("categories") or [])
+        tags = format_html_join("", '<span class="tag">{}</span>', ((slug,) for slug in categories[:3]))
+        if len(categories) > 3:
+            tags = format_html('{}<span class="tag">+{}</span>', tags, len(categories) - 3)
+        cells = []
+        for column in columns:
+            value = row.get(column.name)
+            if value is None:
+                cells.append(
+                    format_html(
+                        '<td class="num" data-col="{}"><span class="na" title="Insufficient data">–</span></td>',
+                        column.name,
+                    )
+                )
+            else:
+                width = max(0.0, min(100.0, float(value)))
+                cells.append(
+                    format_html(
+                        '<td class="num" data-col="{}"><span class="score">{}</span><span class="score-bar hide-sm" '
+                        'aria-hidden="true"><i style="width: {}%"></i></span></td>',
+                        column.name,
+                        f"{float(value):.1f}",
+                        f"{width:.1f}",
+                    )
+                )
+        followers = row.get("followers")
+        parts.append(
+            format_html(
+                '<tr data-handle="{handle}"><td><input type="checkbox" name="handles" value="{handle}" '
+                'aria-label="Compare @{handle}" class="compare-check"></td>'
+                '<td class="creator-cell"><a href="{url}">@{handle}</a>{name}</td>'
+                '<td>{country}</td><td class="num" title="{exact}">{compact}</td>'
+                '<td class="hide-sm">{tags}</td>{cells}</tr>',
+                handle=handle,
+                # Optimization: the scorecard URL built directly rather than by reverse() for every row.
+                url=f"/creators/{quote(handle)}/",
+                name=format_html("<small>{}</small>", row["display_name"]) if row.get("display_name") else "",
+                country=row.get("country") or "–",
+                exact=f"{followers:,}" if followers is not None else "–",
+                compact=_compact(followers),
+                tags=tags,
+                cells=mark_safe("".join(cells)),  # each cell was built by format_html
+            )
+        )
+    return mark_safe("\n".join(parts))  # each row was built by format_html
+
+
+def profile_fields(access: Access) -> list[tuple[str, str]]:
+    return [(spec.name, spec.label) for spec in visible_fields(access) if spec.kind == Kind.PROFILE]

@@ -1,0 +1,61 @@
+"""Template filters of the dashboard: numbers as people read them, dict lookups by a variable key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import template
+
+from creators.presenters import metric_display
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: Mapping[str, Any] | None, key: str) -> Any:
+    """``row|get_item:column.name`` (templates cannot index by a variable)."""
+    if mapping is None:
+        return None
+    return mapping.get(key)
+
+
+@register.filter
+def score(value: Any) -> str:
+    """An index to one decimal (DESIGN 5), or an en dash for "insufficient data"."""
+    if value is None or value == "":
+        return "–"
+    return f"{float(value):.1f}"
+
+
+@register.filter
+def percent_width(value: Any) -> str:
+    """A 0-100 value clamped for a CSS width (``style="width: N%"``)."""
+    if value is None or value == "":
+        return "0"
+    return f"{max(0.0, min(100.0, float(value))):.1f}"
+
+
+@register.filter
+def compact(value: Any) -> str:
+    """Follower counts as ``12.3K`` / ``4.5M``; the exact number goes in a title attribute beside it."""
+    if value is None or value == "":
+        return "–"
+    number = float(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(number) >= limit:
+            return f"{number / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{int(number):,}"
+
+
+@register.filter
+def thousands(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    return f"{int(value):,}"
+
+
+@register.filter
+def metric(value: Any, name: str) -> str:
+    """A raw metric formatted by its kind (``value|metric:"engagement_rate"``)."""
+    return metric_display(name, value)

@@ -1,0 +1,16 @@
+"""Partner dashboard routes under ``/creators/`` (DESIGN section 7). Literal paths come before ``<handle>/``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from creators import views
+
+app_name = "creators"
+
+urlpatterns = [
+    path("", views.CreatorListView.as_view(), name="list"),
+    path("compare/", views.CreatorCompareView.as_view(), name="compare"),
+    path("export.csv", views.CreatorExportView.as_view(), name="export"),
+    path("<str:handle>/", views.CreatorDetailView.as_view(), name="detail"),
+]

@@ -1,0 +1,295 @@
+"""The partner dashboard's creator pages: list, scorecard, compare and the CSV export.
+
+Every view is built on ``partners.views.PartnerAccessMixin`` (login, ``self.access``, 404 without access, audit,
+``Cache-Control: no-store``) and reads through ``creators.selectors.creator_list`` filtered by the shared
+``CreatorFilterSet``; columns, chart traces and CSV columns all come from ``visible_fields(access)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.views import View
+from django.views.generic import TemplateView
+
+from creators import charts, presenters
+from creators.exports import creator_export_response
+from creators.filtersets import CreatorFilterSet
+from creators.models import Creator
+from creators.pagination import keyset_page
+from creators.selectors import creator_list
+from partners.access import visible_fields
+from partners.choices import AuditAction
+from partners.models import Shortlist
+from partners.views import PartnerAccessMixin
+from scoring.catalogue import FIELDS_BY_NAME
+from scoring.models import ScoringRun
+
+PAGE_SIZE = 50
+# Counting a filtered set of a million rows exactly costs more than the page itself; past this we say "10,000+".
+COUNT_CAP = 10_000
+COMPARE_MAX = 5
+
+
+def published_run() -> ScoringRun | None:
+    """The run partners see (for the "data as of" banner and the scorecard)."""
+    return ScoringRun.objects.filter(is_published=True).only("id", "as_of", "window_days", "published_at").first()
+
+
+def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
+    """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
+    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access), access=access)
+    filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
+    return filterset
+
+
+def capped_count(queryset: Any, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """``(count, more)``: the exact count up to ``cap``, and whether there are more rows than that."""
+    count = queryset.values("creator_id").order_by()[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+def _ordering_keys(filterset: CreatorFilterSet) -> list[str]:
+    cleaned = getattr(filterset.form, "cleaned_data", {}) or {}
+    return list(cleaned.get("ordering") or filterset.default_ordering())
+
+
+def _sort_links(columns: list[presenters.Column], current: list[str]) -> dict[str, dict[str, str | None]]:
+    """For each sortable column: the ``ordering`` a click asks for, and its ``aria-sort`` state."""
+    first = current[0] if current else ""
+    links: dict[str, dict[str, str | None]] = {}
+    for column in columns:
+        if first == f"-{column.name}":
+            links[column.name] = {"ordering": column.name, "aria": "descending"}
+        elif first == column.name:
+            links[column.name] = {"ordering": f"-{column.name}", "aria": "ascending"}
+        else:
+            # Numbers read best largest first; names alphabetically.
+            links[column.name] = {"ordering": f"-{column.name}" if column.numeric else column.name, "aria": None}
+    return links
+
+
+class CreatorListView(PartnerAccessMixin, TemplateView):
+    """``/creators/``: filter panel, sortable table, keyset pages, data-as-of banner."""
+
+    template_name = "creators/list.html"
+    audit_action = AuditAction.CREATOR_LIST
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        access = self.access
+        run = published_run()
+        filterset = creator_filterset(self.request, access, run)
+        rows = filterset.qs
+        page = keyset_page(rows, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
+        total, more = self.count(rows, run=run)
+        self.audit_row_count = len(page.rows)
+
+        profile_columns = [
+            presenters.Column("handle", "Creator", numeric=False),
+            presenters.Column("country", "Country", numeric=False),
+            presenters.Column("followers", "Followers"),
+        ]
+        score_columns = presenters.index_columns(access)
+        ordering = _ordering_keys(filterset)
+        form = filterset.form
+        index_filters = [
+            {
+                "name": column.name,
+                "label": column.label,
+                "min": form[f"{column.name}_min"],
+                "max": form[f"{column.name}_max"],
+            }
+            for column in score_columns
+            if f"{column.name}_min" in form.fields
+        ]
+        active_filters = [
+            name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
+        ]
+        context.update(
+            nav_section="creators",
+            run=run,
+            form=form,
+            filter_errors=form.errors if form.is_bound else {},
+            index_filters=index_filters,
+            has_impact_filter="impact_category" in form.fields,
+            active_filters=active_filters,
+            rows=page.rows,
+            table_body=presenters.creator_rows_html(page.rows, score_columns),
+            page=page,
+            total=total,
+            total_more=more,
+            profile_columns=profile_columns,
+            score_columns=score_columns,
+            sort_links=_sort_links(profile_columns + score_columns, ordering),
+            ordering=",".join(ordering),
+            can_export=access.can_export,
+            compare_max=COMPARE_MAX,
+        )
+        return context
+
+
+    def count(self, rows: Any, *, run: ScoringRun | None) -> tuple[int, bool]:
+        """The capped count of the filtered rows, cached: a published run never changes, so neither does the
+        count of a given filter over it for a given grant (the cursor and the ordering do not change it)."""
+        if run is None:
+            return 0, False
+        filters = sorted((k, v) for k, v in self.request.GET.lists() if k not in {"cursor", "ordering"})
+        key = presenters.access_cache_key(self.access, "list-count", presenters.run_key(run), filters)
+        cached = cache.get(key)
+        if cached is None:
+            cached = capped_count(rows)
+            cache.set(key, cached, presenters.CACHE_SECONDS)
+        return cached
+
+
+class CreatorDetailView(PartnerAccessMixin, TemplateView):
+    """``/creators/<handle>/``: the scorecard, with the "why" of each index and four charts."""
+
+    template_name = "creators/detail.html"
+    audit_action = AuditAction.CREATOR_VIEW
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        access = self.access
+        creator = self.get_creator_or_404(self.kwargs["handle"])
+        self.audit_object_handle = creator.handle
+        run = published_run()
+        row = creator_list(access=access).filter(creator_id=creator.pk).first() if run else None
+        context.update(nav_section="creators", run=run, creator=creator, row=row)
+        if run is None or row is None:
+            # Known creator, no scorecard yet (imported after the published run): the profile only.
+            context["profile"] = {"handle": creator.handle, "display_name": creator.display_name}
+            return context
+
+        from scoring.selectors import scorecard_detail
+
+        detail = scorecard_detail(creator_id=creator.pk, run=run)
+        names = presenters.visible_names(access)
+        # Reduce everything to the visible fields before it reaches the page or a chart.
+        values = {name: value for name, value in detail.values.items() if name in names}
+        cards = presenters.index_cards(access=access, values=values, references=detail.references)
+        radar_axes = presenters.radar_indices(access)
+        medians = presenters.category_medians(access=access, run=run, category_id=creator.primary_category_id)
+        impacts = presenters.visible_impacts(access=access, impacts=detail.category_impacts)
+        history = presenters.visible_history(access=access, history=detail.history)
+        trend_axes = [(n, FIELDS_BY_NAME[n].label) for n in presenters.CARD_INDICES if n in names]
+        figures: dict[str, Any] = {}
+        if radar_axes:
+            figures["radar"] = charts.radar_figure(
+                indices=radar_axes,
+                values=values,
+                reference=medians,
+                name=f"@{creator.handle}",
+                reference_name=f"Median in {creator.primary_category.name}",
+            )
+        if trend_axes and history:
+            figures["trend"] = charts.trend_figure(indices=trend_axes, history=history)
+        if impacts:
+            figures["impact"] = charts.impact_bars_figure(impacts=impacts)
+        if "overall" in names:
+            figures["distribution"] = charts.distribution_figure(
+                histogram=presenters.overall_histogram(access=access, run=run), marker=values.get("overall")
+            )
+        context.update(
+            values=values,
+            cards=cards,
+            figures=figures,
+            impacts=impacts,
+            metric_display=presenters.metric_display,
+            overall=values.get("overall"),
+            partner_score=row.get("partner_score"),
+            has_partner_score="partner_score" in row,
+            confidence=values.get("confidence"),
+            shortlists=list(Shortlist.objects.filter(partner=access.partner).order_by("name").values("id", "name")),
+            on_shortlists=set(
+                Shortlist.objects.filter(partner=access.partner, entries__creator=creator).values_list("id", flat=True)
+            ),
+        )
+        return context
+
+
+def parse_handles(request: HttpRequest) -> list[str]:
+    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given."""
+    seen: dict[str, str] = {}
+    for raw in request.GET.getlist("handles"):
+        for handle in raw.split(","):
+            handle = handle.strip().lstrip("@")
+            if handle and handle.lower() not in seen:
+                seen[handle.lower()] = handle
+    return list(seen.values())
+
+
+class CreatorCompareView(PartnerAccessMixin, TemplateView):
+    """``/creators/compare/?handles=a,b,c``: up to five creators side by side and one shared radar."""
+
+    template_name = "creators/compare.html"
+    audit_action = AuditAction.CREATOR_COMPARE
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        access = self.access
+        requested = parse_handles(self.request)
+        too_many = len(requested) > COMPARE_MAX
+        requested = requested[:COMPARE_MAX]
+        lowered = [handle.lower() for handle in requested]
+        visible = Creator.objects.visible_to(access).alias(handle_lower=Lower("handle"))
+        found = (
+            {c.handle.lower(): c for c in visible.filter(handle_lower__in=lowered).only("id", "handle")}
+            if lowered
+            else {}
+        )
+        # Unknown and invisible handles are reported alike ("not found"): no oracle.
+        missing = [handle for handle in requested if handle.lower() not in found]
+        creators = [found[handle] for handle in lowered if handle in found]
+        rows_by_id = {
+            row["creator_id"]: row
+            for row in creator_list(access=access).filter(creator_id__in=[creator.pk for creator in creators])
+        }
+        rows = [rows_by_id[creator.pk] for creator in creators if creator.pk in rows_by_id]
+        self.audit_object_handle = ",".join(row["handle"] for row in rows)
+        self.audit_row_count = len(rows)
+        axes = presenters.radar_indices(access)
+        figure = (
+            charts.compare_radar_figure(indices=axes, creators=[(row["handle"], row) for row in rows])
+            if rows and axes
+            else None
+        )
+        names = presenters.visible_names(access)
+        compare_fields = [
+            (column.name, column.label) for column in presenters.index_columns(access)
+        ] + [(name, FIELDS_BY_NAME[name].label) for name in ("confidence",) if name in names]
+        context.update(
+            nav_section="compare",
+            run=published_run(),
+            rows=rows,
+            missing=missing,
+            too_many=too_many,
+            compare_max=COMPARE_MAX,
+            handles=",".join(row["handle"] for row in rows),
+            compare_fields=compare_fields,
+            figures={"compare": figure} if figure else {},
+        )
+        return context
+
+
+class CreatorExportView(PartnerAccessMixin, View):
+    """``/creators/export.csv?<filters>``: analysts and managers only (others get 404 from the mixin)."""
+
+    required_capability = "export"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = creator_filterset(request, self.access, published_run())
+        if not filterset.is_valid():
+            messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+            return HttpResponseBadRequest(f"Invalid filters: {messages}", content_type="text/plain")
+        return creator_export_response(
+            access=self.access,
+            queryset=filterset.qs,
+            fields=visible_fields(self.access),
+            filename="creators",
+            request=request,
+        )

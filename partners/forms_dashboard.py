@@ -1,0 +1,88 @@
+"""Forms of the partner dashboard: shortlists and the partner's own weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from partners.access import Access
+from partners.models import DEFAULT_WEIGHTS, Shortlist
+from scoring.catalogue import FIELDS_BY_NAME
+from scoring.choices import INDEX_NAMES
+
+SLIDER_STEPS = 100  # weights are chosen as whole percentages 0..100 and stored as 0..1
+
+
+class ShortlistCreateForm(forms.Form):
+    name = forms.CharField(label="New shortlist name", max_length=120)
+
+    def __init__(self, *args: Any, partner: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partner = partner
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the shortlist a name.")
+        if Shortlist.objects.filter(partner=self.partner, name__iexact=name).exists():
+            raise forms.ValidationError("Your organisation already has a shortlist with this name.")
+        return name
+
+
+class ShortlistAddForm(forms.Form):
+    """Add a creator to an existing shortlist of the partner, or to a new one."""
+
+    handle = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    shortlist = forms.TypedChoiceField(label="Shortlist", coerce=int, required=False, empty_value=None)
+    new_name = forms.CharField(label="or a new shortlist", max_length=120, required=False)
+    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, partner: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.partner = partner
+        self.fields["shortlist"].choices = [("", "—")] + [
+            (str(pk), name) for pk, name in Shortlist.objects.filter(partner=partner).values_list("pk", "name")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("shortlist") and not (cleaned.get("new_name") or "").strip():
+            raise forms.ValidationError("Choose a shortlist or name a new one.")
+        return cleaned
+
+
+class EntryNoteForm(forms.Form):
+    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PartnerWeightsForm(forms.Form):
+    """The partner's own weights, one slider per *visible* index (0-100 %, at least one above zero).
+
+    Hidden indices get no field at all: a posted value for them is not even read, so they cannot be set.
+    """
+
+    def __init__(self, *args: Any, access: Access, initial_weights: dict[str, float] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.visible_indices = [name for name in INDEX_NAMES if name in access.visible_field_names]
+        weights = initial_weights or DEFAULT_WEIGHTS
+        for name in self.visible_indices:
+            self.fields[name] = forms.IntegerField(
+                label=FIELDS_BY_NAME[name].label,
+                min_value=0,
+                max_value=SLIDER_STEPS,
+                initial=round(weights.get(name, DEFAULT_WEIGHTS[name]) * SLIDER_STEPS),
+                help_text=FIELDS_BY_NAME[name].help,
+                widget=forms.NumberInput(attrs={"type": "range", "step": 1, "min": 0, "max": SLIDER_STEPS}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        values = [cleaned.get(name) for name in self.visible_indices]
+        if all(value is not None for value in values) and sum(values) == 0:
+            raise forms.ValidationError("At least one index needs a weight above zero.")
+        return cleaned
+
+    def weights(self) -> dict[str, float]:
+        """The submitted weights of the visible indices, as stored (0..1)."""
+        return {name: self.cleaned_data[name] / SLIDER_STEPS for name in self.visible_indices}

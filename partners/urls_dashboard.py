@@ -1,0 +1,25 @@
+"""Partner dashboard routes outside ``/creators/``: shortlists, methodology, manager pages."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from partners import views_dashboard as views
+
+shortlist_patterns = [
+    path("", views.ShortlistListView.as_view(), name="list"),
+    path("add/", views.ShortlistAddView.as_view(), name="add"),
+    path("<int:pk>/", views.ShortlistDetailView.as_view(), name="detail"),
+    path("<int:pk>/export.csv", views.ShortlistExportView.as_view(), name="export"),
+]
+
+partner_patterns = [
+    path("users/", views.PartnerUsersView.as_view(), name="users"),
+    path("audit/", views.PartnerAuditView.as_view(), name="audit"),
+]
+
+urlpatterns = [
+    path("shortlists/", include((shortlist_patterns, "shortlists"))),
+    path("partner/", include((partner_patterns, "partner"))),
+    path("methodology/", views.MethodologyView.as_view(), name="methodology"),
+]

@@ -1,0 +1,324 @@
+"""Partner dashboard pages outside the creator list: shortlists, methodology with the partner's own weights, and
+the manager pages (users, audit trail).
+
+All of them are built on ``PartnerAccessMixin``. Everything partner-owned is looked up *through the request's
+partner* (``Shortlist.objects.filter(partner=self.access.partner, ...)``), so another partner's shortlist id
+answers 404 exactly like one that does not exist; shortlist entries show only creators the partner can see now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView
+
+from creators import presenters
+from creators.exports import creator_export_response
+from creators.models import Creator
+from creators.pagination import keyset_page
+from creators.selectors import creator_list
+from partners.access import visible_fields
+from partners.choices import AuditAction, AuditOutcome
+from partners.forms_dashboard import EntryNoteForm, PartnerWeightsForm, ShortlistAddForm, ShortlistCreateForm
+from partners.models import AuditEvent, Membership, PartnerWeights, Shortlist, ShortlistEntry
+from partners.views import PartnerAccessMixin
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+class ShortlistMixin(PartnerAccessMixin):
+    """Shortlists of the request's partner only."""
+
+    def shortlists(self) -> Any:
+        return Shortlist.objects.filter(partner=self.access.partner)
+
+    def get_shortlist(self, pk: int) -> Shortlist:
+        return get_object_or_404(self.shortlists(), pk=pk)
+
+    def changed(self, *, what: str, shortlist: Shortlist, handle: str | None = None) -> None:
+        self.audit(
+            action=AuditAction.SHORTLIST_CHANGE,
+            object_handle=handle,
+            filters={"change": what, "shortlist": shortlist.pk, "name": shortlist.name},
+        )
+
+
+class ShortlistListView(ShortlistMixin, TemplateView):
+    """``/shortlists/``: the partner's lists (shared by all its users) and a form to start one."""
+
+    template_name = "partners/shortlist_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        visible = Creator.objects.visible_to(self.access).values("pk")
+        lists = (
+            self.shortlists()
+            .select_related("created_by")
+            .annotate(size=Count("entries", filter=Q(entries__creator_id__in=visible)))
+            .order_by("name")
+        )
+        context.update(nav_section="shortlists", shortlists=lists, form=kwargs.get("form") or ShortlistCreateForm(
+            partner=self.access.partner
+        ))
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ShortlistCreateForm(request.POST, partner=self.access.partner)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        shortlist = Shortlist.objects.create(
+            partner=self.access.partner, name=form.cleaned_data["name"], created_by=request.user
+        )
+        self.changed(what="create", shortlist=shortlist)
+        messages.success(request, f"Shortlist “{shortlist.name}” created.")
+        return redirect("shortlists:detail", pk=shortlist.pk)
+
+
+class ShortlistDetailView(ShortlistMixin, TemplateView):
+    """``/shortlists/<id>/``: the entries with their scores and notes; edit notes, remove, rename, delete."""
+
+    template_name = "partners/shortlist_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        shortlist = self.get_shortlist(self.kwargs["pk"])
+        entries = list(
+            shortlist.entries.filter(creator__in=Creator.objects.visible_to(self.access).values("pk"))
+            .select_related("added_by", "creator")
+            .order_by("-added_at", "-pk")
+        )
+        rows = {
+            row["creator_id"]: row
+            for row in creator_list(access=self.access).filter(creator_id__in=[e.creator_id for e in entries])
+        }
+        context.update(
+            nav_section="shortlists",
+            shortlist=shortlist,
+            items=[{"entry": entry, "row": rows.get(entry.creator_id)} for entry in entries],
+            score_columns=presenters.index_columns(self.access),
+            can_export=self.access.can_export,
+            compare_handles=",".join(rows[e.creator_id]["handle"] for e in entries[:5] if e.creator_id in rows),
+        )
+        return context
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        shortlist = self.get_shortlist(pk)
+        action = request.POST.get("action")
+        here = reverse("shortlists:detail", kwargs={"pk": shortlist.pk})
+        if action in {"note", "remove"}:
+            entry = get_object_or_404(
+                shortlist.entries.filter(creator__in=Creator.objects.visible_to(self.access).values("pk")),
+                pk=request.POST.get("entry"),
+            )
+            handle = entry.creator.handle
+            if action == "remove":
+                entry.delete()
+                self.changed(what="remove", shortlist=shortlist, handle=handle)
+                messages.success(request, f"@{handle} removed from “{shortlist.name}”.")
+            else:
+                form = EntryNoteForm(request.POST)
+                if form.is_valid():
+                    entry.note = form.cleaned_data["note"]
+                    entry.save(update_fields=["note"])
+                    self.changed(what="note", shortlist=shortlist, handle=handle)
+                    messages.success(request, f"Note on @{handle} saved.")
+            return HttpResponseRedirect(here)
+        if action == "rename":
+            form = ShortlistCreateForm({"name": request.POST.get("name", "")}, partner=self.access.partner)
+            if form.is_valid():
+                shortlist.name = form.cleaned_data["name"]
+                shortlist.save(update_fields=["name", "updated_at"])
+                self.changed(what="rename", shortlist=shortlist)
+                messages.success(request, "Shortlist renamed.")
+            else:
+                messages.error(request, " ".join(form.errors.get("name", ["Invalid name."])))
+            return HttpResponseRedirect(here)
+        if action == "delete":
+            self.changed(what="delete", shortlist=shortlist)
+            name = shortlist.name
+            shortlist.delete()
+            messages.success(request, f"Shortlist “{name}” deleted.")
+            return redirect("shortlists:list")
+        messages.error(request, "Unknown action.")
+        return HttpResponseRedirect(here)
+
+
+class ShortlistAddView(ShortlistMixin, TemplateView):
+    """``POST /shortlists/add/``: put a visible creator on one of the partner's shortlists (or a new one)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ShortlistAddForm(request.POST, partner=self.access.partner)
+        creator = self.get_creator_or_404(request.POST.get("handle", ""))
+        requested = request.POST.get("shortlist", "")
+        if requested and not self.shortlists().filter(pk=int(requested) if requested.isdigit() else 0).exists():
+            # Another partner's shortlist answers like one that does not exist.
+            raise Http404("Not found")
+        fallback = reverse("creators:detail", kwargs={"handle": creator.handle})
+        if not form.is_valid():
+            messages.error(request, " ".join(form.non_field_errors()) or "Choose a shortlist.")
+            return HttpResponseRedirect(_safe_next(request, fallback))
+        with transaction.atomic():
+            if form.cleaned_data.get("shortlist"):
+                shortlist = self.get_shortlist(form.cleaned_data["shortlist"])
+            else:
+                shortlist, created = Shortlist.objects.get_or_create(
+                    partner=self.access.partner,
+                    name=form.cleaned_data["new_name"].strip(),
+                    defaults={"created_by": request.user},
+                )
+                if created:
+                    self.changed(what="create", shortlist=shortlist)
+            try:
+                with transaction.atomic():
+                    ShortlistEntry.objects.create(
+                        shortlist=shortlist, creator=creator, note=form.cleaned_data["note"], added_by=request.user
+                    )
+            except IntegrityError:
+                messages.info(request, f"@{creator.handle} is already on “{shortlist.name}”.")
+            else:
+                self.changed(what="add", shortlist=shortlist, handle=creator.handle)
+                messages.success(request, f"@{creator.handle} added to “{shortlist.name}”.")
+        return HttpResponseRedirect(_safe_next(request, fallback))
+
+
+class ShortlistExportView(ShortlistMixin, TemplateView):
+    """``/shortlists/<id>/export.csv``: the shortlist's visible creators as CSV (analysts and managers)."""
+
+    required_capability = "export"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        shortlist = self.get_shortlist(pk)
+        queryset = creator_list(access=self.access).filter(
+            creator_id__in=shortlist.entries.values("creator_id")
+        ).order_by("handle", "creator_id")
+        return creator_export_response(
+            access=self.access,
+            queryset=queryset,
+            fields=visible_fields(self.access),
+            filename=f"shortlist-{shortlist.pk}",
+            request=request,
+            filters={"shortlist": shortlist.pk, "name": shortlist.name},
+        )
+
+
+class MethodologyView(PartnerAccessMixin, TemplateView):
+    """``/methodology/``: the methodology for the partner's tiers; managers set the partner's own weights here."""
+
+    template_name = "partners/methodology.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from markdown_it import MarkdownIt
+
+        from scoring.methodology import methodology_markdown
+
+        context = super().get_context_data(**kwargs)
+        text = methodology_markdown(tiers=self.access.tiers)
+        # Raw HTML in the source is escaped, not rendered: the text is ours, but the rule costs nothing.
+        html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+        weights = self.access.weights_dict
+        form = kwargs.get("form") or PartnerWeightsForm(access=self.access, initial_weights=weights)
+        context.update(
+            nav_section="methodology",
+            methodology_html=html,
+            can_set_weights=self.access.can_see_audit,
+            weights_form=form,
+            has_weights=weights is not None,
+        )
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not self.access.can_see_audit:  # managers only; same answer as a page that does not exist
+            self.audit(action=AuditAction.WEIGHTS_CHANGE, outcome=AuditOutcome.DENIED)
+            raise Http404("Not found")
+        if request.POST.get("action") == "reset":
+            PartnerWeights.objects.filter(partner=self.access.partner).delete()
+            self.audit(action=AuditAction.WEIGHTS_CHANGE, filters={"reset": True})
+            messages.success(request, "Your own ranking was removed; lists sort by the standard overall score.")
+            return redirect("methodology")
+        weights_before = self.access.weights_dict
+        form = PartnerWeightsForm(request.POST, access=self.access, initial_weights=weights_before)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        submitted = form.weights()
+        obj, _ = PartnerWeights.objects.get_or_create(partner=self.access.partner)
+        for name, value in submitted.items():
+            setattr(obj, name, value)
+        obj.updated_by = request.user
+        obj.full_clean(exclude=["partner"])
+        obj.save()
+        self.audit(action=AuditAction.WEIGHTS_CHANGE, filters={"weights": submitted})
+        messages.success(request, "Your own ranking was saved. Sort the creator list by “Our score” to use it.")
+        return redirect("methodology")
+
+
+class PartnerUsersView(PartnerAccessMixin, TemplateView):
+    """``/partner/users/``: the partner's users and their roles (managers)."""
+
+    template_name = "partners/users.html"
+    required_capability = "audit"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        members = (
+            Membership.objects.filter(partner=self.access.partner)
+            .select_related("user")
+            .order_by("role", "user__username")
+        )
+        context.update(nav_section="users", members=members)
+        return context
+
+
+class PartnerAuditView(PartnerAccessMixin, TemplateView):
+    """``/partner/audit/``: the partner's own audit trail, newest first, keyset-paged (managers)."""
+
+    template_name = "partners/audit.html"
+    required_capability = "audit"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        events = AuditEvent.objects.filter(partner=self.access.partner)
+        action = self.request.GET.get("action", "").strip()
+        outcome = self.request.GET.get("outcome", "").strip()
+        username = self.request.GET.get("user", "").strip()
+        if action:
+            events = events.filter(action=action)
+        if outcome:
+            events = events.filter(outcome=outcome)
+        if username:
+            events = events.filter(username=username)
+        page = keyset_page(
+            events.order_by("-created_at", "-id"),
+            page_size=AUDIT_PAGE_SIZE,
+            cursor=self.request.GET.get("cursor") or None,
+        )
+        partner_events = AuditEvent.objects.filter(partner=self.access.partner)
+        context.update(
+            nav_section="audit",
+            page=page,
+            events=page.rows,
+            actions=list(partner_events.order_by("action").values_list("action", flat=True).distinct()),
+            outcomes=AuditOutcome.choices,
+            usernames=list(
+                Membership.objects.filter(partner=self.access.partner)
+                .order_by("user__username")
+                .values_list("user__username", flat=True)
+            ),
+            selected={"action": action, "outcome": outcome, "user": username},
+        )
+        return context

@@ -1,0 +1,158 @@
+"""The creator list page: visible rows only, filters in the URL, sorting, keyset pages, states, query count."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from creators import views
+from partners.models import AuditEvent
+from scoring.models import Scorecard
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/creators/"
+
+
+def _handles(response) -> list[str]:
+    return re.findall(r'<tr data-handle="([^"]+)"', response.content.decode())
+
+
+def _scores(world, **filters) -> dict[str, Scorecard]:
+    return {
+        card.creator.handle: card
+        for card in Scorecard.objects.filter(run=world.run, **filters).select_related("creator__primary_category")
+    }
+
+
+def test_it_lists_only_the_partners_creators_best_overall_first(world, alice_client):
+    response = alice_client.get(LIST_URL)
+    assert response.status_code == 200
+    handles = _handles(response)
+    assert sorted(handles) == world.handles_a
+    cards = _scores(world)
+    overall = [cards[handle].overall for handle in handles]
+    assert overall == sorted(overall, reverse=True)
+    for handle in world.handles_b + world.handles_nobody:
+        assert handle not in response.content.decode()
+
+
+def test_filters_by_category_and_an_index_range_and_keeps_them_in_the_links(world, alice_client):
+    response = alice_client.get(LIST_URL, {"category": "beauty", "volume_min": "40", "volume_max": "90"})
+    expected = sorted(
+        handle
+        for handle, card in _scores(world).items()
+        if card.creator.primary_category.slug == "beauty" and 40 <= card.volume <= 90
+    )
+    assert expected, "the fixture should have matching creators"
+    assert sorted(_handles(response)) == expected
+    html = response.content.decode()
+    # Sort links keep the filters, so the view can be bookmarked and shared.
+    sort_link = unescape(re.search(r'href="([^"]+)" data-sort="volume"', html).group(1))
+    params = parse_qs(urlparse(sort_link).query)
+    assert params["category"] == ["beauty"] and params["volume_min"] == ["40"] and params["ordering"] == ["-volume"]
+
+
+@pytest.mark.parametrize("ordering", ["volume", "-consistency", "followers", "-handle"])
+def test_columns_sort_both_ways(world, alice_client, ordering):
+    response = alice_client.get(LIST_URL, {"ordering": ordering})
+    cards = _scores(world)
+    handles = _handles(response)
+    name = ordering.lstrip("-")
+    values = [cards[h].creator.handle if name == "handle" else getattr(cards[h], name) for h in handles]
+    assert values == sorted(values, reverse=ordering.startswith("-"))
+    state = "descending" if ordering.startswith("-") else "ascending"
+    assert f'aria-sort="{state}"' in response.content.decode()
+
+
+def test_deep_pages_walk_by_cursor_without_gaps_or_repeats(world, alice_client, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    seen: list[str] = []
+    url = LIST_URL + "?ordering=-overall"
+    for _ in range(10):
+        response = alice_client.get(url)
+        seen.extend(_handles(response))
+        match = re.search(r'id="next-page" href="([^"#]+)"', response.content.decode())
+        if not match:
+            break
+        url = LIST_URL + unescape(match.group(1))
+    assert sorted(seen) == world.handles_a and len(seen) == len(set(seen))
+
+
+def test_a_hidden_index_cannot_be_filtered_sorted_or_seen(world, charlie_client):
+    # Partner B has no commercial tier: no sales column, and a sales filter is refused without changing the rows.
+    plain = charlie_client.get(LIST_URL)
+    probed = charlie_client.get(LIST_URL, {"sales_min": "90", "ordering": "-sales"})
+    assert _handles(probed) == _handles(plain)
+    html = probed.content.decode()
+    assert "not available to your organisation" in html
+    assert 'data-col="sales"' not in html and 'data-sort="sales"' not in html
+    assert 'name="sales_min"' not in html and ">Sales<" not in html and ">Care<" not in html
+
+
+def test_banner_names_the_published_run(world, alice_client):
+    html = alice_client.get(LIST_URL).content.decode()
+    assert 'id="data-as-of"' in html
+    assert f"Data as of {world.run.as_of:%-d %B %Y}" in html
+
+
+def test_no_match_shows_the_empty_state(world, alice_client):
+    response = alice_client.get(LIST_URL, {"q": "no-such-creator-anywhere"})
+    assert response.status_code == 200
+    assert 'id="empty-state"' in response.content.decode()
+    assert _handles(response) == []
+
+
+def test_users_without_access_get_a_no_access_page(world, dana_client, sam_client):
+    for client in (dana_client, sam_client):
+        response = client.get(LIST_URL)
+        assert response.status_code == 404
+        assert "No access" in response.content.decode()
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get(LIST_URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_export_button_only_for_analysts_and_managers(world, alice_client, bob_client):
+    assert 'id="export-csv"' in alice_client.get(LIST_URL).content.decode()
+    assert 'id="export-csv"' not in bob_client.get(LIST_URL).content.decode()
+
+
+def test_the_list_is_audited_with_its_row_count(world, alice_client):
+    alice_client.get(LIST_URL, {"category": "fashion"})
+    event = AuditEvent.objects.filter(action="creator.list").latest("created_at")
+    assert event.username == "alice" and event.filters == {"category": "fashion"}
+    assert event.row_count == len(world.handles_in("fashion"))
+
+
+def test_query_count_is_pinned_and_does_not_grow_with_rows(world, alice_client, django_assert_max_num_queries):
+    # session + user (2), access (4), published run (2), category lookup, rows (values, then the null segment
+    # when the page is not full), capped count, audit insert, category choices (2 selects) and countries,
+    # session save (3): 19 whatever the number of rows.
+    with django_assert_max_num_queries(19):
+        response = alice_client.get(LIST_URL, {"category": "beauty"})
+    assert response.status_code == 200
+
+
+def test_country_choices_come_from_visible_creators_and_filter(world, alice_client):
+    visible = {world.creators[h].country for h in world.handles_a}
+    html = alice_client.get(LIST_URL).content.decode()
+    offered = set(re.findall(r'<option value="([A-Z]{2})"', html))
+    assert offered == visible
+    country = sorted(visible)[0]
+    handles = _handles(alice_client.get(LIST_URL, {"country": country}))
+    assert sorted(handles) == sorted(h for h in world.handles_a if world.creators[h].country == country)
+
+
+def test_creator_text_is_escaped_in_the_table(world, alice_client):
+    creator = world.creators[world.handles_a[0]]
+    creator.display_name = '<script>alert("x")</script>'
+    creator.save(update_fields=["display_name"])
+    html = alice_client.get(LIST_URL).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html

@@ -1,0 +1,140 @@
+"""A worker killed with SIGKILL in the middle of a scoring chunk: partners keep seeing the published run, and the
+run is either retried to completion by another worker or failed by the stale-run reaper, never left running.
+
+The kill lands mid-chunk for certain: the test holds a lock on a table only the chunk's second query reads, waits
+until the worker's backend is blocked on it, kills the worker's whole process group, then lets go.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from django.db import connection
+
+from scoring.choices import RunStatus
+from scoring.models import Scorecard, ScoringChunk, ScoringRun
+from scoring.services import scoring_run_request, scoring_runs_reap_stale
+from tests.reliability.services import celery_worker, current_database_url, require_real_services, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+# Redis hands an unacknowledged task to another worker after this long (production: an hour, above the task time
+# limit). Short here so that the redelivery happens within the test.
+VISIBILITY_TIMEOUT = "5"
+
+
+def _published_snapshot() -> tuple[int, list[tuple[int, float | None]]]:
+    run = ScoringRun.objects.get(is_published=True)
+    cards = list(Scorecard.objects.filter(run=run).order_by("creator_id").values_list("creator_id", "overall"))
+    return run.pk, cards
+
+
+def _blocked_backends(database: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
+        )
+        return cursor.fetchone()[0]
+
+
+def _kill_worker_mid_chunk(redis_url: str, name: str) -> ScoringRun:
+    """Starts a worker, starts a run, SIGKILLs the worker while its chunk waits on a lock; returns the run."""
+    database_url = current_database_url()
+    worker = celery_worker(
+        database_url=database_url,
+        redis_url=redis_url,
+        name=name,
+        concurrency=1,
+        extra_env={"CELERY_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT},
+    )
+    blocker = psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=False)
+    try:
+        blocker.execute("LOCK TABLE creators_collaboration IN ACCESS EXCLUSIVE MODE")
+        run = scoring_run_request(triggered_by="fault-test")
+        database = connection.settings_dict["NAME"]
+        wait_until(
+            lambda: ScoringChunk.objects.filter(run=run, attempts__gte=1).exists() and _blocked_backends(database),
+            timeout=60,
+            interval=0.2,
+            what="the chunk to be computing (blocked on the lock)",
+        )
+        worker.kill()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        worker.stop()
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING
+    return run
+
+
+def test_a_killed_chunk_is_redelivered_and_the_run_completes(world):
+    require_real_services()
+    from django.conf import settings
+
+    before = _published_snapshot()
+    run = _kill_worker_mid_chunk(settings.REDIS_URL, "killed-1")
+    # Nothing partners see changed while the run was half done.
+    assert _published_snapshot() == before
+
+    survivor = celery_worker(
+        database_url=current_database_url(),
+        redis_url=settings.REDIS_URL,
+        name="survivor-1",
+        extra_env={"CELERY_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT},
+    )
+    try:
+        wait_until(
+            lambda: ScoringRun.objects.get(pk=run.pk).status != RunStatus.RUNNING,
+            timeout=120,
+            interval=0.5,
+            what="the redelivered chunk to finish the run",
+        )
+    finally:
+        survivor.stop()
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.is_published
+    chunk = ScoringChunk.objects.get(run=run)
+    assert chunk.is_done and chunk.attempts == 2
+    # Exactly one published run, complete: one scorecard per creator, no duplicates from the retried chunk.
+    assert ScoringRun.objects.filter(is_published=True).count() == 1
+    assert Scorecard.objects.filter(run=run).count() == len(world.creators)
+    assert not ScoringRun.objects.filter(pk=before[0], is_published=True).exists()
+
+
+def test_a_run_whose_worker_died_is_failed_by_the_reaper_and_a_new_run_succeeds(world):
+    require_real_services()
+    from django.conf import settings
+
+    before = _published_snapshot()
+    run = _kill_worker_mid_chunk(settings.REDIS_URL, "killed-2")
+    # No worker is left. The reaper (beat, every 10 minutes; and before every new request) fails the run.
+    assert scoring_runs_reap_stale(stale_seconds=0) == [run.pk]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "no progress" in run.error
+    assert _published_snapshot() == before
+
+    worker = celery_worker(
+        database_url=current_database_url(),
+        redis_url=settings.REDIS_URL,
+        name="after-reap",
+        extra_env={"CELERY_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT},
+    )
+    try:
+        fresh = scoring_run_request(triggered_by="fault-test-again")
+        assert fresh.pk != run.pk
+        wait_until(
+            lambda: ScoringRun.objects.get(pk=fresh.pk).status in (RunStatus.SUCCEEDED, RunStatus.FAILED),
+            timeout=120,
+            interval=0.5,
+            what="the new run",
+        )
+    finally:
+        worker.stop()
+    fresh.refresh_from_db()
+    assert fresh.status == RunStatus.SUCCEEDED, fresh.error
+    run.refresh_from_db()
+    # The redelivered chunk of the failed run (if any) changed nothing: the run stays failed, unpublished.
+    assert run.status == RunStatus.FAILED and not run.is_published
