@@ -97,7 +97,7 @@ def import_job_create(*, kind: str, file: File, requested_by: object | None = No
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
+def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run a pending job's import and record the outcome on the job. Idempotent.
 
     A job that already finished is left alone (a redelivered task does nothing). A job found ``running`` was
@@ -105,7 +105,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
     is safe because an import is all or nothing. Any failure marks the job ``failed`` with the reason.
     """
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:  # deleted before a worker got to it
+            logger.warning("import job %s no longer exists", job_id)
+            return None
         if job.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
             return job
         job.status = ImportJobStatus.RUNNING
