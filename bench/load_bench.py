@@ -23,6 +23,7 @@ cores, so absolute figures are pessimistic; errors and consistency are what must
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import os
@@ -312,6 +313,7 @@ def main() -> None:
             ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
         )
+        atexit.register(private_redis.terminate)
         args.redis = f"redis://127.0.0.1:{redis_port}/0"
         time.sleep(0.5)
     database_url = f"{args.server}/{args.database}"
@@ -437,8 +439,6 @@ def main() -> None:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        if private_redis is not None:
-            private_redis.terminate()
         log(f"logs in {log_dir}")
 
 
