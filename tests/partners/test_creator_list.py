@@ -126,6 +126,22 @@ def test_country_choices_come_only_from_visible_creators(world):
     assert all(world.creators[r["handle"]].country == country for r in rows)
 
 
+def test_choices_stay_per_request_after_the_class_fields_were_built(world):
+    # Schema generation (drf-spectacular) builds form fields on the class's own filters; instances must not
+    # inherit those fields and their empty choice lists.
+    for filter_ in CreatorFilterSet.base_filters.values():
+        assert filter_.field is not None
+    access = access_for_user(world.users["charlie"])
+    filterset = CreatorFilterSet({}, queryset=creator_list(access=access), access=access)
+    offered = {value for value, _ in filterset.form.fields["country"].choices if value}
+    assert offered == {world.creators[h].country for h in world.handles_b}
+    category = sorted(world.handles_b)[0]
+    slug = world.creators[category].primary_category.slug
+    filterset, rows = run_filters(world.users["charlie"], {"category": slug})
+    assert filterset.is_valid(), filterset.errors
+    assert rows
+
+
 def test_search_matches_handle_or_name(world):
     _, rows = run_filters(world.users["alice"], {"q": "@Beauty_2"})
     assert [r["handle"] for r in rows] == ["beauty_2"]
@@ -205,3 +221,17 @@ def test_country_choices_are_cached_per_grant_scope(world, django_assert_num_que
         assert country_choices(charlie) == first
     with django_assert_num_queries(1):
         country_choices(alice)
+
+
+def test_choices_stay_per_access_after_the_class_fields_were_built(world):
+    # Schema generators build the class-level form fields (with no access, so no choices): instances must not
+    # inherit them.
+    for filter_ in CreatorFilterSet.base_filters.values():
+        _ = filter_.field  # builds and caches the field on the class-level filter
+    try:
+        filterset, rows = run_filters(world.users["alice"], {"category": "fashion", "country": "US"})
+        assert filterset.is_valid(), filterset.errors
+        assert rows and all(world.creators[r["handle"]].country == "US" for r in rows)
+    finally:
+        for filter_ in CreatorFilterSet.base_filters.values():
+            filter_.__dict__.pop("_field", None)
