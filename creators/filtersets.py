@@ -159,10 +159,6 @@ class CreatorFilterSet(django_filters.FilterSet):
         access: Access | None = None,
     ) -> None:
         super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
-        # Each instance's filters are deep copies of the class's; a form field built once on the class (schema
-        # generation does that) would be copied along with its stale choices. Rebuild fields per request.
-        for filter_ in self.filters.values():
-            filter_.__dict__.pop("_field", None)
         # The partner always comes from the logged-in user (or an Access built from it), never from parameters.
         self.access = access if access is not None else access_for_request(request)
         visible = self.access.visible_field_names
@@ -172,6 +168,10 @@ class CreatorFilterSet(django_filters.FilterSet):
         present = set(data.keys()) if data is not None else set()
         self.forbidden_params = tuple(name for name in hidden if name in present)
 
+        # A filter caches its form field; if anything built the class-level fields (schema generation does),
+        # the copies made for this instance would keep that field and its empty, access-free choices.
+        for filter_ in self.filters.values():
+            filter_.__dict__.pop("_field", None)
         categories = Category.objects.visible_to(self.access)
         self.filters["category"].queryset = categories
         if "impact_category" in self.filters:
