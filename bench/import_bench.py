@@ -74,7 +74,7 @@ def run_import(kind: str, path: Path, env: dict[str, str]) -> tuple[float, int, 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, "manage.py", "import_data", kind, str(path), "--no-scoring"],
+            [sys.executable, "manage.py", "import_data", kind, str(path), "--no-scoring", "-v", "2"],
             cwd=ROOT, env=env, stdout=out, stderr=err,
         )
         # wait4 gives this child's own resource usage (RUSAGE_CHILDREN would be the maximum of all children).
@@ -85,7 +85,7 @@ def run_import(kind: str, path: Path, env: dict[str, str]) -> tuple[float, int, 
         err.seek(0)
         if child.returncode != 0:
             raise SystemExit(f"import_data {kind} failed:\n{err.read()[-3000:]}")
-        return elapsed, usage.ru_maxrss // 1024, out.read().strip()
+        return elapsed, usage.ru_maxrss // 1024, " / ".join(out.read().split("\n"))
 
 
 def bare_copy(url: str, path: Path) -> float:

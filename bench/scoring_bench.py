@@ -155,7 +155,7 @@ def _generate(c, args: argparse.Namespace) -> None:
     timed(c, f"""
         INSERT INTO creators_collaboration (external_id, creator_id, brand, category_id, invited_at,
                                             responded_at, status, due_at, delivered_at)
-        SELECT 'k' || g, 1 + (g * 40503) % {n}, 'Brand ' || g % 500, {cat0} + g % 20, invited,
+        SELECT 'k' || g, 1 + (g::bigint * 40503) % {n}, 'Brand ' || g % 500, {cat0} + g % 20, invited,
                CASE WHEN status <> 'pending' THEN invited + r2 * INTERVAL '200 hours' END, status,
                CASE WHEN status IN ('accepted', 'completed') THEN invited + INTERVAL '14 days' END,
                CASE WHEN status = 'completed' THEN invited + r2 * INTERVAL '20 days' END

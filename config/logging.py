@@ -101,7 +101,8 @@ def request_user_label(request: HttpRequest) -> str | None:
 
 def request_partner_label(request: HttpRequest) -> str | None:
     """The partner of the request as the access layer resolved it, if it did (no query of its own)."""
-    for attribute in ("access", "_access", "_partner_access"):
+    # ``partners.access.access_for_request`` caches the access here (on the HttpRequest, for DRF calls too).
+    for attribute in ("_partner_access", "access"):
         access = request.__dict__.get(attribute)
         partner = getattr(access, "partner", None)
         if partner is not None:

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
+from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Category
 from creators.selectors import creator_list
@@ -193,8 +194,6 @@ class CreatorViewSet(PartnerViewSetBase):
     )
     def export(self, request: Request) -> HttpResponse:
         # The quota service records the export itself (with its id and row count); the base records the call.
-        from creators.exports import creator_export_response  # the dashboard's export module
-
         if not self.access.can_export:
             raise PermissionDenied("Exports need the analyst or manager role.")
         queryset = self.filter_queryset(self.get_queryset())

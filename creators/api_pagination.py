@@ -5,7 +5,9 @@ the ``next`` link also carries an opaque, signed ``cursor``: the ordering key of
 Following ``next`` therefore costs an index seek ("keyset" pagination, LIMITS.md: 0.45 ms at position 500,000)
 instead of an ``OFFSET`` that reads and discards every earlier row (105 ms at 500,000). A ``page`` requested
 directly, or a cursor that does not belong to the request (other filters, other ordering, other page), falls
-back to the ``OFFSET`` of that page, so the page numbers always mean the same rows.
+back to the ``OFFSET`` of that page, so the page numbers always mean the same rows. The cursor also carries the
+``count`` taken on the first page of the walk, so that deep pages never count the whole set again (``count`` is
+then as of the start of the walk).
 
 The keyset predicate is built from the queryset's own ``order_by``, which must end with a unique key (the
 ``CreatorFilterSet`` always adds one), and it places NULLs exactly where the database's ``ORDER BY`` does.
@@ -157,7 +159,8 @@ class KeysetPageNumberPagination(BasePagination):
         )
         return hashlib.sha256(repr((params, page_size)).encode()).hexdigest()[:16]
 
-    def _cursor_values(self, request: Request, page: int, fingerprint: str, width: int) -> list[Any] | None:
+    def _cursor(self, request: Request, page: int, fingerprint: str, width: int) -> dict[str, Any] | None:
+        """The valid cursor of this request (``k``: key values, ``c``: the count), or None."""
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
@@ -171,9 +174,10 @@ class KeysetPageNumberPagination(BasePagination):
             or payload.get("f") != fingerprint
             or not isinstance(payload.get("k"), list)
             or len(payload["k"]) != width
+            or not isinstance(payload.get("c"), int)
         ):
             return None
-        return payload["k"]
+        return payload
 
     # --- BasePagination ----------------------------------------------------------------------------------------
 
@@ -182,16 +186,18 @@ class KeysetPageNumberPagination(BasePagination):
         self.request = request
         self.page_size_used = page_size = self.get_page_size(request)
         self.page_number = page = self._positive_int(request, self.page_query_param, 1)
-        self.count = queryset.count()
+        self.fingerprint = self._fingerprint(request, page_size)
+        self.keys = ordering_keys(queryset)
+        cursor = self._cursor(request, page, self.fingerprint, len(self.keys or ()))
+        # The count is the one query that reads every matching row: it is taken on the page a client starts
+        # from and carried in the cursor, so following `next` through a large set never counts it again.
+        self.count = cursor["c"] if cursor is not None else queryset.count()
         self.num_pages = max(1, math.ceil(self.count / page_size))
         if page > self.num_pages:
             raise NotFound(f"Invalid page: there are {self.num_pages} pages.")
-        self.fingerprint = self._fingerprint(request, page_size)
-        self.keys = ordering_keys(queryset)
-        values = self._cursor_values(request, page, self.fingerprint, len(self.keys or ()))
-        if self.keys and values is not None:
+        if self.keys and cursor is not None:
             rows = []
-            for segment in keyset_segments(self.keys, values):
+            for segment in keyset_segments(self.keys, cursor["k"]):
                 rows.extend(queryset.filter(segment)[: page_size - len(rows)])
                 if len(rows) >= page_size:
                     break
@@ -206,7 +212,8 @@ class KeysetPageNumberPagination(BasePagination):
             return None
         last = self.rows[-1]
         values = [_jsonable(last[key.name]) for key in self.keys]
-        return signing.dumps({"p": self.page_number, "f": self.fingerprint, "k": values}, salt=_SALT, compress=True)
+        payload = {"p": self.page_number, "f": self.fingerprint, "k": values, "c": self.count}
+        return signing.dumps(payload, salt=_SALT, compress=True)
 
     def get_next_link(self) -> str | None:
         if self.page_number >= self.num_pages:

@@ -83,10 +83,13 @@ PROGRESS_WRITE_SECONDS = 2.0
 
 def import_job_create(*, kind: str, file: File, requested_by: object | None = None, dry_run: bool = False) -> ImportJob:
     """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
+    from config.queue import queue_check
     from creators.tasks import import_job_run as import_job_run_task
 
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
+    # Redis down: refuse before the upload is stored, rather than keep a job that no worker will ever run.
+    queue_check()
     job = ImportJob(kind=kind, dry_run=dry_run, requested_by=requested_by)
     job.file.save(Path(file.name or "upload.csv").name, file, save=False)
     job.save()
@@ -94,7 +97,7 @@ def import_job_create(*, kind: str, file: File, requested_by: object | None = No
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
+def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run a pending job's import and record the outcome on the job. Idempotent.
 
     A job that already finished is left alone (a redelivered task does nothing). A job found ``running`` was
@@ -102,7 +105,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
     is safe because an import is all or nothing. Any failure marks the job ``failed`` with the reason.
     """
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:  # deleted before a worker got to it
+            logger.warning("import job %s no longer exists", job_id)
+            return None
         if job.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
             return job
         job.status = ImportJobStatus.RUNNING

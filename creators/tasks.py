@@ -8,7 +8,8 @@ from creators import services
 
 
 @shared_task(acks_late=True, ignore_result=False)
-def import_job_run(job_id: int) -> str:
+def import_job_run(job_id: int) -> str | None:
     """Run an uploaded import. Idempotent (a redelivered task finds the job finished and does nothing); a
     failure marks the job ``failed`` with its reason rather than retrying a file that would fail again."""
-    return services.import_job_run(job_id=job_id).status
+    job = services.import_job_run(job_id=job_id)
+    return None if job is None else job.status

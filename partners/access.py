@@ -163,7 +163,9 @@ def access_for_request(request: HttpRequest | Any) -> Access:
     if cached is not None and cached.user is user:
         return cached
     access = access_for_user(user)
-    setattr(request, _REQUEST_ATTR, access)
+    # On the underlying HttpRequest for DRF's Request too (reads fall through to it), so that the request's log
+    # lines (config.logging) can name the partner of API calls without a query of their own.
+    setattr(getattr(request, "_request", request), _REQUEST_ATTR, access)
     return access
 
 

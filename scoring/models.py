@@ -118,11 +118,19 @@ class ScoringChunk(models.Model):
         return f"Chunk {self.number} of run {self.run_id}"
 
 
+# Scorecards and category impacts are snapshots written in bulk (a million rows per run) by the scoring engine
+# from the creators table, inside the run's publishing transaction. Database-level foreign keys would add a
+# deferred check, with a row lock on the creator, per written row at commit: as costly as the insert itself. The
+# relations stay ORM foreign keys (joins, cascades on delete through the ORM); their single-column indexes are
+# left out where a composite index starts with the same column.
+_SNAPSHOT_FK = {"on_delete": models.CASCADE, "db_constraint": False}
+
+
 class Scorecard(models.Model):
     """A creator's indices (0-100, null for insufficient data) and the raw metrics behind them, in one run."""
 
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scorecards")
-    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="scorecards")
+    run = models.ForeignKey(ScoringRun, related_name="scorecards", db_index=False, **_SNAPSHOT_FK)
+    creator = models.ForeignKey("creators.Creator", related_name="scorecards", db_index=False, **_SNAPSHOT_FK)
 
     collaboration = models.FloatField(null=True, blank=True)
     care = models.FloatField(null=True, blank=True)
@@ -182,9 +190,9 @@ class Scorecard(models.Model):
 class CategoryImpact(models.Model):
     """A creator's impact (0-100) in one category, in one run."""
 
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="category_impacts")
-    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="category_impacts")
-    category = models.ForeignKey("creators.Category", on_delete=models.CASCADE, related_name="impacts")
+    run = models.ForeignKey(ScoringRun, related_name="category_impacts", db_index=False, **_SNAPSHOT_FK)
+    creator = models.ForeignKey("creators.Creator", related_name="category_impacts", **_SNAPSHOT_FK)
+    category = models.ForeignKey("creators.Category", related_name="impacts", **_SNAPSHOT_FK)
     impact = models.FloatField()
     views = models.BigIntegerField(default=0)
     gmv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)

@@ -290,6 +290,10 @@ def scoring_run_finalize(*, run_id: int) -> bool:
             timings["total_s"] = round((now - run.started_at).total_seconds() + timings.get("prepare_s", 0), 3)
         run.timings = timings
         run.save()
+        t_commit = time.monotonic()
+    # Recorded after the fact: the commit itself (index and constraint work at commit) is part of publishing.
+    timings["commit_s"] = round(time.monotonic() - t_commit, 3)
+    ScoringRun.objects.filter(pk=run_id).update(timings=timings)
     logger.info("scoring run %s published: %s scorecards, timings %s", run_id, scorecards, timings)
     return True
 

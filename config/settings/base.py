@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scoring_runs_reap_stale",
         "schedule": crontab(minute="*/10"),
     },
+    "import-jobs-reap-stale": {
+        "task": "config.maintenance.import_jobs_reap_stale",
+        "schedule": crontab(minute="*/10"),
+    },
     "audit-retention-prune": {
         "task": "config.maintenance.audit_prune",
         "schedule": crontab(hour=3, minute=30),
@@ -286,3 +290,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
 # Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
+# An import job that no worker finished after this long is failed (its message was lost); above the broker's
+# redelivery (visibility timeout) plus the task time limit, so a redelivered job is never reaped while it runs.
+IMPORT_STALE_SECONDS = env_int(
+    "IMPORT_STALE_SECONDS", CELERY_BROKER_VISIBILITY_TIMEOUT + CELERY_TASK_TIME_LIMIT + 300
+)

@@ -99,6 +99,12 @@ class Sql:
         row = self.run(statement, params).fetchone()
         return row[0] if row else None
 
+    def analyze(self, table: str) -> None:
+        """Give PostgreSQL statistics on a temporary table (autovacuum never visits them; without statistics
+        the planner guesses and may pick a nested loop over two large staging tables)."""
+        if self.vendor == "postgresql":
+            self.run(f"ANALYZE {table}")
+
     def adapt_time(self, value: datetime | None) -> Any:
         return connection.ops.adapt_datetimefield_value(value)
 
@@ -352,8 +358,7 @@ class Importer:
             WHERE t.id IS NULL OR {differs} {extra_diff}
             """
         )
-        if self.sql.vendor == "postgresql":
-            self.sql.run("ANALYZE {changes}")
+        self.sql.analyze("{changes}")
         created, updated = self.sql.rows(
             "SELECT count(*) - count(target_id), count(target_id) FROM {changes}"
         )[0]
@@ -396,6 +401,7 @@ def table_names(kind: str) -> dict[str, str]:
         "side": f"imp_{token}_side",
         "changes": f"imp_{token}_changes",
         "extra": f"imp_{token}_extra",
+        "doomed": f"imp_{token}_doomed",
         "creator": Creator._meta.db_table,
         "video": Video._meta.db_table,
         "collaboration": Collaboration._meta.db_table,

@@ -74,21 +74,25 @@ class ProfilesImporter(Importer):
             LEFT JOIN {creator} c ON ch.target_id IS NULL AND c.external_id = s.external_id
             """
         )
+        self.sql.analyze("{extra}")
+        # Written without anti-joins against the table being changed: right after a TRUNCATE its statistics say
+        # "empty", and a nested-loop anti-join that rescans a table while the same statement grows it is
+        # quadratic. The unique (creator, category) index does the work instead.
         self.sql.run(
             """
-            DELETE FROM {creator_categories}
-            WHERE creator_id IN (SELECT creator_id FROM {extra})
-              AND NOT EXISTS (SELECT 1 FROM {extra} x JOIN {side} sc ON sc.line = x.line
-                              WHERE x.creator_id = {creator_categories}.creator_id
-                                AND sc.category_id = {creator_categories}.category_id)
+            CREATE TEMPORARY TABLE {doomed} AS
+            SELECT m.id AS id FROM {creator_categories} m JOIN {extra} x ON x.creator_id = m.creator_id
+            LEFT JOIN {side} sc ON sc.line = x.line AND sc.category_id = m.category_id
+            WHERE sc.line IS NULL
             """
         )
+        self.sql.analyze("{doomed}")
+        self.sql.run("DELETE FROM {creator_categories} WHERE id IN (SELECT id FROM {doomed})")
         self.sql.run(
             """
             INSERT INTO {creator_categories} (creator_id, category_id)
-            SELECT x.creator_id, sc.category_id FROM {extra} x JOIN {side} sc ON sc.line = x.line
-            WHERE NOT EXISTS (SELECT 1 FROM {creator_categories} m
-                              WHERE m.creator_id = x.creator_id AND m.category_id = sc.category_id)
+            SELECT x.creator_id, sc.category_id FROM {extra} x JOIN {side} sc ON sc.line = x.line WHERE 1 = 1
+            ON CONFLICT DO NOTHING
             """
         )
 

@@ -92,12 +92,9 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         timings["validate"] = time.monotonic() - started
         # Rows with bad cells were left out of staging; the SQL checks still run on the others so that one
         # attempt reports every problem (duplicates and unknown creators included).
-        if sql.vendor == "postgresql":
-            # Temporary tables get no statistics from autovacuum; without them the planner guesses row counts
-            # and picks nested loops over million-row tables.
-            sql.run("ANALYZE {stage}")
-            if importer.side is not None:
-                sql.run("ANALYZE {side}")
+        sql.analyze("{stage}")
+        if importer.side is not None:
+            sql.analyze("{side}")
         _lock(importer, sql)
         phase = time.monotonic()
         importer.check()
@@ -114,7 +111,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
             importer.apply()
         timings["apply"] = time.monotonic() - phase
         report.extra = dict(importer.extra)
-        for table in ("stage", "side", "changes", "extra"):
+        for table in ("stage", "side", "changes", "extra", "doomed"):
             sql.run(f"DROP TABLE IF EXISTS {{{table}}}")
 
 

@@ -124,46 +124,50 @@ class TikTok2020VideosImporter(VideosImporter):
 
         uncategorized, _ = Category.objects.get_or_create(slug=UNCATEGORIZED_SLUG, defaults={"name": "Uncategorized"})
         now = self._param(self.now)
-        # One row per author, carrying the follower count of its newest video.
+        # One row per author, carrying the follower count of its newest video and the id of the creator it
+        # already is (null for a new one), computed before anything is inserted: no statement below reads the
+        # table it writes (see ProfilesImporter.apply on why).
         self.sql.run(
             """
             CREATE TEMPORARY TABLE {extra} AS
-            SELECT creator_ref_lower AS handle_lower, creator_ref AS handle, followers FROM (
+            SELECT r.creator_ref_lower AS handle_lower, r.creator_ref AS handle, r.followers, c.id AS creator_id
+            FROM (
                 SELECT creator_ref_lower, creator_ref, followers,
                        row_number() OVER (PARTITION BY creator_ref_lower ORDER BY posted_at DESC, line DESC) AS rn
-                FROM {stage}) ranked
-            WHERE rn = 1
+                FROM {stage}) r
+            LEFT JOIN {creator} c ON lower(c.handle) = r.creator_ref_lower
+            WHERE r.rn = 1
             """
         )
-        unknown = "NOT EXISTS (SELECT 1 FROM {creator} c WHERE lower(c.handle) = a.handle_lower)"
-        created = self.sql.value(f"SELECT count(*) FROM {{extra}} a WHERE {unknown}")
+        self.sql.analyze("{extra}")
+        created = self.sql.value("SELECT count(*) FROM {extra} WHERE creator_id IS NULL")
+        updated = self.sql.run(
+            """
+            UPDATE {creator} SET followers = a.followers, source = %s, data_updated_at = %s
+            FROM {extra} a
+            WHERE {creator}.id = a.creator_id AND a.followers IS NOT NULL
+              AND {creator}.followers IS DISTINCT FROM a.followers
+            """,
+            [self.kind, now],
+        ).rowcount
         self.sql.run(
-            f"""
-            INSERT INTO {{creator}} (external_id, handle, display_name, country, followers, primary_category_id,
-                                     source, data_updated_at, created_at)
+            """
+            INSERT INTO {creator} (external_id, handle, display_name, country, followers, primary_category_id,
+                                   source, data_updated_at, created_at)
             SELECT 'tiktok:' || a.handle_lower, a.handle, '', '', a.followers, %s, %s, %s, %s
-            FROM {{extra}} a WHERE {unknown}
+            FROM {extra} a WHERE a.creator_id IS NULL
             """,
             [uncategorized.pk, self.kind, now, now],
         )
         self.sql.run(
             """
             INSERT INTO {creator_categories} (creator_id, category_id)
-            SELECT c.id, c.primary_category_id FROM {creator} c JOIN {extra} a ON lower(c.handle) = a.handle_lower
-            WHERE c.primary_category_id = %s
-              AND NOT EXISTS (SELECT 1 FROM {creator_categories} m WHERE m.creator_id = c.id)
+            SELECT c.id, %s FROM {creator} c JOIN {extra} a ON lower(c.handle) = a.handle_lower
+            WHERE a.creator_id IS NULL
+            ON CONFLICT DO NOTHING
             """,
             [uncategorized.pk],
         )
-        updated = self.sql.run(
-            """
-            UPDATE {creator} SET followers = a.followers, source = %s, data_updated_at = %s
-            FROM {extra} a
-            WHERE lower({creator}.handle) = a.handle_lower AND a.followers IS NOT NULL
-              AND {creator}.followers IS DISTINCT FROM a.followers
-            """,
-            [self.kind, now],
-        ).rowcount
         self.extra = {"creators_created": int(created or 0), "creators_updated": max(int(updated or 0), 0)}
         self.sql.run(
             "UPDATE {stage} SET creator_id = c.id FROM {creator} c WHERE lower(c.handle) = {stage}.creator_ref_lower"

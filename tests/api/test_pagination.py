@@ -117,3 +117,16 @@ def test_page_size_is_capped_and_bad_numbers_are_rejected(scorecards, settings):
 def test_expressions_in_the_ordering_disable_the_keyset():
     queryset = Scorecard.objects.order_by(F("overall") + 1)
     assert ordering_keys(queryset) is None
+
+
+def test_following_next_does_not_count_again(scorecards, django_assert_num_queries):
+    ordering = [F("overall").desc(nulls_last=True), F("creator_id").desc()]
+    queryset = Scorecard.objects.filter(run_id=scorecards).order_by(*ordering).values("creator_id", "overall")
+    paginator = KeysetPageNumberPagination()
+    with django_assert_num_queries(2):  # the count, then the page
+        paginator.paginate_queryset(queryset, _request({"page_size": "5"}))
+    params = {key: values[0] for key, values in parse_qs(urlparse(paginator.get_next_link()).query).items()}
+    with django_assert_num_queries(1):  # the page only: the count travels in the cursor
+        rows = paginator.paginate_queryset(queryset, _request(params))
+    assert paginator.count == 57
+    assert len(rows) == 5

@@ -29,10 +29,14 @@ def upload(text: str, name: str = "creators.csv") -> ContentFile:
 
 
 @pytest.mark.django_db
-def test_a_job_runs_after_commit_and_records_its_report(django_capture_on_commit_callbacks):
+def test_a_job_is_queued_on_commit_then_records_its_report(django_capture_on_commit_callbacks):
     make_categories("beauty")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         job = import_job_create(kind="creators", file=upload(lines(CREATORS_HEADER, "c1,alice,beauty,,,,")))
+    # The task is sent only once the job row is committed; here the test runs it in-process.
+    assert len(callbacks) == 1
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJobStatus.PENDING
+    import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.rows, job.created, job.updated, job.unchanged, job.error) == (
         ImportJobStatus.SUCCEEDED, 1, 1, 0, 0, "",
@@ -42,10 +46,15 @@ def test_a_job_runs_after_commit_and_records_its_report(django_capture_on_commit
 
 
 @pytest.mark.django_db
-def test_a_rejected_file_fails_the_job_with_its_errors(django_capture_on_commit_callbacks):
+def test_a_job_that_no_longer_exists_is_ignored():
+    assert import_job_run(job_id=987654) is None
+
+
+@pytest.mark.django_db
+def test_a_rejected_file_fails_the_job_with_its_errors():
     make_categories("beauty")
-    with django_capture_on_commit_callbacks(execute=True):
-        job = import_job_create(kind="creators", file=upload(lines(CREATORS_HEADER, "c1,alice,beauty,,,,-4")))
+    job = import_job_create(kind="creators", file=upload(lines(CREATORS_HEADER, "c1,alice,beauty,,,,-4")))
+    import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ImportJobStatus.FAILED
     assert job.error == "the file was rejected with 1 errors; nothing was written"

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from config.logging import REQUEST_ID_HEADER, log_context
+from tests.conftest import PERSONA_PASSWORD
 
 
 @pytest.mark.django_db
@@ -133,3 +134,18 @@ def test_a_user_without_partner_is_logged_without_one(world, dana_client, json_l
     [line] = json_log.find(logger="scorecards.request", request_id="req-dana")
     assert line["user"] == "dana"
     assert line["partner"] is None
+
+
+def test_api_calls_with_a_token_are_logged_with_user_and_partner(world, json_log):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"username": "alice", "password": PERSONA_PASSWORD}, format="json"
+    ).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.get("/api/v1/creators/", HTTP_X_REQUEST_ID="req-api-alice")
+    assert response.status_code == 200
+    [line] = json_log.find(logger="scorecards.request", request_id="req-api-alice")
+    assert line["user"] == "alice"
+    assert line["partner"] == "Acme Beauty"

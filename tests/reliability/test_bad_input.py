@@ -102,7 +102,7 @@ def test_random_bytes_are_rejected_or_imported_cleanly(world, kind, content):
     _import_cleanly(kind, content)
 
 
-@FUZZ
+@settings(parent=FUZZ, max_examples=15)
 @given(
     kind=st.sampled_from(sorted(HEADERS)),
     data=st.data(),
@@ -210,7 +210,7 @@ def test_the_shared_filter_set_never_fails_on_any_parameters(world, params):
             assert filterset.errors
 
 
-@FUZZ
+@settings(parent=FUZZ, max_examples=10)
 @given(params=QUERY)
 def test_list_pages_and_the_api_never_answer_500(world, alice_client, charlie_client, params):
     pages = []

@@ -128,7 +128,7 @@ def test_a_command_line_import_commits_and_defers_scoring_while_redis_is_down(
 @pytest.mark.django_db
 def test_the_api_answers_503_try_again_and_writes_nothing(world, redis_stopped):
     try:
-        url = reverse("api:scoring-run-create")
+        url = reverse("api:scoring-run-list")
     except NoReverseMatch:
         pytest.skip("the staff scoring-run endpoint of the API is not on this branch yet")
     from rest_framework.test import APIClient
@@ -141,6 +141,25 @@ def test_the_api_answers_503_try_again_and_writes_nothing(world, redis_stopped):
     assert "try again" in response.json()["detail"].lower()
     assert response["Retry-After"] == "30"
     assert ScoringRun.objects.count() == runs_before
+
+
+@pytest.mark.django_db
+def test_an_upload_is_refused_with_503_before_it_is_stored(world, redis_stopped, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    from creators.models import ImportJob
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = APIClient()
+    client.force_authenticate(world.users["sam"])
+    upload = SimpleUploadedFile("creators.csv", b"external_id,handle,primary_category\nu-1,upload_1,beauty\n")
+    response = client.post("/api/v1/imports/", {"kind": "creators", "file": upload}, format="multipart")
+    assert response.status_code == 503
+    assert "try again" in response.json()["detail"].lower()
+    assert response["Retry-After"] == "30"
+    assert not ImportJob.objects.exists()
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").rglob("*.csv"))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -29,10 +29,11 @@ def _published_snapshot() -> tuple[int, list[tuple[int, float | None]]]:
     return run.pk, cards
 
 
-def _blocked_backends(database: str) -> int:
+def _blocked_backends(database: str, query_like: str = "%") -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' AND query ILIKE %s",
+            [database, query_like],
         )
         return cursor.fetchone()[0]
 
@@ -138,3 +139,134 @@ def test_a_run_whose_worker_died_is_failed_by_the_reaper_and_a_new_run_succeeds(
     run.refresh_from_db()
     # The redelivered chunk of the failed run (if any) changed nothing: the run stays failed, unpublished.
     assert run.status == RunStatus.FAILED and not run.is_published
+
+
+def test_an_import_killed_mid_apply_writes_nothing_and_a_replay_completes(world, tmp_path):
+    """The importing process dies (SIGKILL) after its videos are inserted but before its transaction commits:
+    PostgreSQL rolls everything back; replaying the same file then imports it whole, once."""
+    require_real_services()
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from creators.models import Video
+    from tests.reliability.services import REPO_ROOT, child_env
+
+    handles = sorted(world.creators)
+    lines = ["external_id,creator,posted_at,views,likes,comments,shares"]
+    lines += [f"killed-{i},{handles[i % len(handles)]},2024-06-01T12:00:00Z,{100 + i},1,1,1" for i in range(5_000)]
+    path = tmp_path / "videos.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    database_url = current_database_url()
+    env = child_env(DATABASE_URL=database_url, REDIS_URL=None)
+    locked = world.creators[handles[0]]
+
+    # Hold one creator row: the import inserts its videos, then waits to touch that creator's data_updated_at.
+    blocker = psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=False)
+    try:
+        blocker.execute("SELECT id FROM creators_creator WHERE id = %s FOR UPDATE", [locked.pk])
+        importer = subprocess.Popen(
+            [sys.executable, "manage.py", "import_data", "videos", str(path)],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        database = connection.settings_dict["NAME"]
+        wait_until(
+            # Its videos are inserted (uncommitted); it waits in the last statement of the apply step.
+            lambda: (
+                _blocked_backends(database, "%UPDATE%creators_creator%data_updated_at%") or importer.poll() is not None
+            ),
+            timeout=60,
+            interval=0.1,
+            what="the import to be applying (blocked on the creator row)",
+        )
+        assert importer.poll() is None, importer.communicate()
+        importer.send_signal(signal.SIGKILL)
+        importer.wait(timeout=10)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    # The orphaned backend finishes its statement, finds its client gone and rolls back.
+    wait_until(lambda: not _blocked_backends(connection.settings_dict["NAME"]), timeout=30, what="the rollback")
+    time.sleep(0.5)
+    assert Video.objects.filter(external_id__startswith="killed-").count() == 0
+
+    replay = subprocess.run(
+        [sys.executable, "manage.py", "import_data", "videos", str(path)],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert "5,000 created" in replay.stdout
+    assert Video.objects.filter(external_id__startswith="killed-").count() == 5_000
+
+
+def test_a_worker_killed_mid_import_job_leaves_nothing_and_the_redelivered_job_completes(world, tmp_path, settings):
+    """An uploaded import runs on a worker that is SIGKILLed mid-apply: nothing is written, the job is not lost;
+    another worker takes the redelivered task, runs the import again from the start and finishes it, once."""
+    require_real_services()
+    from django.core.files import File
+
+    from creators.choices import ImportJobStatus
+    from creators.models import ImportJob, Video
+    from creators.services import import_job_create
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    handles = sorted(world.creators)
+    path = tmp_path / "videos.csv"
+    rows = [f"job-{i},{handles[i % len(handles)]},2024-06-01T12:00:00Z,{100 + i},1,1,1" for i in range(3_000)]
+    path.write_text("external_id,creator,posted_at,views,likes,comments,shares\n" + "\n".join(rows) + "\n")
+    database_url = current_database_url()
+    worker_env = {"CELERY_VISIBILITY_TIMEOUT": VISIBILITY_TIMEOUT, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    worker = celery_worker(
+        database_url=database_url,
+        redis_url=settings.REDIS_URL,
+        name="import-killed",
+        concurrency=1,
+        extra_env=worker_env,
+    )
+    blocker = psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=False)
+    try:
+        blocker.execute("SELECT id FROM creators_creator WHERE id = %s FOR UPDATE", [world.creators[handles[0]].pk])
+        with path.open("rb") as handle:
+            job = import_job_create(kind="videos", file=File(handle, name="videos.csv"))
+        database = connection.settings_dict["NAME"]
+        wait_until(
+            lambda: _blocked_backends(database, "%UPDATE%creators_creator%data_updated_at%"),
+            timeout=60,
+            interval=0.1,
+            what="the import job to be applying (blocked on the creator row)",
+        )
+        worker.kill()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        worker.stop()
+    wait_until(lambda: not _blocked_backends(connection.settings_dict["NAME"]), timeout=30, what="the rollback")
+    assert Video.objects.filter(external_id__startswith="job-").count() == 0
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJobStatus.RUNNING
+
+    survivor = celery_worker(
+        database_url=database_url, redis_url=settings.REDIS_URL, name="import-survivor", extra_env=worker_env
+    )
+    try:
+        wait_until(
+            lambda: ImportJob.objects.get(pk=job.pk).status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED),
+            timeout=120,
+            interval=0.5,
+            what="the redelivered import job",
+        )
+    finally:
+        survivor.stop()
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.SUCCEEDED, job.error
+    assert job.created == 3_000
+    assert Video.objects.filter(external_id__startswith="job-").count() == 3_000

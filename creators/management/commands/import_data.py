@@ -49,6 +49,9 @@ class Command(BaseCommand):
             self.stderr.write(f"{path}: rejected, {report.error_count:,} errors; nothing was written.")
             sys.exit(1)
         self.stdout.write(f"{report.summary()} in {elapsed:.1f} s")
+        if options["verbosity"] >= 2:
+            phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.timings.items())
+            self.stdout.write(f"phases: {phases}")
 
     def _progress(self, done: int, total: int | None) -> None:
         # Progress goes to stderr so that stdout carries only the result.
