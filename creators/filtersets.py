@@ -168,6 +168,10 @@ class CreatorFilterSet(django_filters.FilterSet):
         present = set(data.keys()) if data is not None else set()
         self.forbidden_params = tuple(name for name in hidden if name in present)
 
+        # A filter caches its form field; if anything built the class-level fields (schema generation does),
+        # the copies made for this instance would keep that field and its empty, access-free choices.
+        for filter_ in self.filters.values():
+            filter_.__dict__.pop("_field", None)
         categories = Category.objects.visible_to(self.access)
         self.filters["category"].queryset = categories
         if "impact_category" in self.filters:

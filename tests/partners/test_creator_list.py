@@ -222,3 +222,16 @@ def test_country_choices_are_cached_per_grant_scope(world, django_assert_num_que
     with django_assert_num_queries(1):
         country_choices(alice)
 
+
+def test_choices_stay_per_access_after_the_class_fields_were_built(world):
+    # Schema generators build the class-level form fields (with no access, so no choices): instances must not
+    # inherit them.
+    for filter_ in CreatorFilterSet.base_filters.values():
+        _ = filter_.field  # builds and caches the field on the class-level filter
+    try:
+        filterset, rows = run_filters(world.users["alice"], {"category": "fashion", "country": "US"})
+        assert filterset.is_valid(), filterset.errors
+        assert rows and all(world.creators[r["handle"]].country == "US" for r in rows)
+    finally:
+        for filter_ in CreatorFilterSet.base_filters.values():
+            filter_.__dict__.pop("_field", None)
