@@ -12,7 +12,8 @@ What it does (issue 6, "What must be shown"):
 3. loads with wrk (``--connections`` connections, ``--duration`` seconds each), one after the other:
    - the ceiling: a bare Django view (same process and middleware; no authentication, no DRF) that runs the same
      query as the API for the same partner (``creator_list`` + ``CreatorFilterSet``, the partner's ``Access``
-     built per request as the product must), counts it, takes the 50-row page as ``.values()`` and returns a ``JsonResponse``;
+     built per request as the product must), counts it, takes the 50-row page as ``.values()`` and returns a
+     ``JsonResponse``;
    - ``GET /api/v1/creators/`` with the same filter and ordering, token-authenticated, throttled, audited;
    - the same list at a later page reached through ``next`` links (keyset cursor, count carried), for the record;
 4. prints req/s, p50, p99 for each and the API/ceiling throughput ratio.
