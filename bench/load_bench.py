@@ -2,7 +2,7 @@
 
     python bench/load_bench.py [--creators 1000000] [--videos 5000000] [--database bench_load]
                                [--concurrency 32] [--duration 60] [--web-workers 2] [--workers 2]
-                               [--import-rows 200000] [--skip-load] [--redis redis://127.0.0.1:6379/4]
+                               [--import-rows 200000] [--skip-load] [--redis URL]
 
 1. In a database of its own (created and migrated when missing): categories, creators, videos in the window and
    collaborations, generated in-database with ``generate_series``; one scoring run published by real workers.
@@ -23,6 +23,7 @@ cores, so absolute figures are pessimistic; errors and consistency are what must
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import os
@@ -60,7 +61,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--collaborations", type=int, default=500_000)
     parser.add_argument("--database", default="bench_load")
     parser.add_argument("--server", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
-    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4"))
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS"),
+        help="broker URL (default: a private redis-server on a free port, so no other queue is touched)",
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--web-workers", type=int, default=2)
@@ -298,6 +302,20 @@ def consistency(pages: list[tuple[float, list[tuple[str, float | None]]]], run_i
 
 def main() -> None:
     args = parse_args()
+    private_redis = None
+    if not args.redis:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            redis_port = sock.getsockname()[1]
+        private_redis = subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        atexit.register(private_redis.terminate)
+        args.redis = f"redis://127.0.0.1:{redis_port}/0"
+        time.sleep(0.5)
     database_url = f"{args.server}/{args.database}"
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=args.redis, DJANGO_SETTINGS_MODULE="config.settings.base",
                       DEBUG="0", LOG_LEVEL="WARNING")

@@ -159,10 +159,6 @@ class CreatorFilterSet(django_filters.FilterSet):
         access: Access | None = None,
     ) -> None:
         super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
-        # Each instance's filters are deep copies of the class's; a form field built once on the class (schema
-        # generation does that) would be copied along with its stale choices. Rebuild fields per request.
-        for filter_ in self.filters.values():
-            filter_.__dict__.pop("_field", None)
         # The partner always comes from the logged-in user (or an Access built from it), never from parameters.
         self.access = access if access is not None else access_for_request(request)
         visible = self.access.visible_field_names

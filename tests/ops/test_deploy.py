@@ -129,9 +129,9 @@ def test_gunicorn_serves_the_probes_with_request_ids_and_json_access_lines(tmp_p
         status, headers, body = http_get(f"{base}/readyz", headers={"X-Request-ID": "gunicorn-probe-1"})
         assert status == 200, body
         assert json.loads(body)["status"] == "ok"
-        # A page that needs neither migrations nor collected static files.
-        status, headers, _ = http_get(f"{base}/no-such-page/", headers={"X-Request-ID": "gunicorn-home-1"})
-        assert status == 404
+        # A request that needs neither migrations nor collected static files: the API refuses it unauthenticated.
+        status, headers, _ = http_get(f"{base}/api/v1/creators/", headers={"X-Request-ID": "gunicorn-home-1"})
+        assert status == 401
         assert headers["X-Request-ID"] == "gunicorn-home-1"
         access = wait_until(
             lambda: [line for line in server.output().splitlines() if '"gunicorn-home-1"' in line],
@@ -142,8 +142,8 @@ def test_gunicorn_serves_the_probes_with_request_ids_and_json_access_lines(tmp_p
         server.stop()
     record = json.loads(access[0])
     assert record["logger"] == "scorecards.request"
-    assert record["status"] == 404
-    assert record["path"] == "/no-such-page/"
+    assert record["status"] == 401
+    assert record["path"] == "/api/v1/creators/"
     # The master stopped its workers gracefully on SIGTERM.
     assert server.process.returncode == 0, server.output()[-2000:]
 
@@ -158,16 +158,17 @@ def test_beat_starts_with_the_schedule_against_a_broker(tmp_path: Path):
         )
         beat = ManagedProcess([str(DEPLOY / "beat.sh")], env=env, name="beat")
         try:
-            wait_until(
-                lambda: "beat: Starting" in beat.output() or not beat.alive(),
-                timeout=30,
-                what="celery beat to start",
-            )
-            assert beat.alive(), beat.output()[-2000:]
+            state = tmp_path / "beat"
+
+            def started() -> bool:
+                assert beat.alive(), beat.output()[-2000:]
+                # The schedule's state file appears once the scheduler has loaded the schedule.
+                return state.is_dir() and any(re.match(r"celerybeat-schedule", p.name) for p in state.iterdir())
+
+            wait_until(started, timeout=60, what="celery beat to start with its schedule")
+            assert "beat: Starting" in beat.output()
         finally:
             beat.stop()
-    assert (tmp_path / "beat").is_dir()
-    assert re.search(r"celerybeat-schedule", " ".join(p.name for p in (tmp_path / "beat").iterdir()))
 
 
 def test_production_settings_log_json_lines():
