@@ -285,7 +285,8 @@ def celery_worker(
     worker = ManagedProcess([str(REPO_ROOT / "deploy" / "worker.sh")], env=env, name=name)
     from celery import Celery
 
-    probe = Celery(broker=redis_url, backend=redis_url)
+    # Not the current app: shared tasks resolve through the current app, and this probe must not capture them.
+    probe = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
 
     def answered() -> bool:
         if not worker.alive():
