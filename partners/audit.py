@@ -28,6 +28,11 @@ _SKIPPED_PARAMS = frozenset({"csrfmiddlewaretoken", "password"})
 _MAX_PARAM_LENGTH = 200
 
 
+def _text(value: str) -> str:
+    """A parameter as it can be stored: PostgreSQL text and jsonb cannot hold NUL characters."""
+    return value[:_MAX_PARAM_LENGTH].replace("\x00", "")
+
+
 def request_filters(request: HttpRequest | Any) -> dict[str, Any]:
     """The request's query parameters as a small JSON-able dict (lists only where a name repeats)."""
     params = getattr(request, "GET", None)
@@ -37,8 +42,8 @@ def request_filters(request: HttpRequest | Any) -> dict[str, Any]:
     for key in sorted(params.keys())[:50]:
         if key in _SKIPPED_PARAMS:
             continue
-        values = [value[:_MAX_PARAM_LENGTH] for value in params.getlist(key)]
-        filters[key[:_MAX_PARAM_LENGTH]] = values[0] if len(values) == 1 else values
+        values = [_text(value) for value in params.getlist(key)]
+        filters[_text(key)] = values[0] if len(values) == 1 else values
     return filters
 
 
@@ -85,7 +90,7 @@ def audit_record(
         partner=partner,
         partner_name=partner.name if partner is not None else "",
         action=action,
-        object_handle=object_handle or "",
+        object_handle=(object_handle or "").replace("\x00", ""),
         filters=filters or {},
         row_count=row_count,
         outcome=AuditOutcome(outcome),

@@ -533,23 +533,17 @@ def index_medians_sql(*, run_id: int) -> str:
 
 
 def category_medians_sql(*, run_id: int) -> str:
-    """Per category: creators with a video in it and the medians of impact, views and known GMV."""
+    """Per category: creators with a video in it and the median impact (the radar's reference), one sort."""
     rid = int(run_id)
     return f"""
-SELECT i.category_id, MAX(i.cnt) AS n,
-       AVG(CASE WHEN i.rn_impact IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2) THEN i.impact END) AS impact,
-       AVG(CASE WHEN i.rn_views IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2) THEN i.views END) AS views,
-       AVG(CASE WHEN i.rn_gmv IN ((i.gcnt + 1) / 2, (i.gcnt + 2) / 2) THEN i.gmv END) AS gmv
+SELECT i.category_id, MAX(i.cnt) AS n, AVG(i.impact) AS impact
 FROM (
-    SELECT category_id, impact, views, CAST(gmv AS {DOUBLE}) AS gmv,
-           ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY impact) AS rn_impact,
-           ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY views) AS rn_views,
-           CASE WHEN gmv IS NOT NULL THEN
-                ROW_NUMBER() OVER (PARTITION BY category_id, (gmv IS NULL) ORDER BY gmv) END AS rn_gmv,
-           COUNT(*) OVER (PARTITION BY category_id) AS cnt,
-           COUNT(gmv) OVER (PARTITION BY category_id) AS gcnt
+    SELECT category_id, impact,
+           ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY impact) AS rn,
+           COUNT(*) OVER (PARTITION BY category_id) AS cnt
     FROM scoring_categoryimpact
     WHERE run_id = {rid}
 ) i
+WHERE i.rn IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2)
 GROUP BY i.category_id
 """

@@ -182,6 +182,9 @@ class Scorecard(models.Model):
         indexes = [
             models.Index(fields=["creator", "run"], name="scorecard_creator_run"),
         ]
+        # Also ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
+        # order, created by migration 0004 in SQL: SQLite cannot declare NULLS LAST in an index (its DESC order
+        # puts nulls last anyway), so it is not expressible as one ``Meta.indexes`` entry for both backends.
 
     def __str__(self) -> str:
         return f"Scorecard {self.creator_id} in run {self.run_id}"

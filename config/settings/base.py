@@ -197,8 +197,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000_000)
 SCORING_WINDOW_DAYS = env_int("SCORING_WINDOW_DAYS", 90)
 SCORING_RUNS_KEPT = env_int("SCORING_RUNS_KEPT", 60)
-# Creators per chunk task of a scoring run: large chunks keep the per-task overhead and window re-scans small.
-SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 250_000)
+# Creators per chunk task of a scoring run. Each chunk scans the video window once, so chunks should be few
+# and large: about the number of creators divided by the number of workers (see docs/performance.md).
+SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 500_000)
 # An active run without progress for this long is failed by the reaper; above the task time limit, so that a
 # chunk that is merely slow is never reaped.
 SCORING_STALE_SECONDS = env_int("SCORING_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 300)

@@ -72,3 +72,11 @@ def test_filters_keep_query_parameters_but_not_secrets(world, rf):
     event = audit_record(request=request, action=AuditAction.CREATOR_LIST)
     assert event.filters == {"q": "x" * 200, "category": ["beauty", "fashion"]}
     assert event.path == "/creators/" and event.partner_name == "Acme Beauty"
+
+
+def test_parameters_with_nul_characters_are_recorded_without_them(world, alice_client):
+    # PostgreSQL text and jsonb cannot hold NUL: a fuzzed parameter must not turn a list view into a 500.
+    response = alice_client.get("/creators/", {"q": "be\x00auty", "x\x00": "1"})
+    assert response.status_code in (200, 400)
+    event = AuditEvent.objects.filter(user=world.users["alice"]).latest("pk")
+    assert event.filters == {"q": "beauty", "x": "1"}

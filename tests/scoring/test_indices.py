@@ -235,4 +235,4 @@ def test_category_impact_blends_views_and_gmv_where_gmv_is_known(run_scoring):
     # gaming: nobody has known GMV: views only
     assert (impacts[("t", "gaming")].impact, impacts[("u", "gaming")].impact) == (0.0, 100.0)
     assert run.medians["categories"]["beauty"]["n"] == 3
-    assert run.medians["categories"]["beauty"]["views"] == 200.0
+    assert run.medians["categories"]["beauty"]["impact"] == pytest.approx(25.0)  # impacts 0, 25 and 100

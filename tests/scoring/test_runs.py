@@ -209,3 +209,9 @@ def test_the_admin_start_button_is_for_staff_only(client, django_user_model):
     response = client.post("/admin/scoring/scoringrun/start/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not ScoringRun.objects.exists()
+
+
+def test_the_list_order_index_exists():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "scoring_scorecard")
+    assert constraints["scorecard_run_overall"]["columns"] == ["run_id", "overall", "creator_id"]
