@@ -6,6 +6,9 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
    normalised, typed values straight into a temporary staging table (``COPY ... FROM STDIN`` on PostgreSQL, which
    ingests on its own core while Python parses; batched ``executemany`` on SQLite). Invalid rows become
    ``RowError``; valid rows keep being staged so the SQL checks below can still report every problem at once.
+   Kinds with ``raw_staging`` (``videos``, PostgreSQL) stage the file's own cells instead: a line that the
+   columns' ``fast`` expressions match goes to COPY unchanged, other records through the parsers, and
+   ``stage_from_raw`` builds the staging table in SQL (``runner._pass_one_raw``).
 2. **Checks (SQL, set-based).** Duplicate keys within the file and references that resolve to nothing (unknown
    creators) are found with ``GROUP BY`` / joins on the staging table and reported with their line numbers.
 3. **Plan (SQL).** One join of the staging table with the target table classifies every row as new, changed
@@ -13,7 +16,8 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
 4. **Apply (SQL).** ``INSERT ... SELECT`` of the new rows and ``UPDATE ... FROM`` of the changed ones, plus the
    side effects of the kind (category links, creators' ``data_updated_at``). On PostgreSQL the target tables are
    locked against concurrent writers (``SHARE ROW EXCLUSIVE``: readers are not blocked) from step 2 on, so the
-   plan cannot go stale before it is applied; SQLite serialises writers by itself.
+   plan cannot go stale before it is applied; SQLite serialises writers by itself. A large insert rebuilds the
+   target's indexes and foreign keys afterwards (``Importer.bulk_load``, PostgreSQL).
 
 A dry run does all four steps and rolls back, so its counts are exactly those a real run would report.
 Identical SQL runs on both backends (SQLite >= 3.39 for ``IS DISTINCT FROM``, ``UPDATE ... FROM``); only the
