@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Product limits -------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000_000)
+# PostgreSQL: an import inserting at least this many rows, and at least a quarter of the rows already in the
+# table, drops the table's secondary indexes and foreign keys and rebuilds them after the insert (see
+# Importer.bulk_load for the locking trade-off).
+IMPORT_BULK_MIN_ROWS = env_int("IMPORT_BULK_MIN_ROWS", 100_000)
 SCORING_WINDOW_DAYS = env_int("SCORING_WINDOW_DAYS", 90)
 SCORING_RUNS_KEPT = env_int("SCORING_RUNS_KEPT", 60)
 # Creators per chunk task of a scoring run. Each chunk scans the video window once, so chunks should be few

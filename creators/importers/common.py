@@ -65,9 +65,12 @@ class CreatorLinkedImporter(Importer):
             "WHERE {stage}.creator_id IS NULL AND lower(c.handle) = {stage}.creator_ref_lower"
         )
 
+    creators_resolved = False  # set when staging already resolved them (raw staging)
+
     def check(self) -> None:
         super().check()
-        self.resolve_creators()
+        if not self.creators_resolved:
+            self.resolve_creators()
         self.report_missing(
             "SELECT s.line, s.creator_ref FROM {stage} s WHERE s.creator_id IS NULL",
             "creator",
@@ -79,17 +82,19 @@ class CreatorLinkedImporter(Importer):
             target=self.target,
             match="t.external_id = s.external_id",
             compared=self.compared,
-            extra_select=", t.creator_id AS old_creator_id",
+            extra_select=", t.creator_id AS old_creator_id, s.creator_id AS creator_id",
         )
 
     def apply(self) -> None:
         target = self.target
-        self.insert_new(target=target, columns=("external_id", *self.compared))
+        # Updates first: they find their rows through the indexes that a bulk insert drops for its duration.
         self.update_changed(target=target, columns=self.compared)
+        with self.bulk_load(target.format(**self.sql.names)):
+            self.insert_new(target=target, columns=("external_id", *self.compared))
         # A changed row changes its creator's data, and the previous creator's when the row moved.
         self.sql.run(
             "UPDATE {creator} SET data_updated_at = %s WHERE id IN ("
-            "SELECT s.creator_id FROM {stage} s JOIN {changes} ch ON ch.line = s.line "
-            "UNION SELECT old_creator_id FROM {changes} WHERE old_creator_id IS NOT NULL)",
+            "SELECT creator_id FROM {changes} UNION SELECT old_creator_id FROM {changes} "
+            "WHERE old_creator_id IS NOT NULL)",
             [self._param(self.now)],
         )

@@ -6,6 +6,9 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
    normalised, typed values straight into a temporary staging table (``COPY ... FROM STDIN`` on PostgreSQL, which
    ingests on its own core while Python parses; batched ``executemany`` on SQLite). Invalid rows become
    ``RowError``; valid rows keep being staged so the SQL checks below can still report every problem at once.
+   Kinds with ``raw_staging`` (``videos``, PostgreSQL) stage the file's own cells instead: a line that the
+   columns' ``fast`` expressions match goes to COPY unchanged, other records through the parsers, and
+   ``stage_from_raw`` builds the staging table in SQL (``runner._pass_one_raw``).
 2. **Checks (SQL, set-based).** Duplicate keys within the file and references that resolve to nothing (unknown
    creators) are found with ``GROUP BY`` / joins on the staging table and reported with their line numbers.
 3. **Plan (SQL).** One join of the staging table with the target table classifies every row as new, changed
@@ -13,7 +16,8 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
 4. **Apply (SQL).** ``INSERT ... SELECT`` of the new rows and ``UPDATE ... FROM`` of the changed ones, plus the
    side effects of the kind (category links, creators' ``data_updated_at``). On PostgreSQL the target tables are
    locked against concurrent writers (``SHARE ROW EXCLUSIVE``: readers are not blocked) from step 2 on, so the
-   plan cannot go stale before it is applied; SQLite serialises writers by itself.
+   plan cannot go stale before it is applied; SQLite serialises writers by itself. A large insert rebuilds the
+   target's indexes and foreign keys afterwards (``Importer.bulk_load``, PostgreSQL).
 
 A dry run does all four steps and rolls back, so its counts are exactly those a real run would report.
 Identical SQL runs on both backends (SQLite >= 3.39 for ``IS DISTINCT FROM``, ``UPDATE ... FROM``); only the
@@ -27,6 +31,7 @@ import io
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -73,11 +78,23 @@ class RowInvalid(Exception):
 
 @dataclass(frozen=True)
 class Column:
-    """One CSV column of a kind: its name, whether the header must have it, and the cell parser."""
+    """One CSV column of a kind: its name, whether the header must have it, and the cell parser.
+
+    For kinds staged raw (``Importer.raw_staging``, PostgreSQL), ``fast`` is a regular expression fragment (no
+    capturing group, except the one compared with ``fast_max``) matching only unquoted cells that ``parser``
+    accepts and that PostgreSQL reads, as they are, into a column of logical type ``raw_type`` with the same
+    meaning (an empty cell read as NULL means what the parser's empty value means). ``fast_max``: the captured
+    text must compare ``<=`` to it (a time not after the import's "now"). ``raw_text`` writes a parsed value
+    back as text for that column (default: ``str``, booleans as true/false, None as empty).
+    """
 
     name: str
     parser: v.Parser
     required: bool = False
+    fast: str | None = None
+    raw_type: str = "text"
+    fast_max: str | None = None
+    raw_text: Callable[[Any], str] | None = None
 
 
 class Sql:
@@ -90,6 +107,11 @@ class Sql:
 
     def run(self, statement: str, params: Iterable[Any] = ()) -> Any:
         self.cursor.execute(statement.format(**self.names), list(params))
+        return self.cursor
+
+    def run_verbatim(self, statement: str) -> Any:
+        """Run a statement with no placeholder formatting (DDL read back from the catalog)."""
+        self.cursor.execute(statement)
         return self.cursor
 
     def rows(self, statement: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -173,6 +195,13 @@ class StageTable:
             self._batch.append(row)
             if len(self._batch) >= SQLITE_BATCH:
                 self._flush()
+
+    def write_text(self, text: str, rows: int) -> None:
+        """Send ``rows`` rows already formatted as CSV text (PostgreSQL COPY only), after any buffered ones."""
+        self.count += rows
+        if self._text.tell():
+            self._send()
+        self._copy.write(text)
 
     def _send(self) -> None:
         self._copy.write(self._text.getvalue())
@@ -269,6 +298,9 @@ class Importer:
     stage_columns: ClassVar[tuple[tuple[str, str], ...]]
     side_columns: ClassVar[tuple[tuple[str, str], ...]] = ()
     locked_models: ClassVar[tuple[type, ...]] = ()
+    # PostgreSQL only: pass 1 stages the file's own cells (a well-formed line is sent to COPY as it is, see
+    # ``Column.fast``) into ``{raw}``, and ``stage_from_raw`` builds ``{stage}`` from it in one statement.
+    raw_staging: ClassVar[bool] = False
 
     def __init__(self, *, sql: Sql, now: datetime, errors: ErrorSink) -> None:
         self.sql = sql
@@ -278,6 +310,7 @@ class Importer:
         self.stage: StageTable | None = None
         self.side: StageTable | None = None
         self.columns: tuple[Column, ...] = ()
+        self.planned_created = 0
 
     # -- pass 1 ------------------------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -289,6 +322,11 @@ class Importer:
 
     def stage_row(self, line: int, values: list[Any]) -> tuple:
         """The staging row (without the line number) for a row whose cells all parsed; may raise RowInvalid."""
+        raise NotImplementedError
+
+    def stage_from_raw(self, positions: dict[str, int]) -> None:
+        """Create ``{stage}`` from ``{raw}`` (``raw_staging`` kinds). ``positions``: column name → index ``N`` of
+        the raw column ``cN`` (the header's columns, in file order); a column missing from the header has none."""
         raise NotImplementedError
 
     def side_rows(self, line: int, values: list[Any]) -> Iterator[tuple]:
@@ -362,6 +400,7 @@ class Importer:
         created, updated = self.sql.rows(
             "SELECT count(*) - count(target_id), count(target_id) FROM {changes}"
         )[0]
+        self.planned_created = int(created or 0)
         return int(created or 0), int(updated or 0)
 
     def insert_new(self, *, target: str, columns: Iterable[str], constants: dict[str, Any] | None = None) -> None:
@@ -376,6 +415,68 @@ class Importer:
             f"JOIN {{changes}} ch ON ch.line = s.line WHERE ch.target_id IS NULL",
             params,
         )
+
+    @contextmanager
+    def bulk_load(self, table: str) -> Iterator[bool]:
+        """Around a large ``INSERT``: drop the table's secondary indexes, unique and foreign-key constraints, and
+        build them again afterwards, all inside the import's transaction. Yields whether it did.
+
+        Building an index from sorted data is far cheaper than maintaining it row by row, and a foreign key
+        re-added ``NOT VALID`` then ``VALIDATE``d is one set-based anti-join instead of a deferred trigger per
+        inserted row, checked at commit. The definitions are read back from the catalog, so what is rebuilt is
+        exactly what the migrations made (same names, ``DEFERRABLE INITIALLY DEFERRED``). A duplicate that
+        slipped through would fail the rebuild and roll the whole import back.
+
+        The price: dropping takes ``ACCESS EXCLUSIVE`` locks, on ``table`` and on every table its foreign keys
+        reference (for videos: creators and categories), held until commit, so readers of those tables wait for
+        the end of the import. Hence only PostgreSQL, only when the insert is large (``IMPORT_BULK_MIN_ROWS``)
+        and at least a quarter of the rows already in the table (statistics estimate).
+        """
+        from django.conf import settings
+
+        rows = self.planned_created
+        if self.sql.vendor != "postgresql" or rows < settings.IMPORT_BULK_MIN_ROWS:
+            yield False
+            return
+        existing = self.sql.value("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
+                                  [table])
+        if rows * 4 < int(existing or 0):
+            yield False
+            return
+        quote = connection.ops.quote_name
+        constraints = self.sql.rows(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
+            [table],
+        )
+        indexes = self.sql.rows(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname",
+            [table],
+        )
+        # ALTER TABLE refuses a table with pending deferred trigger events (this import's updates, or rows an
+        # enclosing transaction wrote): run those checks now, then defer again (every foreign key Django makes is
+        # DEFERRABLE INITIALLY DEFERRED, so ALL DEFERRED restores the state the transaction started with).
+        self.sql.run_verbatim("SET CONSTRAINTS ALL IMMEDIATE")
+        self.sql.run_verbatim("SET CONSTRAINTS ALL DEFERRED")
+        for name, _, _ in constraints:
+            self.sql.run_verbatim(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        for name, _ in indexes:
+            self.sql.run_verbatim(f"DROP INDEX {quote(name)}")
+        yield True
+        # Index builds sort in memory when they can (the default 64MB spills at a few million rows).
+        self.sql.run_verbatim("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            self.sql.run_verbatim(definition)
+        for name, kind, definition in constraints:
+            if kind == "u":
+                self.sql.run_verbatim(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+            else:
+                self.sql.run_verbatim(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition} NOT VALID"
+                )
+                self.sql.run_verbatim(f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(name)}")
 
     def update_changed(self, *, target: str, columns: Iterable[str], constants: dict[str, Any] | None = None) -> None:
         constants = constants or {}
@@ -398,6 +499,7 @@ def table_names(kind: str) -> dict[str, str]:
     token = uuid.uuid4().hex[:10]
     return {
         "stage": f"imp_{token}_stage",
+        "raw": f"imp_{token}_raw",
         "side": f"imp_{token}_side",
         "changes": f"imp_{token}_changes",
         "extra": f"imp_{token}_extra",

@@ -39,25 +39,102 @@ class _Lines:
         for raw in self.handle:
             self.number += 1
             self.bytes_read += len(raw)
-            if self.number == 1:
-                if raw.startswith(_BOM):
-                    raw = raw[len(_BOM) :]
-                elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    raise FileRejected(1, "*", "the file is UTF-16 encoded; save it as UTF-8")
-            if b"\x00" in raw:
-                raise FileRejected(
-                    self.number, "*", "the file contains a NUL byte: it is not a text CSV file (UTF-16 or binary?)"
-                )
+            yield decode_line(raw, self.number)
+
+
+def decode_line(raw: bytes, number: int) -> str:
+    """One physical line (bytes) as text, or ``FileRejected`` naming what is wrong with it."""
+    if number == 1:
+        if raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise FileRejected(1, "*", "the file is UTF-16 encoded; save it as UTF-8")
+    if b"\x00" in raw:
+        raise FileRejected(number, "*", "the file contains a NUL byte: it is not a text CSV file (UTF-16 or binary?)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise FileRejected(
+            number,
+            "*",
+            f"the file is not valid UTF-8 (byte 0x{bad} at position {exc.start + 1} of the line); save it as UTF-8",
+        ) from None
+
+
+class LineFeed:
+    """The physical lines of the rest of a binary file, decoded a chunk (about 1 MiB of whole lines) at a time.
+
+    The fast import path reads ``pieces`` (the chunk's lines without their ``\\n``) directly, with its own
+    index ``pos``; ``next()`` returns the next line with its ``\\n`` for ``csv.reader``, which takes the records
+    the fast path leaves to it (quoted fields, multi-line records, anything unusual). ``number`` is the physical
+    number of the last line handed out. A chunk with a NUL byte or invalid UTF-8 is decoded line by line to
+    report the exact line, with the same messages as ``_Lines``.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, handle: BinaryIO, *, number: int) -> None:
+        self.handle = handle
+        self.number = number
+        self.pieces: list[str] = []
+        self.pos = 0
+        self.ends_unterminated = False  # the file's last line has no newline and is in ``pieces``
+        self._rejected: FileRejected | None = None  # a bad line, raised once the lines before it are consumed
+
+    def refill(self) -> bool:
+        """Load the next chunk into ``pieces`` (pos 0); False at the end of the file."""
+        if self._rejected is not None:
+            raise self._rejected
+        chunk = self.handle.read(self.CHUNK)
+        if not chunk:
+            self.pieces, self.pos = [], 0
+            return False
+        if not chunk.endswith(b"\n"):
+            chunk += self.handle.readline()
+        if b"\x00" in chunk:
+            text = self._decode_by_line(chunk)
+        else:
             try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                bad = raw[exc.start : exc.start + 1].hex()
-                raise FileRejected(
-                    self.number,
-                    "*",
-                    f"the file is not valid UTF-8 (byte 0x{bad} at position {exc.start + 1} of the line); "
-                    "save it as UTF-8",
-                ) from None
+                text = chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                text = self._decode_by_line(chunk)
+        pieces = text.split("\n")
+        self.ends_unterminated = pieces[-1] != ""
+        if not self.ends_unterminated:
+            pieces.pop()
+        self.pieces, self.pos = pieces, 0
+        return True
+
+    def _decode_by_line(self, chunk: bytes) -> str:
+        """The lines of ``chunk`` before its first bad one; that one's ``FileRejected`` is raised at the next
+        refill, so that every line before it is still read (and its errors reported) as ``_Lines`` would."""
+        number = self.number  # every line before this chunk has been handed out
+        decoded = []
+        parts = chunk.split(b"\n")
+        last = parts.pop()  # b"" unless the file ends without a newline
+        try:
+            for raw in parts:
+                number += 1
+                decoded.append(decode_line(raw, number) + "\n")
+            if last:
+                decoded.append(decode_line(last, number + 1))
+        except FileRejected as exc:
+            self._rejected = exc
+        return "".join(decoded)
+
+    def __iter__(self) -> LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.pieces) and not self.refill():
+            raise StopIteration
+        piece = self.pieces[self.pos]
+        self.pos += 1
+        self.number += 1
+        if self.ends_unterminated and self.pos == len(self.pieces):
+            return piece
+        return piece + "\n"
 
 
 class CsvSource:
@@ -76,6 +153,10 @@ class CsvSource:
     @property
     def bytes_read(self) -> int:
         return self._lines.bytes_read
+
+    def line_feed(self) -> LineFeed:
+        """The rest of the file (after the header) as a ``LineFeed``, for the fast import path."""
+        return LineFeed(self._lines.handle, number=self._lines.number)
 
     def read_header(self) -> list[str]:
         try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -84,7 +87,10 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
                     errors=errors,
                 ):
                     return
-                _pass_one(importer, source, sql, names, header, errors, progress)
+                if importer.raw_staging and sql.vendor == "postgresql":
+                    _pass_one_raw(importer, source, sql, names, header, errors, progress)
+                else:
+                    _pass_one(importer, source, sql, names, header, errors, progress)
                 report.rows = source.rows
         except FileRejected as exc:
             errors.add(exc.line, exc.column, exc.message)
@@ -111,7 +117,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
             importer.apply()
         timings["apply"] = time.monotonic() - phase
         report.extra = dict(importer.extra)
-        for table in ("stage", "side", "changes", "extra", "doomed"):
+        for table in ("raw", "stage", "side", "changes", "extra", "doomed"):
             sql.run(f"DROP TABLE IF EXISTS {{{table}}}")
 
 
@@ -175,6 +181,142 @@ def _pass_one(
         if side is not None:
             side.close(failed=failed)
     importer.stage, importer.side = stage, side
+
+
+def _pass_one_raw(
+    importer: Importer, source: CsvSource, sql: Sql, names: dict[str, str], header: list[str],
+    errors: ErrorSink, progress: Progress | None,
+) -> None:
+    """Pass 1 of a ``raw_staging`` kind (PostgreSQL): stage the file's own cells, then build ``{stage}`` in SQL.
+
+    The raw staging table has the header's columns in file order (``c0``, ``c1``, ...) typed as the kind's
+    columns declare. A line that one precompiled expression (the columns' ``fast`` fragments joined by commas)
+    matches is a complete, valid record whose cells PostgreSQL reads as they are: it goes to COPY unchanged,
+    prefixed by its line number, and no per-cell Python runs. Every other record (quoted cells, multi-line
+    records, other spellings, invalid cells) is read by ``csv.reader`` and parsed cell by cell by the precise
+    parsers exactly as in ``_pass_one``: the same values, the same messages. Its parsed values are written back
+    as text for the raw columns.
+    """
+    columns = {column.name: column for column in importer.columns}
+    width = len(header)
+    positions = {name: index for index, name in enumerate(header) if name in columns}
+    raw_columns = tuple((f"c{index}", columns[name].raw_type if name in columns else "text")
+                        for index, name in enumerate(header))
+    stage = StageTable(sql, names["raw"], raw_columns, direct=True, unique_line=True)
+    # The fast expression; None when a column has no fast form (every record then takes the precise path).
+    fragments = [columns[name].fast if name in columns else r'[^,"]*' for name in header]
+    pattern = re.compile(",".join(fragments)) if all(f is not None for f in fragments) else None
+    limits = [columns[name].fast_max for name in header if name in columns and columns[name].fast_max is not None]
+    if pattern is not None and pattern.groups != len(limits):
+        raise ValueError("a fast fragment has a capturing group without fast_max")  # a programming error
+    # Precise path: the kind's columns, picked from the cells as _pass_one does.
+    kind_columns = importer.columns
+    pick = itemgetter(*(position for position in (positions.get(column.name, width) for column in kind_columns)))
+    writers = [columns[name].raw_text or _raw_text if name in columns else None for name in header]
+    value_index = {column.name: index for index, column in enumerate(kind_columns)}
+    slow_text = io.StringIO()
+    slow_writer = csv.writer(slow_text, lineterminator="\n")
+    # A time cell without zone is UTC (DESIGN 4): make sure PostgreSQL reads it so.
+    sql.run("SET LOCAL TIME ZONE 'UTC'")
+
+    def precise(line: int, cells: list[str]) -> None:
+        """Validate one record with the precise parsers; stage it (as text) if valid, else report every error."""
+        if len(cells) != width:
+            errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
+            return
+        cells.append("")
+        picked = pick(cells)
+        if len(kind_columns) == 1:
+            picked = (picked,)
+        values: list[Any] = []
+        valid = True
+        for column, cell in zip(kind_columns, picked, strict=True):
+            try:
+                values.append(column.parser(cell))
+            except ValueError as exc:
+                errors.add(line, column.name, str(exc))
+                valid = False
+        if not valid:
+            return
+        try:
+            importer.stage_row(line, values)
+        except RowInvalid as exc:
+            errors.add(line, exc.column, exc.message)
+            return
+        texts = ("" if write is None else write(values[value_index[name]])
+                 for name, write in zip(header, writers, strict=True))
+        slow_writer.writerow([line, *texts])
+
+    feed = source.line_feed()
+    reader = csv.reader(feed, strict=True)
+    match = pattern.fullmatch if pattern is not None else (lambda body: None)
+    limit = limits[0] if limits else None
+    max_rows = source.max_rows
+    rows = 0
+    stage.open()
+    failed = True
+    try:
+        while feed.refill():
+            pieces, i, number = feed.pieces, 0, feed.number
+            out: list[str] = []
+            while i < len(pieces):
+                body = pieces[i]
+                i += 1
+                number += 1
+                if body[-1:] == "\r":  # CRLF: the csv module would take \r\n as the line end
+                    body = body[:-1]
+                if not body:
+                    continue  # a blank line: no record
+                rows += 1
+                if rows > max_rows:
+                    raise FileRejected(
+                        number, "*", f"the file has more than {max_rows:,} data rows, the limit (IMPORT_MAX_ROWS)"
+                    )
+                found = match(body)
+                if found is not None and (limit is None or found.group(1) <= limit):
+                    out.append(f"{number},{body}\n")
+                    continue
+                # The precise path: csv.reader takes the record from this line on (it may span lines).
+                feed.pos, feed.number = i - 1, number - 1
+                start = number
+                try:
+                    cells = next(reader)
+                except csv.Error as exc:
+                    raise FileRejected(start, "*", f"not valid CSV: {exc}") from None
+                if not cells:  # e.g. a line of a lone "\r": no record after all
+                    rows -= 1
+                else:
+                    precise(start, cells)
+                    if slow_text.tell():
+                        out.append(slow_text.getvalue())
+                        slow_text.seek(0)
+                        slow_text.truncate()
+                if feed.pieces is not pieces:  # the record ran into the next chunk: go on from there
+                    stage.write_text("".join(out), len(out))
+                    out, pieces = [], feed.pieces
+                i, number = feed.pos, feed.number
+            feed.pos, feed.number = i, number
+            stage.write_text("".join(out), len(out))
+            if progress is not None:
+                progress(rows, None)
+        failed = False
+    finally:
+        stage.close(failed=failed)
+    source.rows = rows
+    # No ANALYZE of {raw}: read once, by a statement whose only choices (hash joins against small tables) the
+    # planner makes right from the table's size alone.
+    importer.stage_from_raw(positions)
+
+
+def _raw_text(value: Any) -> str:
+    """A parsed value as the text PostgreSQL reads back into the raw column (None: empty, read as NULL)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _lock(importer: Importer, sql: Sql) -> None:

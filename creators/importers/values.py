@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -297,3 +297,35 @@ def optional(parser: Parser) -> Parser:
         return parser(text)
 
     return parse_optional
+
+
+# --- Fast-path fragments (see ``engine.Column.fast``) -------------------------------------------------------------
+# Each matches only unquoted cells that the precise parser above accepts unchanged and that PostgreSQL reads, as
+# they are, with the same meaning; anything else (whitespace to strip, other spellings, quoted cells) goes to the
+# precise parser, so messages and results stay those of the parsers. Digits are [0-9], never \d (which matches
+# other scripts' digits that PostgreSQL rejects); \s is Unicode whitespace, exactly what str.strip() removes.
+FAST_COUNT = r"[0-9]{1,18}"  # below 10^18: fits bigint, same bound as count()'s own fast path
+FAST_OPTIONAL_COUNT = rf"(?:{FAST_COUNT})?"  # empty: NULL, as optional() gives None
+FAST_SMALL_COUNT = r"(?:[0-9]{1,9})?"  # optional, fits a 32-bit integer
+FAST_IDENTIFIER = r'[^,"\s]{1,64}'
+FAST_CREATOR_REFERENCE = r'(?:[^,"\s@][^,"\s]{0,64}|@[^,"\s]{1,64})'
+FAST_BOOLEAN = r"(?:true|false|)"  # empty: NULL in the raw column, read as false
+FAST_MONEY = r"(?:[0-9]{1,14}(?:\.[0-9]{1,2})?)?"  # optional
+FAST_HASHTAGS = r'(?:[^;#\s,"]+(?:;[^;#\s,"]+)*)?'  # already normalised (hashtags_text returns it as is)
+_DAY = r"(?:0[1-9]|1[0-9]|2[0-8])"
+_DATE = (
+    rf"[1-9][0-9]{{3}}-(?:(?:0[1-9]|1[0-2])-{_DAY}|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+)  # every real date except 29 February (left to the precise parser)
+# ISO 8601 to the second, UTC ('Z') or without zone (UTC too: the import's session time zone is UTC). The
+# captured part is compared with fast_time_max(now) to reject times in the future.
+FAST_TIME = rf"({_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])Z?"
+
+
+def fast_time_max(now: datetime) -> str:
+    """The largest captured FAST_TIME text not after ``now`` (whole seconds: ``x:y:z`` <= now when now >= x:y:z)."""
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def fast_choice(words: Iterable[str]) -> str:
+    """An optional cell holding exactly one of ``words`` (e.g. category slugs as stored)."""
+    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")?"
