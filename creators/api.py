@@ -24,7 +24,7 @@ from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
 from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Category
-from creators.selectors import creator_list
+from creators.selectors import creator_list, creator_list_count
 from creators.serializers import (
     CategorySerializer,
     CreatorListItemSerializer,
@@ -168,6 +168,10 @@ class CreatorViewSet(PartnerViewSetBase):
         names = dict.fromkeys(["creator_id", *shape.value_names, *(key.name for key in keys)])
         rows = self.paginate_queryset(queryset.values(*names))
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
+
+    def count_rows(self, queryset: QuerySet) -> int:
+        """The list's ``count`` (for the pagination): exact, cached per published run revision and query."""
+        return creator_list_count(queryset)
 
     def retrieve(self, request: Request, handle: str) -> Response:
         self.audit_action = AuditAction.CREATOR_VIEW

@@ -22,11 +22,11 @@ from django.db.models.functions import Floor, Least
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from creators.models import Category, Creator
+from creators.models import Category
 from partners.access import Access, visible_fields
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, Kind
 from scoring.choices import INDEX_NAMES
-from scoring.models import Scorecard, ScoringRun
+from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
 
 CACHE_SECONDS = 600
 # The scorecard's indices in display order; "overall" is shown as the headline, the six as cards and radar axes.
@@ -75,8 +75,9 @@ def radar_indices(access: Access) -> list[tuple[str, str]]:
 
 
 def run_key(run: ScoringRun) -> tuple[Any, ...]:
-    """A run's identity for cache keys: its id and publication time (ids are reused by test databases)."""
-    return (run.pk, run.published_at.isoformat() if run.published_at else None)
+    """A run's identity for cache keys: its id and publication time (ids are reused by test databases), and its
+    revision (bumped when a creator change rewrote the access copies of its scorecards)."""
+    return (run.pk, run.published_at.isoformat() if run.published_at else None, run.revision)
 
 
 def access_cache_key(access: Access, *parts: Any) -> str:
@@ -89,7 +90,7 @@ def access_cache_key(access: Access, *parts: Any) -> str:
 
 def visible_scorecards(*, access: Access, run: ScoringRun) -> QuerySet:
     """The run's scorecards of the creators ``access`` may see."""
-    return Scorecard.objects.filter(run=run, creator_id__in=Creator.objects.visible_to(access).values("pk"))
+    return Scorecard.objects.filter(scorecard_visibility_q(access), run=run)
 
 
 def country_choices_cached(access: Access, run: ScoringRun | None) -> list[tuple[str, str]]:

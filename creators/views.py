@@ -36,7 +36,8 @@ COMPARE_MAX = 5
 
 def published_run() -> ScoringRun | None:
     """The run partners see (for the "data as of" banner and the scorecard)."""
-    return ScoringRun.objects.filter(is_published=True).only("id", "as_of", "window_days", "published_at").first()
+    fields = ("id", "as_of", "window_days", "published_at", "revision")
+    return ScoringRun.objects.filter(is_published=True).only(*fields).first()
 
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
