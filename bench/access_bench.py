@@ -32,7 +32,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import F, Q  # noqa: E402
+from django.db.models import F, OuterRef, Q, Subquery  # noqa: E402
 
 from creators.filtersets import CreatorFilterSet, order_expressions  # noqa: E402
 from creators.models import Category, Creator  # noqa: E402
@@ -130,10 +130,11 @@ def unrestricted_list(visible: frozenset[str]):
     """The same rows and shape as ``creator_list`` with no access condition at all (reference only)."""
     run_id = ScoringRun.objects.filter(is_published=True).values_list("id", flat=True).first()
     names = ["creator_id", *PROFILE_FIELDS, *(name for name in SCORECARD_FIELDS if name in visible)]
+    creator = Creator.objects.filter(pk=OuterRef("creator_id")).order_by()
     return (
         Scorecard.objects.filter(run_id=run_id)
-        .annotate(handle=F("creator__handle"), display_name=F("creator__display_name"),
-                  categories=CategorySlugs(F("creator_id"), F("creator__primary_category_id")))
+        .annotate(handle=Subquery(creator.values("handle")), display_name=Subquery(creator.values("display_name")),
+                  categories=CategorySlugs(F("creator_id"), Subquery(creator.values("primary_category_id"))))
         .values(*names)
     )
 
@@ -185,30 +186,43 @@ def main() -> None:
         # The same condition as CreatorFilterSet.filter_category: primary or any category, on the scorecard's copy.
         return Q(category_ids__overlap=[value.pk])
 
+    # Both sides built once (the filterset validates its parameters once); each timed call compiles and runs a
+    # fresh copy (``.all()``), so the ratio compares the two queries and nothing else.
+    everything = restricted({})
+    plain_everything = plain(["-overall"])
+    plain_in_category_country = plain(["-overall"], in_category(category), country=country)
+    plain_scored = plain(["-volume"], overall__gte=60, volume__gte=50)
+    in_category_country = restricted({"category": category.slug, "country": country})
+    scored = restricted({"overall_min": "60", "volume_min": "50", "ordering": "-volume"})
     cases.append((
         "first page, ordered by -overall (50 rows)",
-        lambda: list(restricted({})[:50]),
-        lambda: list(plain(["-overall"])[:50]),
+        lambda: list(everything.all()[:50]),
+        lambda: list(plain_everything.all()[:50]),
     ))
     cases.append((
         "page 200 by OFFSET (rows 9,951-10,000)",
-        lambda: list(restricted({})[9950:10000]),
-        lambda: list(plain(["-overall"])[9950:10000]),
+        lambda: list(everything.all()[9950:10000]),
+        lambda: list(plain_everything.all()[9950:10000]),
     ))
     cases.append((
         "count of the list",
-        lambda: restricted({}).count(),
-        lambda: plain(["-overall"]).count(),
+        lambda: everything.all().count(),
+        lambda: plain_everything.all().count(),
+    ))
+    cases.append((
+        "count capped at 10,001 (the HTML list's 10,000+)",
+        lambda: everything.values("creator_id").order_by()[:10001].count(),
+        lambda: plain_everything.values("creator_id").order_by()[:10001].count(),
     ))
     cases.append((
         f"category={category.slug}&country={country}, -overall, 50 rows",
-        lambda: list(restricted({"category": category.slug, "country": country})[:50]),
-        lambda: list(plain(["-overall"], in_category(category), country=country)[:50]),
+        lambda: list(in_category_country.all()[:50]),
+        lambda: list(plain_in_category_country.all()[:50]),
     ))
     cases.append((
         "overall_min=60&volume_min=50, -volume, 50 rows",
-        lambda: list(restricted({"overall_min": "60", "volume_min": "50", "ordering": "-volume"})[:50]),
-        lambda: list(plain(["-volume"], overall__gte=60, volume__gte=50)[:50]),
+        lambda: list(scored.all()[:50]),
+        lambda: list(plain_scored.all()[:50]),
     ))
     cases.append((
         "access_for_user (4 small queries)",
