@@ -110,10 +110,24 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         active_filters = [
             name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
         ]
+        # The filter selects, rendered directly (one category query for both category selects).
+        category_options = [(slug, name) for slug, name in form.fields["category"].queryset.values_list("slug", "name")]
+        selects = {
+            "category": presenters.select_html("category", category_options, form["category"].value()),
+            "country": presenters.select_html(
+                # Without the field's own empty choice: select_html adds it.
+                "country", [c for c in form.fields["country"].choices if c[0] != ""], form["country"].value()
+            ),
+        }
+        if "impact_category" in form.fields:
+            selects["impact_category"] = presenters.select_html(
+                "impact_category", category_options, form["impact_category"].value()
+            )
         context.update(
             nav_section="creators",
             run=run,
             form=form,
+            selects=selects,
             filter_errors=form.errors if form.is_bound else {},
             index_filters=index_filters,
             has_impact_filter="impact_category" in form.fields,
