@@ -38,7 +38,7 @@ from partners.api import PartnerViewSetBase
 from partners.audit import request_filters
 from partners.choices import AuditAction
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
-from scoring.models import Scorecard
+from scoring.models import Scorecard, ScoringRun
 from scoring.selectors import published_run, scorecard_detail
 
 
@@ -151,7 +151,9 @@ class CreatorViewSet(PartnerViewSetBase):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
             return Scorecard.objects.none()
-        return creator_list(access=self.access)
+        # The published run read once per request, for the list and for the count's cache key.
+        self.published_run = ScoringRun.objects.filter(is_published=True).only("id", "revision").first()
+        return creator_list(access=self.access, run=self.published_run)
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "export":
@@ -171,7 +173,7 @@ class CreatorViewSet(PartnerViewSetBase):
 
     def count_rows(self, queryset: QuerySet) -> int:
         """The list's ``count`` (for the pagination): exact, cached per published run revision and query."""
-        return creator_list_count(queryset)
+        return creator_list_count(queryset, run=getattr(self, "published_run", None))
 
     def retrieve(self, request: Request, handle: str) -> Response:
         self.audit_action = AuditAction.CREATOR_VIEW

@@ -76,6 +76,13 @@ class CategorySlugs(models.Func):
         return f"(SELECT {aggregate} FROM ({rows}) r)", params
 
 
+class _Unset:
+    """The type of ``UNSET``: "not given", distinct from ``None`` ("there is no published run")."""
+
+
+UNSET = _Unset()
+
+
 def published_run_id() -> int | None:
     """The id of the published scoring run, or ``None`` before the first publication."""
     return ScoringRun.objects.filter(is_published=True).values_list("id", flat=True).first()
@@ -107,7 +114,7 @@ def partner_score_expression(access: Access) -> models.Expression | None:
     )
 
 
-def creator_list(*, access: Access) -> models.QuerySet:
+def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> models.QuerySet:
     """The visible creators of the published run, one dict per creator, with only the visible fields.
 
     The one list queryset for the HTML list, the API list and the CSV export (filter it with
@@ -122,13 +129,16 @@ def creator_list(*, access: Access) -> models.QuerySet:
       (``overall``, ``volume``, ... ``sales``, ``gmv``...), hidden ones absent;
     - ``partner_score`` when the partner has set its own weights (``PartnerWeights``), else absent.
 
+    ``run`` is the published run when the caller has already read it (saves a query), ``None`` when there is
+    none; by default it is looked up.
+
     Creators without a scorecard in the published run (imported since) are not listed until the next run.
     Nothing at all without access or before the first published run. Ordering is left to the filterset
     (default ``-overall`` then ``-creator_id``).
     """
     if not access.is_partner:
         return Scorecard.objects.none().values("creator_id")
-    run_id = published_run_id()
+    run_id = published_run_id() if isinstance(run, _Unset) else (run.pk if run is not None else None)
     if run_id is None:
         return Scorecard.objects.none().values("creator_id")
     visible = access.visible_field_names
@@ -150,7 +160,7 @@ def creator_list(*, access: Access) -> models.QuerySet:
     return qs.values(*names)
 
 
-def creator_list_count(queryset: models.QuerySet, *, cap: int | None = None) -> int:
+def creator_list_count(queryset: models.QuerySet, *, cap: int | None = None, run: ScoringRun | None = None) -> int:
     """The number of rows of a filtered ``creator_list`` queryset (at most ``cap + 1`` when capped), cached.
 
     Counting reads every matching row (hundreds of milliseconds for a large grant at a million creators) where a
@@ -158,16 +168,17 @@ def creator_list_count(queryset: models.QuerySet, *, cap: int | None = None) -> 
     statement itself (run, access condition and filters are all in it: two partners share an entry only when they
     would count the same rows) plus the run's ``revision``, which changes in the same transaction as any change
     of the run's visible rows (``scoring.services.scorecards_access_sync``, ``creator_forget``). Exact, never
-    stale.
+    stale. Pass the published ``run`` (with its ``revision``) when already read.
     """
-    run = ScoringRun.objects.filter(is_published=True).values_list("id", "revision").first()
-    if run is None:
+    published = ScoringRun.objects.filter(is_published=True) if run is None else None
+    key_run = (run.pk, run.revision) if run is not None else published.values_list("id", "revision").first()
+    if key_run is None:
         return 0
     counted = queryset.values("creator_id").order_by()
     if cap is not None:
         counted = counted[: cap + 1]
     sql, params = counted.query.sql_with_params()
-    key = "creators:list-count:" + hashlib.sha256(repr((run, cap, sql, params)).encode()).hexdigest()
+    key = "creators:list-count:" + hashlib.sha256(repr((key_run, cap, sql, params)).encode()).hexdigest()
     count = cache.get(key)
     if count is None:
         count = counted.count()

@@ -42,7 +42,7 @@ def published_run() -> ScoringRun | None:
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
     """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
-    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access), access=access)
+    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
     filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
     return filterset
 
@@ -173,7 +173,7 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         creator = self.get_creator_or_404(self.kwargs["handle"])
         self.audit_object_handle = creator.handle
         run = published_run()
-        row = creator_list(access=access).filter(creator_id=creator.pk).first() if run else None
+        row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
         context.update(nav_section="creators", run=run, creator=creator, row=row)
         if run is None or row is None:
             # Known creator, no scorecard yet (imported after the published run): the profile only.
