@@ -44,7 +44,21 @@ def backfill(apps, schema_editor):
     schema_editor.execute(POSTGRESQL_BACKFILL if vendor == "postgresql" else SQLITE_BACKFILL)
 
 
+# SQLite adds (and removes) columns by rebuilding the table, which drops the indexes that migration 0004 made in
+# SQL (Django's state does not know them): make that one again after each rebuild.
+SQLITE_LIST_ORDER_INDEX = (
+    'CREATE INDEX IF NOT EXISTS "scorecard_run_overall" ON "scoring_scorecard" '
+    '("run_id", "overall" DESC, "creator_id" DESC)'
+)
+
+
+def restore_list_order_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_LIST_ORDER_INDEX)
+
+
 def create_index(apps, schema_editor):
+    restore_list_order_index(apps, schema_editor)
     schema_editor.execute(POSTGRESQL_INDEX if schema_editor.connection.vendor == "postgresql" else SQLITE_INDEX)
 
 
@@ -59,6 +73,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Undoing this migration rebuilds the table on SQLite last: this restores 0004's index after it.
+        migrations.RunPython(migrations.RunPython.noop, restore_list_order_index),
         migrations.AddField(
             model_name="scorecard",
             name="category_ids",
