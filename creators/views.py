@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views import View
@@ -23,7 +24,7 @@ from creators.pagination import keyset_page
 from creators.selectors import creator_list
 from partners.access import visible_fields
 from partners.choices import AuditAction
-from partners.models import Shortlist
+from partners.models import Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
 from scoring.catalogue import FIELDS_BY_NAME
 from scoring.models import ScoringRun
@@ -209,6 +210,13 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             figures["distribution"] = charts.distribution_figure(
                 histogram=presenters.overall_histogram(access=access, run=run), marker=values.get("overall")
             )
+        # The partner's shortlists, each with whether this creator is on it: one query.
+        shortlists = list(
+            Shortlist.objects.filter(partner=access.partner)
+            .annotate(has_creator=Exists(ShortlistEntry.objects.filter(shortlist=OuterRef("pk"), creator=creator)))
+            .order_by("name")
+            .values("id", "name", "has_creator")
+        )
         context.update(
             values=values,
             cards=cards,
@@ -219,10 +227,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             partner_score=row.get("partner_score"),
             has_partner_score="partner_score" in row,
             confidence=values.get("confidence"),
-            shortlists=list(Shortlist.objects.filter(partner=access.partner).order_by("name").values("id", "name")),
-            on_shortlists=set(
-                Shortlist.objects.filter(partner=access.partner, entries__creator=creator).values_list("id", flat=True)
-            ),
+            shortlists=shortlists,
+            on_shortlists={item["id"] for item in shortlists if item["has_creator"]},
         )
         return context
 
