@@ -40,4 +40,6 @@ class CreatorAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Keep the invariant the access layer relies on: the primary category is one of the categories.
+        # (The published run's copies of the categories and country follow by creators.signals, in this
+        # transaction.)
         form.instance.categories.add(form.instance.primary_category)

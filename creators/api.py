@@ -24,7 +24,7 @@ from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
 from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Category
-from creators.selectors import creator_list
+from creators.selectors import creator_list, creator_list_count
 from creators.serializers import (
     CategorySerializer,
     CreatorListItemSerializer,
@@ -38,7 +38,7 @@ from partners.api import PartnerViewSetBase
 from partners.audit import request_filters
 from partners.choices import AuditAction
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
-from scoring.models import Scorecard
+from scoring.models import Scorecard, ScoringRun
 from scoring.selectors import published_run, scorecard_detail
 
 
@@ -151,7 +151,9 @@ class CreatorViewSet(PartnerViewSetBase):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
             return Scorecard.objects.none()
-        return creator_list(access=self.access)
+        # The published run read once per request, for the list and for the count's cache key.
+        self.published_run = ScoringRun.objects.filter(is_published=True).only("id", "revision").first()
+        return creator_list(access=self.access, run=self.published_run)
 
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "export":
@@ -168,6 +170,10 @@ class CreatorViewSet(PartnerViewSetBase):
         names = dict.fromkeys(["creator_id", *shape.value_names, *(key.name for key in keys)])
         rows = self.paginate_queryset(queryset.values(*names))
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
+
+    def count_rows(self, queryset: QuerySet) -> int:
+        """The list's ``count`` (for the pagination): exact, cached per published run revision and query."""
+        return creator_list_count(queryset, run=getattr(self, "published_run", None))
 
     def retrieve(self, request: Request, handle: str) -> Response:
         self.audit_action = AuditAction.CREATOR_VIEW

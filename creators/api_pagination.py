@@ -191,7 +191,12 @@ class KeysetPageNumberPagination(BasePagination):
         cursor = self._cursor(request, page, self.fingerprint, len(self.keys or ()))
         # The count is the one query that reads every matching row: it is taken on the page a client starts
         # from and carried in the cursor, so following `next` through a large set never counts it again.
-        self.count = cursor["c"] if cursor is not None else queryset.count()
+        if cursor is not None:
+            self.count = cursor["c"]
+        else:
+            # A view may count its rows its own way (the creator list caches its counts per published run).
+            count_rows = getattr(view, "count_rows", None)
+            self.count = count_rows(queryset) if count_rows is not None else queryset.count()
         self.num_pages = max(1, math.ceil(self.count / page_size))
         if page > self.num_pages:
             raise NotFound(f"Invalid page: there are {self.num_pages} pages.")

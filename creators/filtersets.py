@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from creators.models import Category, Creator
+from creators.models import Category
 from partners.access import Access, access_for_request
 from scoring.catalogue import FILTERABLE_INDICES
 from scoring.models import CategoryImpact, Scorecard
@@ -96,7 +96,8 @@ COUNTRY_CHOICES_CACHE_SECONDS = 300
 
 
 def country_choices(access: Access) -> list[tuple[str, str]]:
-    """Countries of the creators ``access`` may see (the only values the ``country`` filter offers)."""
+    """Countries of the creators ``access`` may see in the published run (the only values the ``country`` filter
+    offers; the list shows nothing else)."""
     if not access.is_partner:
         return []
     scope = f"{sorted(access.category_ids)}|{sorted(access.creator_ids)}"
@@ -104,7 +105,7 @@ def country_choices(access: Access) -> list[tuple[str, str]]:
     codes = cache.get(key)
     if codes is None:
         codes = list(
-            Creator.objects.visible_to(access)
+            Scorecard.objects.visible_to(access)
             .exclude(country="")
             .order_by("country")
             .values_list("country", flat=True)
@@ -121,7 +122,7 @@ class CreatorFilterSet(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.none(), to_field_name="slug", method="filter_category", label="Category"
     )
-    country = django_filters.ChoiceFilter(field_name="creator__country", choices=(), label="Country")
+    country = django_filters.ChoiceFilter(field_name="country", choices=(), label="Country")
     followers_min = django_filters.NumberFilter(field_name="followers", lookup_expr="gte", min_value=0)
     followers_max = django_filters.NumberFilter(field_name="followers", lookup_expr="lte", min_value=0)
     overall_min = _index_min("overall")
@@ -222,9 +223,8 @@ class CreatorFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(creator__handle__icontains=term) | Q(creator__display_name__icontains=term))
 
     def filter_category(self, queryset: models.QuerySet, name: str, value: Category) -> models.QuerySet:
-        # Primary or any category: the link table holds the primary category too (see creator_visibility_q).
-        linked = Creator.categories.through.objects.filter(category=value).values("creator_id")
-        return queryset.filter(creator_id__in=linked)
+        # Primary or any category, from the scorecard's copy of the creator's categories (one table, by index).
+        return queryset.filter(category_ids__overlap=[value.pk])
 
 
 def order_expressions(keys: list[str]) -> list[models.OrderBy]:

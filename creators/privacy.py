@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from creators.models import Creator
+from scoring.services import published_run_touch
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ def creator_forget(*, creator: Creator, operator: str, dry_run: bool = False) ->
                 raise Creator.DoesNotExist(f"creator {handle!r} no longer exists")
             _, per_model = Creator.objects.filter(pk=creator.pk).delete()
             deleted = {label: count for label, count in sorted(per_model.items()) if count}
+            # Its scorecards went with it (so no copy of its categories is left to sync); the published run's
+            # visible rows changed, so aggregates cached for it (list counts, choices) must not be served again.
+            published_run_touch()
             if dry_run:
                 raise _DryRunRollback
             audit_record(

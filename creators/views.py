@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views import View
@@ -23,7 +24,7 @@ from creators.pagination import keyset_page
 from creators.selectors import creator_list
 from partners.access import visible_fields
 from partners.choices import AuditAction
-from partners.models import Shortlist
+from partners.models import Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
 from scoring.catalogue import FIELDS_BY_NAME
 from scoring.models import ScoringRun
@@ -36,12 +37,13 @@ COMPARE_MAX = 5
 
 def published_run() -> ScoringRun | None:
     """The run partners see (for the "data as of" banner and the scorecard)."""
-    return ScoringRun.objects.filter(is_published=True).only("id", "as_of", "window_days", "published_at").first()
+    fields = ("id", "as_of", "window_days", "published_at", "revision")
+    return ScoringRun.objects.filter(is_published=True).only(*fields).first()
 
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
     """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
-    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access), access=access)
+    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
     filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
     return filterset
 
@@ -109,10 +111,24 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         active_filters = [
             name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
         ]
+        # The filter selects, rendered directly (one category query for both category selects).
+        category_options = [(slug, name) for slug, name in form.fields["category"].queryset.values_list("slug", "name")]
+        selects = {
+            "category": presenters.select_html("category", category_options, form["category"].value()),
+            "country": presenters.select_html(
+                # Without the field's own empty choice: select_html adds it.
+                "country", [c for c in form.fields["country"].choices if c[0] != ""], form["country"].value()
+            ),
+        }
+        if "impact_category" in form.fields:
+            selects["impact_category"] = presenters.select_html(
+                "impact_category", category_options, form["impact_category"].value()
+            )
         context.update(
             nav_section="creators",
             run=run,
             form=form,
+            selects=selects,
             filter_errors=form.errors if form.is_bound else {},
             index_filters=index_filters,
             has_impact_filter="impact_category" in form.fields,
@@ -158,7 +174,7 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         creator = self.get_creator_or_404(self.kwargs["handle"])
         self.audit_object_handle = creator.handle
         run = published_run()
-        row = creator_list(access=access).filter(creator_id=creator.pk).first() if run else None
+        row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
         context.update(nav_section="creators", run=run, creator=creator, row=row)
         if run is None or row is None:
             # Known creator, no scorecard yet (imported after the published run): the profile only.
@@ -194,6 +210,13 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             figures["distribution"] = charts.distribution_figure(
                 histogram=presenters.overall_histogram(access=access, run=run), marker=values.get("overall")
             )
+        # The partner's shortlists, each with whether this creator is on it: one query.
+        shortlists = list(
+            Shortlist.objects.filter(partner=access.partner)
+            .annotate(has_creator=Exists(ShortlistEntry.objects.filter(shortlist=OuterRef("pk"), creator=creator)))
+            .order_by("name")
+            .values("id", "name", "has_creator")
+        )
         context.update(
             values=values,
             cards=cards,
@@ -204,10 +227,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             partner_score=row.get("partner_score"),
             has_partner_score="partner_score" in row,
             confidence=values.get("confidence"),
-            shortlists=list(Shortlist.objects.filter(partner=access.partner).order_by("name").values("id", "name")),
-            on_shortlists=set(
-                Shortlist.objects.filter(partner=access.partner, entries__creator=creator).values_list("id", flat=True)
-            ),
+            shortlists=shortlists,
+            on_shortlists={item["id"] for item in shortlists if item["has_creator"]},
         )
         return context
 

@@ -447,13 +447,42 @@ SCORECARD_COLUMNS = (
 )
 
 
-def scorecards_insert_sql(*, run_id: int) -> str:
+# Columns of the creator copied onto its scorecard, read by the partner list's visibility and filters (see
+# ``creator_access_sql``).
+ACCESS_COLUMNS = ("country", "category_ids")
+
+
+def creator_access_sql(*, dialect: Dialect, creator: str) -> dict[str, str]:
+    """SQL of the ``ACCESS_COLUMNS`` of a scorecard, from the creators row aliased ``creator``.
+
+    ``category_ids`` is the creator's categories as the link table holds them (the primary one included: the
+    importers and the admin keep it linked), sorted: exactly what ``creators.models.creator_visibility_q``
+    tests, so that both definitions of "visible" agree. An ``integer[]`` on PostgreSQL, the JSON text of the
+    list on SQLite (the storage of ``scoring.fields.IntegerIdsField``). The scoring run writes these when it
+    inserts scorecards and ``scoring.services.scorecards_access_sync`` rewrites them when a creator changes,
+    from this one definition.
+    """
+    link = "creators_creator_categories"
+    ids = f"SELECT l.category_id AS id FROM {link} l WHERE l.creator_id = {creator}.id"
+    if dialect.vendor == POSTGRESQL:
+        category_ids = f"ARRAY({ids} ORDER BY 1)"
+    else:
+        category_ids = f"(SELECT json_group_array(i.id) FROM ({ids} ORDER BY 1) i)"
+    return {"country": f"{creator}.country", "category_ids": category_ids}
+
+
+def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:
     cols = ", ".join(SCORECARD_COLUMNS)
+    sources = ", ".join(f"s.{name}" for name in SCORECARD_COLUMNS)
     raw_targets = ", ".join(f"{name}_raw" for name in RAW)
-    raw_sources = ", ".join(RAW.values())
+    raw_sources = ", ".join(f"s.{column}" for column in RAW.values())
+    access = creator_access_sql(dialect=dialect, creator="cr")
+    access_targets = ", ".join(ACCESS_COLUMNS)
+    access_sources = ", ".join(access[name] for name in ACCESS_COLUMNS)
     return (
-        f"INSERT INTO scoring_scorecard (run_id, {cols}, {raw_targets}) "
-        f"SELECT {int(run_id)}, {cols}, {raw_sources} FROM {scored_table(run_id)}"
+        f"INSERT INTO scoring_scorecard (run_id, {cols}, {raw_targets}, {access_targets}) "
+        f"SELECT {int(run_id)}, {sources}, {raw_sources}, {access_sources} "
+        f"FROM {scored_table(run_id)} s JOIN creators_creator cr ON cr.id = s.creator_id"
     )
 
 

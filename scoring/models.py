@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from scoring.choices import Confidence, RunStatus
+from scoring.fields import IntegerIdsField
 
 if TYPE_CHECKING:
     from partners.access import Access
@@ -46,6 +47,9 @@ class ScoringRun(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # Last sign of life (a chunk or step finished). The stale-run reaper fails active runs silent for too long.
     progress_at = models.DateTimeField(null=True, blank=True)
+    # Bumped whenever the access columns of this run's scorecards are rewritten after a creator changed
+    # (``scoring.services.scorecards_access_sync``): caches of per-run aggregates key on (id, revision).
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -62,17 +66,32 @@ class ScoringRun(models.Model):
         return f"Run {self.pk} as of {self.as_of} ({self.status})"
 
 
+def scorecard_visibility_q(access: Access) -> models.Q:
+    """``creators.models.creator_visibility_q`` read from a scorecard's copies of its creator (``category_ids``).
+
+    Any of the creator's categories granted (``&&`` on the copied ids, an index condition on the scorecard table
+    alone), or the creator granted explicitly. The copies are exact for the published run: the scoring run writes
+    them and ``scoring.services.scorecards_access_sync`` rewrites them in the transaction of any change to a
+    creator's categories, so this and the creator-level condition select the same creators. Matches nothing for
+    an access without grants.
+    """
+    condition = models.Q(pk__in=[])
+    if access.category_ids:
+        condition |= models.Q(category_ids__overlap=sorted(access.category_ids))
+    if access.creator_ids:
+        condition |= models.Q(creator_id__in=sorted(access.creator_ids))
+    return condition
+
+
 class ScorecardQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> ScorecardQuerySet:
         """Scorecards of the published run for the creators ``access`` may see (access layer, DESIGN 6).
 
         Field tiers are not applied here: callers show only ``partners.access.visible_fields(access)``.
         """
-        from creators.models import Creator
-
-        return self.filter(
-            run__is_published=True, creator_id__in=Creator.objects.visible_to(access).values("pk")
-        )
+        if not access.is_partner:
+            return self.none()
+        return self.filter(scorecard_visibility_q(access), run__is_published=True)
 
 
 class CategoryImpactQuerySet(models.QuerySet):
@@ -172,6 +191,13 @@ class Scorecard(models.Model):
     due = models.IntegerField(default=0)
     on_time = models.IntegerField(default=0)
     median_response_h = models.FloatField(null=True, blank=True)
+
+    # Copies of the creator's access-relevant profile (``scoring.indices.ACCESS_COLUMNS``), so that the partner
+    # list decides visibility and the category/country filters on this table alone, by index. Written by the
+    # scoring run with the scorecards and rewritten, on the published run, in the same transaction as any change
+    # of a creator's categories or country (``scoring.services.scorecards_access_sync``).
+    country = models.CharField(max_length=2, blank=True, default="")
+    category_ids = IntegerIdsField(default=list, help_text="The creator's linked categories (the primary included).")
 
     objects = ScorecardQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import partial
@@ -267,12 +268,15 @@ def scoring_run_finalize(*, run_id: int) -> bool:
         _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
         _execute(indices.scored_sql(dialect=dialect, run_id=run_id, creator_tables=creator_tables))
         watch.lap("rank_s")
-        scorecards = _execute(indices.scorecards_insert_sql(run_id=run_id))
-        watch.lap("scorecards_s")
         _execute(indices.impacts_insert_sql(run_id=run_id, category_tables=category_tables))
         watch.lap("impacts_s")
         medians, videos = _medians(run_id=run_id)
         watch.lap("medians_s")
+        # Last before publishing, under the access-sync lock: a creator change committed from here on waits for
+        # the publication and then rewrites the copies on this run; one committed before is read by the insert.
+        access_sync_lock()
+        scorecards = _execute(indices.scorecards_insert_sql(dialect=dialect, run_id=run_id))
+        watch.lap("scorecards_s")
 
         ScoringRun.objects.filter(is_published=True).exclude(pk=run_id).update(is_published=False)
         now = timezone.now()
@@ -300,6 +304,57 @@ def scoring_run_finalize(*, run_id: int) -> bool:
     ScoringRun.objects.filter(pk=run_id).update(timings=timings)
     logger.info("scoring run %s published: %s scorecards, timings %s", run_id, scorecards, timings)
     return True
+
+
+# The PostgreSQL advisory lock (transaction-scoped) that orders a run's publication and the access syncs of
+# creator changes; any constant unique to this purpose.
+ACCESS_SYNC_LOCK = 0x5C0DE_ACC
+
+
+def access_sync_lock() -> None:
+    """Take the access-sync lock until the end of the current transaction (PostgreSQL; SQLite has one writer).
+
+    Without it, an import committing between a run's scorecard insert (which copied the creators' categories as
+    they were) and the run's publication would rewrite the copies of the old published run only, and the new run
+    would show a creator to partners whose grant no longer covers it.
+    """
+    if connection.vendor == indices.POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCESS_SYNC_LOCK])
+
+
+def scorecards_access_sync(*, creators_sql: str, params: Sequence[Any] = ()) -> int:
+    """Rewrite the copied creator columns (``indices.ACCESS_COLUMNS``) of the published run's scorecards.
+
+    ``creators_sql`` is a query that returns the ids of the creators whose categories or country may have changed
+    (e.g. ``SELECT creator_id FROM <import staging table>``), with its ``params``. Call it inside the transaction
+    that changed them, after the change, so that a partner never sees a creator outside its grant, even before
+    the next scoring run. One set-based ``UPDATE ... FROM``; bumps the run's ``revision`` (which the cached
+    per-run aggregates key on) when a row changed. Returns the number of scorecards rewritten.
+    """
+    access_sync_lock()
+    run_id = ScoringRun.objects.filter(is_published=True).values_list("id", flat=True).first()
+    if run_id is None:
+        return 0
+    access = indices.creator_access_sql(dialect=_dialect(), creator="cr")
+    assignments = ", ".join(f"{name} = {access[name]}" for name in indices.ACCESS_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE scoring_scorecard SET {assignments} FROM creators_creator cr "
+            f"WHERE cr.id = scoring_scorecard.creator_id AND scoring_scorecard.run_id = %s "
+            f"AND scoring_scorecard.creator_id IN ({creators_sql})",
+            [run_id, *params],
+        )
+        updated = cursor.rowcount
+    if updated:
+        published_run_touch(run_id=run_id)
+    return updated
+
+
+def published_run_touch(*, run_id: int | None = None) -> None:
+    """Bump the published run's ``revision``: its visible rows changed (access sync, a creator forgotten)."""
+    runs = ScoringRun.objects.filter(pk=run_id) if run_id is not None else ScoringRun.objects.filter(is_published=True)
+    runs.update(revision=F("revision") + 1)
 
 
 def _fetch(sql: str) -> list[tuple]:

@@ -118,6 +118,11 @@ def make_published_run(creators: dict[str, Creator], *, as_of: date | None = Non
 def make_scorecards(run: ScoringRun, creators: dict[str, Creator]) -> None:
     """A scorecard and a primary-category impact per creator in ``run``, with varied, hand-checkable values."""
     cards, impacts = [], []
+    # The copies a scoring run makes of each creator's linked categories and country.
+    links = Creator.categories.through.objects.filter(creator_id__in=[c.pk for c in creators.values()])
+    category_ids: dict[int, set[int]] = {c.pk: set() for c in creators.values()}
+    for creator_id, category_id in links.values_list("creator_id", "category_id"):
+        category_ids[creator_id].add(category_id)
     for n, creator in enumerate(sorted(creators.values(), key=lambda c: c.handle)):
         base = (n * 37) % 97
         cards.append(
@@ -153,6 +158,8 @@ def make_scorecards(run: ScoringRun, creators: dict[str, Creator]) -> None:
                 due=3,
                 on_time=2,
                 median_response_h=20.0,
+                country=creator.country,
+                category_ids=sorted(category_ids[creator.pk]),
             )
         )
         impacts.append(

@@ -40,6 +40,7 @@ def scorecards() -> int:
             confidence="low",
             collaboration_confidence="low",
             follower_tier=0,
+            category_ids=[category.pk],
         )
         for creator in creators
     )
