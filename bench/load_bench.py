@@ -97,11 +97,15 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
 
 def generate(args: argparse.Namespace) -> None:
     """Creators, videos (all in the window ending today) and collaborations, from generate_series."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     n, v, k = args.creators, args.videos, args.collaborations
     countries = "ARRAY[" + ",".join(f"'{x}'" for x in COUNTRIES) + "]"
-    with connection.cursor() as c:
+    # One transaction: a failure half-way must not leave the tables without the indexes and constraints dropped
+    # below for the load (DDL is transactional in PostgreSQL).
+    with transaction.atomic(), connection.cursor() as c:
+        # Foreign keys checked as each statement ends: ALTER TABLE refuses to run with deferred checks pending.
+        c.execute("SET CONSTRAINTS ALL IMMEDIATE")
         c.execute("SET work_mem = '256MB'")
         c.execute("SET maintenance_work_mem = '1GB'")
         c.execute(
@@ -160,7 +164,7 @@ def generate(args: argparse.Namespace) -> None:
         c.execute(f"""
             INSERT INTO creators_collaboration (external_id, creator_id, brand, category_id, invited_at,
                                                 responded_at, status, due_at, delivered_at)
-            SELECT 'k' || g, 1 + (g * 40503) % {n}, 'Brand ' || g % 500, 1 + g % 20, invited,
+            SELECT 'k' || g, 1 + (g::bigint * 40503) % {n}, 'Brand ' || g % 500, 1 + g % 20, invited,
                    CASE WHEN status <> 'pending' THEN invited + r2 * INTERVAL '200 hours' END, status,
                    CASE WHEN status IN ('accepted', 'completed') THEN invited + INTERVAL '14 days' END,
                    CASE WHEN status = 'completed' THEN invited + r2 * INTERVAL '20 days' END
@@ -174,7 +178,8 @@ def generate(args: argparse.Namespace) -> None:
         for _, definition in index_defs:
             c.execute(definition)
         log(f"indexes and constraints rebuilt: {time.monotonic() - t0:.1f} s")
-        for table in ("creators_creator", "creators_video", "creators_collaboration"):
+    with connection.cursor() as c:  # VACUUM cannot run inside a transaction
+        for table in ("creators_creator", "creators_creator_categories", "creators_video", "creators_collaboration"):
             c.execute(f"VACUUM ANALYZE {table}")
 
 
