@@ -12,8 +12,10 @@ unlike ``INSERT ... SELECT``, may use parallel workers):
 2. per chunk, ``chunk_creator_sql``: every creator of the chunk (zero rows for those without videos) with its
    raw metrics, collaborations and median response time;
 3. once, ``scored_sql``: the pooled rates, smoothing, raw scores, percentiles within the reference groups,
-   overall and confidence, over the union of the chunk tables. ``scorecards_insert_sql`` and
-   ``impacts_insert_sql`` then write the run's rows.
+   overall and confidence, over the union of the chunk tables; ``scorecards_insert_sql`` writes the run's
+   scorecards from it;
+4. once, at the same time as 3 (another worker), ``impacts_sql``: the category impacts over the union of the
+   chunks' category tables; ``impacts_insert_sql`` writes the run's rows from it.
 
 Literal values (ids, dates, numbers) are formatted into the SQL by this module from typed Python values only,
 never from user input, so that one statement can repeat them without a parameter per use.
@@ -457,18 +459,27 @@ def scorecards_insert_sql(*, run_id: int) -> str:
     )
 
 
-def impacts_insert_sql(*, run_id: int, category_tables: list[str]) -> str:
-    """Category impact of every (creator, category) with a video in the window.
+def impacts_table(run_id: int) -> str:
+    return f"{stage_prefix(run_id)}impacts"
+
+
+IMPACT_COLUMNS = ("creator_id", "category_id", "impact", "views", "gmv", "videos")
+
+
+def impacts_sql(*, dialect: Dialect, run_id: int, category_tables: list[str]) -> str:
+    """Category impact of every (creator, category) with a video in the window, as a narrow staging table.
 
     Each (creator, category) lives in exactly one chunk table (chunks are disjoint ranges of creators), so the
     union needs no regrouping. GMV in c counts unknown GMV as 0 for the percentile, but is stored as null.
+    Ranked in a ``CREATE TABLE ... AS`` (parallel-capable on PostgreSQL, unlike ``INSERT ... SELECT``); the
+    run's rows are then copied in creator order by ``impacts_insert_sql`` and the category medians read here.
     """
     wv, wg = _f(d.IMPACT_WEIGHTS["views"]), _f(d.IMPACT_WEIGHTS["gmv"])
     one = _f(d.GROUP_OF_ONE_PCT)
     return f"""
-INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
-SELECT {int(run_id)}, creator_id, category_id,
-       CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END,
+{dialect.create_table} {impacts_table(run_id)} AS
+SELECT creator_id, category_id,
+       CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END AS impact,
        views, gmv, videos
 FROM (
     SELECT c.creator_id, c.category_id, c.views, c.gmv, c.videos,
@@ -483,37 +494,58 @@ FROM (
 """
 
 
-# --- medians of the reference groups ------------------------------------------------------------------------
-def _median_select(
-    value: str, rn: str, n: str, group: str | None, table: str, index: str = f"CAST(NULL AS {DOUBLE})"
-) -> str:
-    """Median of ``value`` (and of ``index``, ranked in the same order) per group.
-
-    One row with a null size when ``group`` is None and nothing qualifies.
-    """
+def impacts_insert_sql(*, run_id: int) -> str:
+    """The run's category impacts from the staging table, in the order of the unique (run, creator, category)
+    index, so that every index entry is appended at the right edge instead of scattered through the index."""
+    cols = ", ".join(IMPACT_COLUMNS)
     return (
-        f"SELECT {group or 'NULL'} AS grp, MAX({n}) AS n, AVG({value}) AS median, AVG({index}) AS index_median "
-        f"FROM {table} "
-        f"WHERE {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2)"
-        + (f" GROUP BY {group}" if group else "")
+        f"INSERT INTO scoring_categoryimpact (run_id, {cols}) "
+        f"SELECT {int(run_id)}, {cols} FROM {impacts_table(run_id)} ORDER BY creator_id, category_id"
     )
 
 
-def group_medians_sql(*, run_id: int) -> dict[str, str]:
-    """One query per index giving (group, size, median raw score, median index) of its reference groups.
+# --- medians of the reference groups ------------------------------------------------------------------------
+def _middle(value: str, rn: str, n: str, result: str | None = None) -> str:
+    """Mean of ``result`` (default ``value``) over the one or two middle rows of ``value``'s order."""
+    return (
+        f"AVG(CASE WHEN {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2) "
+        f"THEN {result or value} END)"
+    )
+
+
+def population_medians_sql(*, run_id: int) -> str:
+    """One row, in one scan of the ranked table: per population-ranked index its group size, median raw score and
+    median index (``POPULATION_RANKED`` order), then effectiveness over all creators (size, median raw score),
+    then the pooled rates and the run's video count.
 
     The row numbers were taken in the order of the raw score inside each group, so the median is the mean of
-    the one or two middle rows; an index ranked over the whole group has its median at the same rows.
+    the one or two middle rows; an index ranked over the whole group has its median at the same rows. A size is
+    null when no creator has the score.
     """
-    table = scored_table(run_id)
-    out = {}
+    cols = []
     for name in POPULATION_RANKED:
-        out[name] = _median_select(RAW[name], f"rn_{name}", f"n_{name}", None, table, index=name)
-    out["effectiveness:tier"] = _median_select(
-        "raw_effectiveness", "rn_eff_tier", "n_eff_tier", "follower_tier", table
+        raw, rn, n = RAW[name], f"rn_{name}", f"n_{name}"
+        cols += [
+            f"MAX(CASE WHEN {raw} IS NOT NULL THEN {n} END)",
+            _middle(raw, rn, n),
+            _middle(raw, rn, n, result=name),
+        ]
+    cols += [
+        "MAX(CASE WHEN raw_effectiveness IS NOT NULL THEN n_eff_pop END)",
+        _middle("raw_effectiveness", "rn_eff_pop", "n_eff_pop"),
+        "MAX(m_acceptance)", "MAX(m_on_time)", "MAX(m_sponsored)", "MAX(m_shoppable)", "SUM(videos)",
+    ]
+    return "SELECT " + ",\n       ".join(cols) + f"\nFROM {scored_table(run_id)}"
+
+
+def tier_medians_sql(*, run_id: int) -> str:
+    """Per follower tier: creators with an effectiveness score and their median engagement rate."""
+    return (
+        "SELECT follower_tier, MAX(n_eff_tier), AVG(raw_effectiveness) "
+        f"FROM {scored_table(run_id)} "
+        "WHERE raw_effectiveness IS NOT NULL AND rn_eff_tier IN ((n_eff_tier + 1) / 2, (n_eff_tier + 2) / 2) "
+        "GROUP BY follower_tier"
     )
-    out["effectiveness:all"] = _median_select("raw_effectiveness", "rn_eff_pop", "n_eff_pop", None, table)
-    return out
 
 
 def index_medians_sql(*, run_id: int) -> str:
@@ -533,16 +565,15 @@ def index_medians_sql(*, run_id: int) -> str:
 
 
 def category_medians_sql(*, run_id: int) -> str:
-    """Per category: creators with a video in it and the median impact (the radar's reference), one sort."""
-    rid = int(run_id)
+    """Per category: creators with a video in it and the median impact (the radar's reference), one sort of the
+    narrow staging table."""
     return f"""
 SELECT i.category_id, MAX(i.cnt) AS n, AVG(i.impact) AS impact
 FROM (
     SELECT category_id, impact,
            ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY impact) AS rn,
            COUNT(*) OVER (PARTITION BY category_id) AS cnt
-    FROM scoring_categoryimpact
-    WHERE run_id = {rid}
+    FROM {impacts_table(run_id)}
 ) i
 WHERE i.rn IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2)
 GROUP BY i.category_id

@@ -6,9 +6,12 @@ the database in the right transactions. Celery tasks (``scoring.tasks``) only ca
 Life of a run: ``scoring_run_request`` creates it ``pending`` (at most one active run: a partial unique
 constraint, so a concurrent request joins the active run) and enqueues the start task on commit;
 ``scoring_run_prepare`` makes it ``running`` and splits the creators into chunks; ``scoring_chunk_compute``
-writes one staging table pair per chunk; ``scoring_run_finalize`` ranks the whole population, writes the
-scorecards and category impacts and publishes the run, all in one transaction. Any failure before that commit
-leaves the published run as it was.
+writes one staging table pair per chunk; then two stages run at the same time on two workers, each in one
+transaction: ``scoring_run_scorecards`` ranks the whole population and writes the scorecards and reference
+medians, ``scoring_run_impacts`` ranks and writes the category impacts; ``scoring_run_publish`` finally switches
+the published run in one short transaction. Partners read only the published run, so the rows of a run are
+invisible until that switch; any failure before it leaves the published run as it was (and ``scoring_run_fail``
+deletes the failed run's rows).
 """
 
 from __future__ import annotations
@@ -215,7 +218,7 @@ def scoring_chunk_compute(*, run_id: int, number: int) -> int:
     return chunk.creators_count
 
 
-# --- finalize and publish -----------------------------------------------------------------------------------
+# --- finalize: scorecards and category impacts (in parallel), then publish ------------------------------------
 @dataclass
 class _Stopwatch:
     timings: dict[str, float]
@@ -227,8 +230,143 @@ class _Stopwatch:
         self.last = now
 
 
-def scoring_run_finalize(*, run_id: int) -> bool:
-    """Rank the whole population, write scorecards and impacts, and publish the run, in one transaction.
+# Each final stage records its timing under this key in the transaction that writes its rows: the key is also
+# the mark that the stage is done (a redelivered stage finds it and does nothing; publish requires both).
+STAGE_DONE_KEYS = {"scorecards": "scorecards_s", "impacts": "impacts_s"}
+
+
+def _running_run_with_chunks(run_id: int) -> ScoringRun | None:
+    """The run if it is still running (else None); raises when a chunk is not computed."""
+    run = ScoringRun.objects.get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        logger.info("final step of run %s skipped: run is %s", run_id, run.status)
+        return None
+    missing = list(run.chunks.filter(is_done=False).order_by("number").values_list("number", flat=True))
+    if missing:
+        raise RuntimeError(f"chunks not computed: {missing}")
+    return run
+
+
+def _chunk_numbers(run: ScoringRun, dialect: indices.Dialect) -> list[int]:
+    """The run's chunk numbers; a run with no creator gets one empty chunk pair (the unions need a table)."""
+    numbers = list(run.chunks.order_by("number").values_list("number", flat=True))
+    if numbers:
+        return numbers
+    params = {"dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run.pk,
+              "number": 0, "first_id": 0, "last_id": -1}
+    for table in (indices.chunk_creator_table(run.pk, 0), indices.chunk_category_table(run.pk, 0)):
+        _execute(f"DROP TABLE IF EXISTS {table}")
+    _execute(indices.chunk_category_sql(**params))
+    _execute(indices.chunk_creator_sql(**params))
+    return [0]
+
+
+def _stage_commit(run_id: int, stage: str, timings: dict[str, float], medians: dict[str, Any],
+                  **fields: Any) -> bool:
+    """Record a finished final stage on the run (under its row lock, in the stage's transaction).
+
+    False when the run stopped running meanwhile (failed by the other stage or the reaper): the caller then rolls
+    its rows back. The two stages run at the same time; the lock serialises their updates of the run's JSON.
+    """
+    run = ScoringRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return False
+    merged_timings = {**run.timings, **timings}
+    merged_medians = {**run.medians, **medians}
+    done = sum(1 for key in STAGE_DONE_KEYS.values() if key in merged_timings)
+    ScoringRun.objects.filter(pk=run_id).update(
+        timings=merged_timings, medians=merged_medians, progress_at=timezone.now(),
+        progress=PROGRESS_CHUNKS_DONE + (99 - PROGRESS_CHUNKS_DONE) * done // len(STAGE_DONE_KEYS), **fields,
+    )
+    logger.info("scoring run %s: %s written, %s", run_id, stage, timings)
+    return True
+
+
+class _StageAbandoned(Exception):
+    """Rolls a final stage back when its run stopped running while it worked."""
+
+
+def scoring_run_scorecards(*, run_id: int) -> int:
+    """Rank the whole population and write the run's scorecards and reference medians; the number written.
+
+    One transaction. The rows are invisible to partners until the run is published (readers read the published
+    run only); a failed run's rows are deleted by ``scoring_run_fail``. Idempotent: done once per run.
+    """
+    run = _running_run_with_chunks(run_id)
+    if run is None or STAGE_DONE_KEYS["scorecards"] in run.timings:
+        return 0
+    dialect = _dialect()
+    timings: dict[str, float] = {}
+    if run.started_at:
+        timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
+    timings["chunks_sum_s"] = round(sum(run.chunks.values_list("seconds", flat=True).exclude(seconds=None)), 3)
+    try:
+        with transaction.atomic():
+            watch = _Stopwatch(timings, time.monotonic())
+            _tune_transaction(sequential=False)
+            if connection.vendor == indices.POSTGRESQL:
+                with connection.cursor() as cursor:
+                    # Joining the ranks back to the metrics: a hash join, not a merge join that sorts 1M wide rows.
+                    cursor.execute("SET LOCAL enable_mergejoin = off")
+            numbers = _chunk_numbers(run, dialect)
+            creator_tables = [indices.chunk_creator_table(run_id, n) for n in numbers]
+            _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
+            _execute(indices.scored_sql(dialect=dialect, run_id=run_id, creator_tables=creator_tables))
+            watch.lap("rank_s")
+            # A redelivered stage whose first attempt was cut off after committing nothing: nothing to delete.
+            _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}")
+            scorecards = _execute(indices.scorecards_insert_sql(run_id=run_id))
+            watch.lap("scorecards_s")
+            medians, videos = _score_medians(run_id=run_id)
+            watch.lap("medians_s")
+            if not _stage_commit(run_id, "scorecards", timings, medians, creators_count=scorecards,
+                                 videos_count=videos):
+                raise _StageAbandoned
+    except _StageAbandoned:
+        logger.info("scorecards of run %s rolled back: the run stopped running", run_id)
+        return 0
+    return scorecards
+
+
+def scoring_run_impacts(*, run_id: int) -> int:
+    """Rank every creator's impact in each category and write the run's rows and category medians.
+
+    Runs at the same time as ``scoring_run_scorecards`` (it reads only the chunks' category tables); one
+    transaction, idempotent like it.
+    """
+    run = _running_run_with_chunks(run_id)
+    if run is None or STAGE_DONE_KEYS["impacts"] in run.timings:
+        return 0
+    dialect = _dialect()
+    timings: dict[str, float] = {}
+    try:
+        with transaction.atomic():
+            watch = _Stopwatch(timings, time.monotonic())
+            _tune_transaction(sequential=False)
+            numbers = _chunk_numbers(run, dialect)
+            category_tables = [indices.chunk_category_table(run_id, n) for n in numbers]
+            _execute(f"DROP TABLE IF EXISTS {indices.impacts_table(run_id)}")
+            _execute(indices.impacts_sql(dialect=dialect, run_id=run_id, category_tables=category_tables))
+            watch.lap("impacts_rank_s")
+            _execute(f"DELETE FROM scoring_categoryimpact WHERE run_id = {int(run_id)}")
+            written = _execute(indices.impacts_insert_sql(run_id=run_id))
+            watch.lap("impacts_s")
+            slugs = dict(Category.objects.values_list("pk", "slug"))
+            categories = {
+                slugs.get(cat_id, str(cat_id)): {"n": int(n), "impact": _num(impact)}
+                for cat_id, n, impact in _fetch(indices.category_medians_sql(run_id=run_id))
+            }
+            watch.lap("category_medians_s")
+            if not _stage_commit(run_id, "impacts", timings, {"categories": categories}):
+                raise _StageAbandoned
+    except _StageAbandoned:
+        logger.info("category impacts of run %s rolled back: the run stopped running", run_id)
+        return 0
+    return written
+
+
+def scoring_run_publish(*, run_id: int) -> bool:
+    """Publish the run in one short transaction: one switch of the published flag, staging tables dropped.
 
     Returns False (and changes nothing) when the run is no longer running, e.g. failed by the reaper.
     """
@@ -236,44 +374,13 @@ def scoring_run_finalize(*, run_id: int) -> bool:
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.RUNNING:
-            logger.info("finalize of run %s skipped: run is %s", run_id, run.status)
+            logger.info("publish of run %s skipped: run is %s", run_id, run.status)
             return False
-        chunks = list(run.chunks.order_by("number"))
-        missing = [c.number for c in chunks if not c.is_done]
+        missing = [stage for stage, key in STAGE_DONE_KEYS.items() if key not in run.timings]
         if missing:
-            raise RuntimeError(f"chunks not computed: {missing}")
+            raise RuntimeError(f"final stages not done: {missing}")
         timings = dict(run.timings)
-        if run.started_at:
-            timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
-        timings["chunks_sum_s"] = round(sum(c.seconds or 0.0 for c in chunks), 3)
         watch = _Stopwatch(timings, time.monotonic())
-        _tune_transaction(sequential=False)
-        if connection.vendor == indices.POSTGRESQL:
-            # Joining the ranks back to the metrics: a hash join, not a merge join that sorts 1M wide rows.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_mergejoin = off")
-        dialect = _dialect()
-        # A run with no creator still publishes (empty): the staging union needs one table, even empty.
-        numbers = [c.number for c in chunks]
-        if not numbers:
-            params = {"dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run_id,
-                      "number": 0, "first_id": 0, "last_id": -1}
-            _execute(indices.chunk_category_sql(**params))
-            _execute(indices.chunk_creator_sql(**params))
-            numbers = [0]
-        creator_tables = [indices.chunk_creator_table(run_id, n) for n in numbers]
-        category_tables = [indices.chunk_category_table(run_id, n) for n in numbers]
-
-        _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
-        _execute(indices.scored_sql(dialect=dialect, run_id=run_id, creator_tables=creator_tables))
-        watch.lap("rank_s")
-        scorecards = _execute(indices.scorecards_insert_sql(run_id=run_id))
-        watch.lap("scorecards_s")
-        _execute(indices.impacts_insert_sql(run_id=run_id, category_tables=category_tables))
-        watch.lap("impacts_s")
-        medians, videos = _medians(run_id=run_id)
-        watch.lap("medians_s")
-
         ScoringRun.objects.filter(is_published=True).exclude(pk=run_id).update(is_published=False)
         now = timezone.now()
         run.status = RunStatus.SUCCEEDED
@@ -283,23 +390,28 @@ def scoring_run_finalize(*, run_id: int) -> bool:
         run.progress_at = now
         run.finished_at = now
         run.published_at = now
-        run.creators_count = scorecards
-        run.videos_count = videos
-        run.medians = medians
         run.error = ""
         _drop_stage_tables(run_id)
         watch.lap("publish_s")
-        timings["finalize_s"] = round(time.monotonic() - t_start, 3)
+        if "chunks_wall_s" in timings:
+            timings["finalize_s"] = round((now - run.started_at).total_seconds() - timings["chunks_wall_s"], 3)
         if run.started_at:
             timings["total_s"] = round((now - run.started_at).total_seconds() + timings.get("prepare_s", 0), 3)
         run.timings = timings
         run.save()
         t_commit = time.monotonic()
-    # Recorded after the fact: the commit itself (index and constraint work at commit) is part of publishing.
     timings["commit_s"] = round(time.monotonic() - t_commit, 3)
     ScoringRun.objects.filter(pk=run_id).update(timings=timings)
-    logger.info("scoring run %s published: %s scorecards, timings %s", run_id, scorecards, timings)
+    logger.info("scoring run %s published: %s scorecards, timings %s (%.3f s)", run_id, run.creators_count,
+                timings, time.monotonic() - t_start)
     return True
+
+
+def scoring_run_finalize(*, run_id: int) -> bool:
+    """The final stages one after the other in this process (the tasks run the first two on two workers)."""
+    scoring_run_scorecards(run_id=run_id)
+    scoring_run_impacts(run_id=run_id)
+    return scoring_run_publish(run_id=run_id)
 
 
 def _fetch(sql: str) -> list[tuple]:
@@ -312,47 +424,43 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _medians(*, run_id: int) -> tuple[dict[str, Any], int]:
-    """The run's reference-group medians (for "why this score") and population/category medians (radar)."""
+def _score_medians(*, run_id: int) -> tuple[dict[str, Any], int]:
+    """The run's reference-group medians (for "why this score"), population medians (radar) and pooled rates,
+    and its video count, read from the ranked table in three statements."""
     from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
 
     groups: dict[str, dict[str, Any]] = {}
     population: dict[str, dict[str, Any]] = {}
-    for key, sql in indices.group_medians_sql(run_id=run_id).items():
-        name, _, part = key.partition(":")
-        target = groups.setdefault(name, {})
-        for grp, n, median, index_median in _fetch(sql):
-            if n is None:
-                continue
-            if part == "tier":
-                tier = FOLLOWER_TIERS[int(grp)]
-                target[f"tier:{tier.number}"] = {
-                    "label": f"{tier.label} followers", "n": int(n), "median": _num(median),
-                    "fallback": int(n) < TIER_MIN_GROUP,
-                }
-            else:
-                target["all"] = {"label": "all creators", "n": int(n), "median": _num(median)}
-                if not part:
-                    population[name] = {"n": int(n), "median": _num(index_median)}
-    if "sales" in groups and "all" in groups["sales"]:
+    (row,) = _fetch(indices.population_medians_sql(run_id=run_id))
+    values = list(row)
+    for name in indices.POPULATION_RANKED:
+        n, median, index_median = values[:3]
+        del values[:3]
+        if n is None:
+            groups.setdefault(name, {})
+            continue
+        groups[name] = {"all": {"label": "all creators", "n": int(n), "median": _num(median)}}
+        population[name] = {"n": int(n), "median": _num(index_median)}
+    n_eff, median_eff = values[:2]
+    del values[:2]
+    effectiveness: dict[str, Any] = {}
+    for tier_number, n, median in _fetch(indices.tier_medians_sql(run_id=run_id)):
+        tier = FOLLOWER_TIERS[int(tier_number)]
+        effectiveness[f"tier:{tier.number}"] = {
+            "label": f"{tier.label} followers", "n": int(n), "median": _num(median),
+            "fallback": int(n) < TIER_MIN_GROUP,
+        }
+    if n_eff is not None:
+        effectiveness["all"] = {"label": "all creators", "n": int(n_eff), "median": _num(median_eff)}
+    groups["effectiveness"] = effectiveness
+    if "all" in groups.get("sales", {}):
         groups["sales"]["all"]["label"] = "all creators with known GMV"
     for name, n, median in _fetch(indices.index_medians_sql(run_id=run_id)):
         if n is not None:
             population[name] = {"n": int(n), "median": _num(median)}
-    slugs = dict(Category.objects.values_list("pk", "slug"))
-    categories = {
-        slugs.get(cat_id, str(cat_id)): {"n": int(n), "impact": _num(impact)}
-        for cat_id, n, impact in _fetch(indices.category_medians_sql(run_id=run_id))
-    }
-    (pooled_row,) = _fetch(
-        f"SELECT MAX(m_acceptance), MAX(m_on_time), MAX(m_sponsored), MAX(m_shoppable), SUM(videos) "
-        f"FROM {indices.scored_table(run_id)}"
-    )
-    pooled = dict(zip(("acceptance", "on_time", "sponsored_share", "shoppable_share"), map(_num, pooled_row[:4]),
+    pooled = dict(zip(("acceptance", "on_time", "sponsored_share", "shoppable_share"), map(_num, values[:4]),
                       strict=True))
-    return {"groups": groups, "indices": population, "categories": categories, "pooled": pooled}, int(
-        pooled_row[4] or 0
-    )
+    return {"groups": groups, "indices": population, "pooled": pooled}, int(values[4] or 0)
 
 
 # --- failure, reaping, pruning ------------------------------------------------------------------------------
@@ -366,10 +474,14 @@ def scoring_run_fail(*, run_id: int, reason: str) -> bool:
         logger.warning("scoring run %s failed: %s", run_id, reason)
         try:
             with transaction.atomic():
+                # Rows one final stage committed before the other failed: never visible (the run is not
+                # published) and never to be, so not kept either.
+                _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}")
+                _execute(f"DELETE FROM scoring_categoryimpact WHERE run_id = {int(run_id)}")
                 _drop_stage_tables(run_id)
         except Exception:
             # A chunk may still hold its table; the next reap or prune drops what is left.
-            logger.exception("could not drop the staging tables of run %s", run_id)
+            logger.exception("could not drop the staging tables or rows of run %s", run_id)
     return bool(updated)
 
 

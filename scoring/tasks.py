@@ -102,8 +102,25 @@ def scoring_chunk_compute(self: ScoringRunTask, run_id: int, number: int) -> int
 
 
 @shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> bool:
-    published = self.call(services.scoring_run_finalize, run_id=run_id)
+def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> int:
+    """After the chunks: the scorecards and the category impacts on two workers at once, then publish."""
+    chord(group(scoring_run_scorecards.si(run_id), scoring_run_impacts.si(run_id)))(scoring_run_publish.si(run_id))
+    return 2
+
+
+@shared_task(base=ScoringRunTask, bind=True)
+def scoring_run_scorecards(self: ScoringRunTask, run_id: int) -> int:
+    return self.call(services.scoring_run_scorecards, run_id=run_id)
+
+
+@shared_task(base=ScoringRunTask, bind=True)
+def scoring_run_impacts(self: ScoringRunTask, run_id: int) -> int:
+    return self.call(services.scoring_run_impacts, run_id=run_id)
+
+
+@shared_task(base=ScoringRunTask, bind=True)
+def scoring_run_publish(self: ScoringRunTask, run_id: int) -> bool:
+    published = self.call(services.scoring_run_publish, run_id=run_id)
     if published:
         services.scoring_runs_prune()
     return published
