@@ -308,9 +308,16 @@ RAW = {name: f"raw_{name}" for name in d.OVERALL_WEIGHTS}
 
 
 def _index_from_rank(raw: str, rank: str, size: str) -> str:
-    """100 × percent_rank among the creators of the group that have a raw score; a group of one scores 50."""
+    """100 × percent_rank among the creators of the group that have a raw score; a group of one scores 50.
+
+    ``rank`` is ``RANK()`` in the raw score's order with nulls last, so among the creators that have the score it
+    is their rank within the group; ``(rank - 1) / (size - 1)`` in doubles is exactly what ``PERCENT_RANK()``
+    computes over the non-null rows (DESIGN 5: values below / (n - 1)). ``RANK()`` streams, whereas
+    ``PERCENT_RANK()`` makes the window spool its whole partition (here the population) to learn its size.
+    """
     return (
-        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {size} = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} ELSE 100.0 * {rank} END"
+        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {size} = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} "
+        f"ELSE 100.0 * (CAST({rank} - 1 AS {DOUBLE}) / CAST({size} - 1 AS {DOUBLE})) END"
     )
 
 
@@ -321,9 +328,9 @@ POPULATION_RANKED = tuple(name for name in RAW if name != "effectiveness")
 def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> str:
     """Raw scores, percentiles, overall and confidence of every creator, as one staging table.
 
-    The percentile windows run over a narrow projection (id, tier, videos, raw scores): a window function keeps
-    its whole partition, here the whole population, so narrow rows are what keeps it in memory. Group sizes come
-    from one aggregate pass. Per index the table also keeps the row number in the order of the raw score, from
+    The percentile windows run over a narrow projection (id, tier, raw scores) that each window sorts, and only
+    count ranks (``RANK``, ``ROW_NUMBER``: streaming, no spooled partition); group sizes come from one aggregate
+    pass. Per index the table also keeps the row number in the order of the raw score, from
     which the reference-group medians are read without another sort.
     """
     cw = d.COLLABORATION_WEIGHTS
@@ -349,24 +356,25 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
     ]
     ranks, windows = [], []
     for name in POPULATION_RANKED:
-        windows.append(f"w_{name} AS (PARTITION BY ({RAW[name]} IS NULL) ORDER BY {RAW[name]})")
-        ranks += [f"PERCENT_RANK() OVER w_{name} AS pr_{name}", f"ROW_NUMBER() OVER w_{name} AS rn_{name}"]
-    windows.append("w_eff_tier AS (PARTITION BY (raw_effectiveness IS NULL), follower_tier ORDER BY raw_effectiveness)")
-    windows.append("w_eff_pop AS (PARTITION BY (raw_effectiveness IS NULL) ORDER BY raw_effectiveness)")
+        # Nulls last (explicit: SQLite sorts them first): the creators with a score come first, in its order.
+        windows.append(f"w_{name} AS (ORDER BY {RAW[name]} NULLS LAST)")
+        ranks += [f"RANK() OVER w_{name} AS rk_{name}", f"ROW_NUMBER() OVER w_{name} AS rn_{name}"]
+    windows.append("w_eff_tier AS (PARTITION BY follower_tier ORDER BY raw_effectiveness NULLS LAST)")
+    windows.append("w_eff_pop AS (ORDER BY raw_effectiveness NULLS LAST)")
     ranks += [
-        "PERCENT_RANK() OVER w_eff_tier AS pr_eff_tier", "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
-        "PERCENT_RANK() OVER w_eff_pop AS pr_eff_pop", "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
+        "RANK() OVER w_eff_tier AS rk_eff_tier", "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
+        "RANK() OVER w_eff_pop AS rk_eff_pop", "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
     ]
     n_eff_tier = "CASE r.follower_tier " + " ".join(f"WHEN {t} THEN c.n_eff_t{t}" for t in tiers) + " END"
     indices = []
     for name in POPULATION_RANKED:
-        expr = _index_from_rank(f"r.{RAW[name]}", f"k.pr_{name}", f"c.n_{name}")
+        expr = _index_from_rank(f"r.{RAW[name]}", f"k.rk_{name}", f"c.n_{name}")
         if name == "volume":
             # A creator without videos scores 0 whatever the size of the run.
             expr = f"CASE WHEN r.videos = 0 THEN 0.0 ELSE {expr} END"
         indices += [f"{expr} AS {name}", f"k.rn_{name}", f"c.n_{name}"]
-    eff_tier = _index_from_rank("r.raw_effectiveness", "k.pr_eff_tier", n_eff_tier)
-    eff_pop = _index_from_rank("r.raw_effectiveness", "k.pr_eff_pop", "c.n_eff_pop")
+    eff_tier = _index_from_rank("r.raw_effectiveness", "k.rk_eff_tier", n_eff_tier)
+    eff_pop = _index_from_rank("r.raw_effectiveness", "k.rk_eff_pop", "c.n_eff_pop")
     indices += [
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN {eff_tier} ELSE {eff_pop} END AS effectiveness",
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier",
