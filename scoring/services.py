@@ -162,6 +162,13 @@ def scoring_run_prepare(*, run_id: int) -> list[int] | None:
             ScoringChunk(run=run, number=int(k), first_creator_id=lo, last_creator_id=hi, creators_count=n)
             for k, lo, hi, n in ranges
         )
+        if not ranges:
+            # No creator: the run still publishes (empty), and the final stages' unions need one (empty) chunk.
+            dialect = _dialect()
+            params = {"dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run_id,
+                      "number": 0, "first_id": 0, "last_id": -1}
+            _execute(indices.chunk_category_sql(**params))
+            _execute(indices.chunk_creator_sql(**params))
         now = timezone.now()
         run.status = RunStatus.RUNNING
         run.started_at = now
@@ -230,76 +237,89 @@ class _Stopwatch:
         self.last = now
 
 
-# Each final stage records its timing under this key in the transaction that writes its rows: the key is also
-# the mark that the stage is done (a redelivered stage finds it and does nothing; publish requires both).
-STAGE_DONE_KEYS = {"scorecards": "scorecards_s", "impacts": "impacts_s"}
+# Each final stage records its timing in the run's ``timings`` in the transaction that writes its rows: the key is
+# also the mark that the stage is done (a redelivered stage finds it and does nothing; publishing needs them all).
+RANK_DONE = "rank_s"
+IMPACTS_DONE = "impacts_s"
 
 
-def _running_run_with_chunks(run_id: int) -> ScoringRun | None:
-    """The run if it is still running (else None); raises when a chunk is not computed."""
+def _write_done_key(number: int) -> str:
+    return f"scorecards_{int(number)}_s"
+
+
+def _final_numbers(run: ScoringRun) -> list[int]:
+    """The chunk numbers of the run; a run without creators has one empty chunk 0 (made by ``prepare``)."""
+    return list(run.chunks.order_by("number").values_list("number", flat=True)) or [0]
+
+
+def final_numbers(run_id: int) -> list[int]:
+    """The chunks whose scorecards are written separately once the run is ranked."""
+    return _final_numbers(ScoringRun.objects.get(pk=run_id))
+
+
+def _all_done(run: ScoringRun, timings: dict[str, Any]) -> bool:
+    keys = [RANK_DONE, IMPACTS_DONE, *(_write_done_key(n) for n in _final_numbers(run))]
+    return all(key in timings for key in keys)
+
+
+def _running_run(run_id: int, *, needs: str | None = None) -> ScoringRun | None:
+    """The run if it is still running (else None); raises when a chunk, or the stage ``needs``, is not done."""
     run = ScoringRun.objects.get(pk=run_id)
     if run.status != RunStatus.RUNNING:
-        logger.info("final step of run %s skipped: run is %s", run_id, run.status)
+        logger.info("final stage of run %s skipped: run is %s", run_id, run.status)
         return None
     missing = list(run.chunks.filter(is_done=False).order_by("number").values_list("number", flat=True))
     if missing:
         raise RuntimeError(f"chunks not computed: {missing}")
+    if needs is not None and needs not in run.timings:
+        raise RuntimeError(f"run {run_id}: {needs} missing")
     return run
 
 
-def _chunk_numbers(run: ScoringRun, dialect: indices.Dialect) -> list[int]:
-    """The run's chunk numbers; a run with no creator gets one empty chunk pair (the unions need a table)."""
-    numbers = list(run.chunks.order_by("number").values_list("number", flat=True))
-    if numbers:
-        return numbers
-    params = {"dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run.pk,
-              "number": 0, "first_id": 0, "last_id": -1}
-    for table in (indices.chunk_creator_table(run.pk, 0), indices.chunk_category_table(run.pk, 0)):
-        _execute(f"DROP TABLE IF EXISTS {table}")
-    _execute(indices.chunk_category_sql(**params))
-    _execute(indices.chunk_creator_sql(**params))
-    return [0]
+def _stage_commit(run_id: int, stage: str, timings: dict[str, float], medians: dict[str, Any] | None = None,
+                  **fields: Any) -> bool | None:
+    """Record a finished final stage on the run, under its row lock, in the stage's transaction.
 
-
-def _stage_commit(run_id: int, stage: str, timings: dict[str, float], medians: dict[str, Any],
-                  **fields: Any) -> bool:
-    """Record a finished final stage on the run (under its row lock, in the stage's transaction).
-
-    False when the run stopped running meanwhile (failed by the other stage or the reaper): the caller then rolls
-    its rows back. The two stages run at the same time; the lock serialises their updates of the run's JSON.
+    Returns None when the run stopped running meanwhile (failed by another stage or the reaper): the caller then
+    rolls its rows back. Otherwise whether every final stage is now done: the stages run at the same time and the
+    lock orders their commits, so exactly one of them, the last, sees that and publishes the run.
     """
     run = ScoringRun.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:
-        return False
-    merged_timings = {**run.timings, **timings}
-    merged_medians = {**run.medians, **medians}
-    done = sum(1 for key in STAGE_DONE_KEYS.values() if key in merged_timings)
+        return None
+    merged = {**run.timings, **timings}
+    writes = [merged[k] for k in merged if k.startswith("scorecards_") and k[len("scorecards_"):-2].isdigit()]
+    if writes:
+        # The scorecards of a run are written by several workers at once: the stage took the longest of them.
+        merged["scorecards_s"] = max(writes)
+    done = _all_done(run, merged)
     ScoringRun.objects.filter(pk=run_id).update(
-        timings=merged_timings, medians=merged_medians, progress_at=timezone.now(),
-        progress=PROGRESS_CHUNKS_DONE + (99 - PROGRESS_CHUNKS_DONE) * done // len(STAGE_DONE_KEYS), **fields,
+        timings=merged, medians={**run.medians, **(medians or {})}, progress_at=timezone.now(),
+        progress=min(99, run.progress + 5), **fields,
     )
-    logger.info("scoring run %s: %s written, %s", run_id, stage, timings)
-    return True
+    logger.info("scoring run %s: %s done, %s", run_id, stage, timings)
+    return done
 
 
 class _StageAbandoned(Exception):
     """Rolls a final stage back when its run stopped running while it worked."""
 
 
-def scoring_run_scorecards(*, run_id: int) -> int:
-    """Rank the whole population and write the run's scorecards and reference medians; the number written.
+def scoring_run_rank(*, run_id: int) -> bool:
+    """Rank the whole population into the run's ranked staging table, and record the reference medians.
 
-    One transaction. The rows are invisible to partners until the run is published (readers read the published
-    run only); a failed run's rows are deleted by ``scoring_run_fail``. Idempotent: done once per run.
+    One transaction; idempotent (done once per run). Returns whether the scorecards can now be written.
     """
-    run = _running_run_with_chunks(run_id)
-    if run is None or STAGE_DONE_KEYS["scorecards"] in run.timings:
-        return 0
+    run = _running_run(run_id)
+    if run is None:
+        return False
+    if RANK_DONE in run.timings:
+        return True
     dialect = _dialect()
     timings: dict[str, float] = {}
     if run.started_at:
         timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
-    timings["chunks_sum_s"] = round(sum(run.chunks.values_list("seconds", flat=True).exclude(seconds=None)), 3)
+    timings["chunks_sum_s"] = round(sum(run.chunks.exclude(seconds=None).values_list("seconds", flat=True)), 3)
     try:
         with transaction.atomic():
             watch = _Stopwatch(timings, time.monotonic())
@@ -308,61 +328,88 @@ def scoring_run_scorecards(*, run_id: int) -> int:
                 with connection.cursor() as cursor:
                     # Joining the ranks back to the metrics: a hash join, not a merge join that sorts 1M wide rows.
                     cursor.execute("SET LOCAL enable_mergejoin = off")
-            numbers = _chunk_numbers(run, dialect)
-            creator_tables = [indices.chunk_creator_table(run_id, n) for n in numbers]
+            creator_tables = [indices.chunk_creator_table(run_id, n) for n in _final_numbers(run)]
             _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
-            _execute(indices.scored_sql(dialect=dialect, run_id=run_id, creator_tables=creator_tables))
-            watch.lap("rank_s")
-            # A redelivered stage whose first attempt was cut off after committing nothing: nothing to delete.
-            _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}")
-            scorecards = _execute(indices.scorecards_insert_sql(run_id=run_id))
-            watch.lap("scorecards_s")
+            ranked = _execute(indices.scored_sql(dialect=dialect, run_id=run_id, creator_tables=creator_tables))
+            if ranked < 0:  # SQLite does not count the rows of CREATE TABLE ... AS
+                (ranked,) = _fetch(f"SELECT COUNT(*) FROM {indices.scored_table(run_id)}")[0]
+            watch.lap(RANK_DONE)
             medians, videos = _score_medians(run_id=run_id)
             watch.lap("medians_s")
-            if not _stage_commit(run_id, "scorecards", timings, medians, creators_count=scorecards,
-                                 videos_count=videos):
+            if _stage_commit(run_id, "rank", timings, medians, creators_count=ranked, videos_count=videos) is None:
                 raise _StageAbandoned
     except _StageAbandoned:
-        logger.info("scorecards of run %s rolled back: the run stopped running", run_id)
-        return 0
-    return scorecards
+        logger.info("ranking of run %s rolled back: the run stopped running", run_id)
+        return False
+    return True
 
 
-def scoring_run_impacts(*, run_id: int) -> int:
-    """Rank every creator's impact in each category and write the run's rows and category medians.
+def scoring_run_scorecards(*, run_id: int, number: int) -> bool:
+    """Write the scorecards of one chunk's creators from the ranked table; True when this published the run.
 
-    Runs at the same time as ``scoring_run_scorecards`` (it reads only the chunks' category tables); one
-    transaction, idempotent like it.
+    The chunks are written by several workers at once, each in one transaction. The rows stay invisible to
+    partners until the run is published (readers read the published run only); a failed run's rows are deleted
+    by ``scoring_run_fail``. Idempotent: a chunk is written once per run.
     """
-    run = _running_run_with_chunks(run_id)
-    if run is None or STAGE_DONE_KEYS["impacts"] in run.timings:
-        return 0
+    run = _running_run(run_id, needs=RANK_DONE)
+    key = _write_done_key(number)
+    if run is None or key in run.timings:
+        return False
+    chunk = run.chunks.filter(number=number).first()
+    bounds = {} if chunk is None else {"first_id": chunk.first_creator_id, "last_id": chunk.last_creator_id}
+    where = "" if chunk is None else f" AND creator_id BETWEEN {bounds['first_id']:d} AND {bounds['last_id']:d}"
+    t0 = time.monotonic()
+    try:
+        with transaction.atomic():
+            _tune_transaction(sequential=False)
+            # A redelivered write whose first attempt died before committing left nothing; this is for safety.
+            _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}{where}")
+            _execute(indices.scorecards_insert_sql(run_id=run_id, **bounds))
+            done = _stage_commit(run_id, key, {key: round(time.monotonic() - t0, 3)})
+            if done is None:
+                raise _StageAbandoned
+    except _StageAbandoned:
+        logger.info("scorecards %s of run %s rolled back: the run stopped running", number, run_id)
+        return False
+    return bool(done) and scoring_run_publish(run_id=run_id)
+
+
+def scoring_run_impacts(*, run_id: int) -> bool:
+    """Rank every creator's impact in each category, write the run's rows and the category medians; True when
+    this published the run.
+
+    Runs at the same time as the ranking and the scorecards (it reads only the chunks' category tables); one
+    transaction, idempotent like them.
+    """
+    run = _running_run(run_id)
+    if run is None or IMPACTS_DONE in run.timings:
+        return False
     dialect = _dialect()
     timings: dict[str, float] = {}
     try:
         with transaction.atomic():
             watch = _Stopwatch(timings, time.monotonic())
             _tune_transaction(sequential=False)
-            numbers = _chunk_numbers(run, dialect)
-            category_tables = [indices.chunk_category_table(run_id, n) for n in numbers]
+            category_tables = [indices.chunk_category_table(run_id, n) for n in _final_numbers(run)]
             _execute(f"DROP TABLE IF EXISTS {indices.impacts_table(run_id)}")
             _execute(indices.impacts_sql(dialect=dialect, run_id=run_id, category_tables=category_tables))
             watch.lap("impacts_rank_s")
             _execute(f"DELETE FROM scoring_categoryimpact WHERE run_id = {int(run_id)}")
-            written = _execute(indices.impacts_insert_sql(run_id=run_id))
-            watch.lap("impacts_s")
+            _execute(indices.impacts_insert_sql(run_id=run_id))
+            watch.lap(IMPACTS_DONE)
             slugs = dict(Category.objects.values_list("pk", "slug"))
             categories = {
                 slugs.get(cat_id, str(cat_id)): {"n": int(n), "impact": _num(impact)}
                 for cat_id, n, impact in _fetch(indices.category_medians_sql(run_id=run_id))
             }
             watch.lap("category_medians_s")
-            if not _stage_commit(run_id, "impacts", timings, {"categories": categories}):
+            done = _stage_commit(run_id, "impacts", timings, {"categories": categories})
+            if done is None:
                 raise _StageAbandoned
     except _StageAbandoned:
         logger.info("category impacts of run %s rolled back: the run stopped running", run_id)
-        return 0
-    return written
+        return False
+    return bool(done) and scoring_run_publish(run_id=run_id)
 
 
 def scoring_run_publish(*, run_id: int) -> bool:
@@ -370,15 +417,13 @@ def scoring_run_publish(*, run_id: int) -> bool:
 
     Returns False (and changes nothing) when the run is no longer running, e.g. failed by the reaper.
     """
-    t_start = time.monotonic()
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.RUNNING:
             logger.info("publish of run %s skipped: run is %s", run_id, run.status)
             return False
-        missing = [stage for stage, key in STAGE_DONE_KEYS.items() if key not in run.timings]
-        if missing:
-            raise RuntimeError(f"final stages not done: {missing}")
+        if not _all_done(run, run.timings):
+            raise RuntimeError(f"run {run_id}: final stages not done: {sorted(run.timings)}")
         timings = dict(run.timings)
         watch = _Stopwatch(timings, time.monotonic())
         ScoringRun.objects.filter(is_published=True).exclude(pk=run_id).update(is_published=False)
@@ -393,25 +438,27 @@ def scoring_run_publish(*, run_id: int) -> bool:
         run.error = ""
         _drop_stage_tables(run_id)
         watch.lap("publish_s")
-        if "chunks_wall_s" in timings:
-            timings["finalize_s"] = round((now - run.started_at).total_seconds() - timings["chunks_wall_s"], 3)
         if run.started_at:
-            timings["total_s"] = round((now - run.started_at).total_seconds() + timings.get("prepare_s", 0), 3)
+            elapsed = (now - run.started_at).total_seconds()
+            if "chunks_wall_s" in timings:
+                timings["finalize_s"] = round(elapsed - timings["chunks_wall_s"], 3)
+            timings["total_s"] = round(elapsed + timings.get("prepare_s", 0), 3)
         run.timings = timings
         run.save()
         t_commit = time.monotonic()
     timings["commit_s"] = round(time.monotonic() - t_commit, 3)
     ScoringRun.objects.filter(pk=run_id).update(timings=timings)
-    logger.info("scoring run %s published: %s scorecards, timings %s (%.3f s)", run_id, run.creators_count,
-                timings, time.monotonic() - t_start)
+    logger.info("scoring run %s published: %s scorecards, timings %s", run_id, run.creators_count, timings)
     return True
 
 
 def scoring_run_finalize(*, run_id: int) -> bool:
-    """The final stages one after the other in this process (the tasks run the first two on two workers)."""
-    scoring_run_scorecards(run_id=run_id)
-    scoring_run_impacts(run_id=run_id)
-    return scoring_run_publish(run_id=run_id)
+    """Every final stage one after the other in this process (the tasks spread them over the workers)."""
+    scoring_run_rank(run_id=run_id)
+    published = scoring_run_impacts(run_id=run_id)
+    for number in _final_numbers(ScoringRun.objects.get(pk=run_id)):
+        published = scoring_run_scorecards(run_id=run_id, number=number) or published
+    return published
 
 
 def _fetch(sql: str) -> list[tuple]:

@@ -103,24 +103,35 @@ def scoring_chunk_compute(self: ScoringRunTask, run_id: int, number: int) -> int
 
 @shared_task(base=ScoringRunTask, bind=True)
 def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> int:
-    """After the chunks: the scorecards and the category impacts on two workers at once, then publish."""
-    chord(group(scoring_run_scorecards.si(run_id), scoring_run_impacts.si(run_id)))(scoring_run_publish.si(run_id))
+    """After the chunks: the ranking and the category impacts on two workers at once.
+
+    The ranking then fans the scorecard writes out per chunk; whichever final stage finishes last publishes.
+    """
+    group(scoring_run_rank.si(run_id), scoring_run_impacts.si(run_id)).apply_async()
     return 2
 
 
 @shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_scorecards(self: ScoringRunTask, run_id: int) -> int:
-    return self.call(services.scoring_run_scorecards, run_id=run_id)
+def scoring_run_rank(self: ScoringRunTask, run_id: int) -> int:
+    if not self.call(services.scoring_run_rank, run_id=run_id):
+        return 0
+    numbers = services.final_numbers(run_id)
+    group(scoring_run_scorecards.si(run_id, n) for n in numbers).apply_async()
+    return len(numbers)
 
 
 @shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_impacts(self: ScoringRunTask, run_id: int) -> int:
-    return self.call(services.scoring_run_impacts, run_id=run_id)
+def scoring_run_scorecards(self: ScoringRunTask, run_id: int, number: int) -> bool:
+    return _published(self.call(services.scoring_run_scorecards, run_id=run_id, number=number))
 
 
 @shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_publish(self: ScoringRunTask, run_id: int) -> bool:
-    published = self.call(services.scoring_run_publish, run_id=run_id)
+def scoring_run_impacts(self: ScoringRunTask, run_id: int) -> bool:
+    return _published(self.call(services.scoring_run_impacts, run_id=run_id))
+
+
+def _published(published: bool) -> bool:
+    """After the final stage that published the run: prune the runs beyond the history kept."""
     if published:
         services.scoring_runs_prune()
     return published
