@@ -12,8 +12,8 @@ unlike ``INSERT ... SELECT``, may use parallel workers):
 2. per chunk, ``chunk_creator_sql``: every creator of the chunk (zero rows for those without videos) with its
    raw metrics, collaborations and median response time;
 3. once, ``scored_sql``: the pooled rates, smoothing, raw scores, percentiles within the reference groups,
-   overall and confidence, over the union of the chunk tables; ``scorecards_insert_sql`` then writes the
-   run's scorecards from it, one chunk's range of creators per worker;
+   overall and confidence, over the union of the chunk tables; ``scorecards_insert_sql`` writes the run's
+   scorecards from it;
 4. once, at the same time as 3 (another worker), ``impacts_sql``: the category impacts over the union of the
    chunks' category tables; ``impacts_insert_sql`` writes the run's rows from it.
 
@@ -457,17 +457,13 @@ SCORECARD_COLUMNS = (
 )
 
 
-def scorecards_insert_sql(*, run_id: int, first_id: int | None = None, last_id: int | None = None) -> str:
-    """The run's scorecards from the ranked table; with ``first_id .. last_id``, those of one range of creators
-    (one chunk: the ranges are written by several workers at once)."""
+def scorecards_insert_sql(*, run_id: int) -> str:
     cols = ", ".join(SCORECARD_COLUMNS)
     raw_targets = ", ".join(f"{name}_raw" for name in RAW)
     raw_sources = ", ".join(RAW.values())
-    scored = scored_table(run_id)
-    where = "" if first_id is None else f" WHERE {scored}.creator_id BETWEEN {int(first_id)} AND {int(last_id)}"
     return (
         f"INSERT INTO scoring_scorecard (run_id, {cols}, {raw_targets}) "
-        f"SELECT {int(run_id)}, {cols}, {raw_sources} FROM {scored}{where}"
+        f"SELECT {int(run_id)}, {cols}, {raw_sources} FROM {scored_table(run_id)}"
     )
 
 

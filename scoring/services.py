@@ -240,26 +240,15 @@ class _Stopwatch:
 # Each final stage records its timing in the run's ``timings`` in the transaction that writes its rows: the key is
 # also the mark that the stage is done (a redelivered stage finds it and does nothing; publishing needs them all).
 RANK_DONE = "rank_s"
+SCORECARDS_DONE = "scorecards_s"
+MEDIANS_DONE = "medians_s"
 IMPACTS_DONE = "impacts_s"
-
-
-def _write_done_key(number: int) -> str:
-    return f"scorecards_{int(number)}_s"
+FINAL_STAGES = (RANK_DONE, SCORECARDS_DONE, MEDIANS_DONE, IMPACTS_DONE)
 
 
 def _final_numbers(run: ScoringRun) -> list[int]:
     """The chunk numbers of the run; a run without creators has one empty chunk 0 (made by ``prepare``)."""
     return list(run.chunks.order_by("number").values_list("number", flat=True)) or [0]
-
-
-def final_numbers(run_id: int) -> list[int]:
-    """The chunks whose scorecards are written separately once the run is ranked."""
-    return _final_numbers(ScoringRun.objects.get(pk=run_id))
-
-
-def _all_done(run: ScoringRun, timings: dict[str, Any]) -> bool:
-    keys = [RANK_DONE, IMPACTS_DONE, *(_write_done_key(n) for n in _final_numbers(run))]
-    return all(key in timings for key in keys)
 
 
 def _running_run(run_id: int, *, needs: str | None = None) -> ScoringRun | None:
@@ -288,11 +277,7 @@ def _stage_commit(run_id: int, stage: str, timings: dict[str, float], medians: d
     if run.status != RunStatus.RUNNING:
         return None
     merged = {**run.timings, **timings}
-    writes = [merged[k] for k in merged if k.startswith("scorecards_") and k[len("scorecards_"):-2].isdigit()]
-    if writes:
-        # The scorecards of a run are written by several workers at once: the stage took the longest of them.
-        merged["scorecards_s"] = max(writes)
-    done = _all_done(run, merged)
+    done = all(key in merged for key in FINAL_STAGES)
     ScoringRun.objects.filter(pk=run_id).update(
         timings=merged, medians={**run.medians, **(medians or {})}, progress_at=timezone.now(),
         progress=min(99, run.progress + 5), **fields,
@@ -305,111 +290,109 @@ class _StageAbandoned(Exception):
     """Rolls a final stage back when its run stopped running while it worked."""
 
 
-def scoring_run_rank(*, run_id: int) -> bool:
-    """Rank the whole population into the run's ranked staging table, and record the reference medians.
-
-    One transaction; idempotent (done once per run). Returns whether the scorecards can now be written.
-    """
-    run = _running_run(run_id)
-    if run is None:
-        return False
-    if RANK_DONE in run.timings:
-        return True
-    dialect = _dialect()
+def _final_stage(run_id: int, stage: str, work: Any, *, needs: str | None = None) -> bool | None:
+    """Run one final stage in one transaction: ``work(run, timings)`` does the work and returns the medians and
+    run fields to record. Returns None when the stage did nothing (done before, or the run stopped running),
+    else whether the run is now complete (the caller publishes it)."""
+    run = _running_run(run_id, needs=needs)
+    if run is None or stage in run.timings:
+        return None
     timings: dict[str, float] = {}
-    if run.started_at:
-        timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
-    timings["chunks_sum_s"] = round(sum(run.chunks.exclude(seconds=None).values_list("seconds", flat=True)), 3)
-    try:
-        with transaction.atomic():
-            watch = _Stopwatch(timings, time.monotonic())
-            _tune_transaction(sequential=False)
-            if connection.vendor == indices.POSTGRESQL:
-                with connection.cursor() as cursor:
-                    # Joining the ranks back to the metrics: a hash join, not a merge join that sorts 1M wide rows.
-                    cursor.execute("SET LOCAL enable_mergejoin = off")
-            creator_tables = [indices.chunk_creator_table(run_id, n) for n in _final_numbers(run)]
-            _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
-            ranked = _execute(indices.scored_sql(dialect=dialect, run_id=run_id, creator_tables=creator_tables))
-            if ranked < 0:  # SQLite does not count the rows of CREATE TABLE ... AS
-                (ranked,) = _fetch(f"SELECT COUNT(*) FROM {indices.scored_table(run_id)}")[0]
-            watch.lap(RANK_DONE)
-            medians, videos = _score_medians(run_id=run_id)
-            watch.lap("medians_s")
-            if _stage_commit(run_id, "rank", timings, medians, creators_count=ranked, videos_count=videos) is None:
-                raise _StageAbandoned
-    except _StageAbandoned:
-        logger.info("ranking of run %s rolled back: the run stopped running", run_id)
-        return False
-    return True
-
-
-def scoring_run_scorecards(*, run_id: int, number: int) -> bool:
-    """Write the scorecards of one chunk's creators from the ranked table; True when this published the run.
-
-    The chunks are written by several workers at once, each in one transaction. The rows stay invisible to
-    partners until the run is published (readers read the published run only); a failed run's rows are deleted
-    by ``scoring_run_fail``. Idempotent: a chunk is written once per run.
-    """
-    run = _running_run(run_id, needs=RANK_DONE)
-    key = _write_done_key(number)
-    if run is None or key in run.timings:
-        return False
-    chunk = run.chunks.filter(number=number).first()
-    bounds = {} if chunk is None else {"first_id": chunk.first_creator_id, "last_id": chunk.last_creator_id}
-    where = "" if chunk is None else f" AND creator_id BETWEEN {bounds['first_id']:d} AND {bounds['last_id']:d}"
-    t0 = time.monotonic()
     try:
         with transaction.atomic():
             _tune_transaction(sequential=False)
-            # A redelivered write whose first attempt died before committing left nothing; this is for safety.
-            _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}{where}")
-            _execute(indices.scorecards_insert_sql(run_id=run_id, **bounds))
-            done = _stage_commit(run_id, key, {key: round(time.monotonic() - t0, 3)})
+            medians, fields = work(run, timings)
+            done = _stage_commit(run_id, stage, timings, medians, **fields)
             if done is None:
                 raise _StageAbandoned
     except _StageAbandoned:
-        logger.info("scorecards %s of run %s rolled back: the run stopped running", number, run_id)
-        return False
-    return bool(done) and scoring_run_publish(run_id=run_id)
+        logger.info("%s of run %s rolled back: the run stopped running", stage, run_id)
+        return None
+    return done
+
+
+def scoring_run_rank(*, run_id: int) -> bool:
+    """Rank the whole population into the run's ranked staging table (one transaction, once per run).
+
+    True when the scorecards and the reference medians can now be computed from it (by two workers at once).
+    """
+
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+        if run.started_at:
+            timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
+        timings["chunks_sum_s"] = round(sum(run.chunks.exclude(seconds=None).values_list("seconds", flat=True)), 3)
+        watch = _Stopwatch(timings, time.monotonic())
+        if connection.vendor == indices.POSTGRESQL:
+            with connection.cursor() as cursor:
+                # Joining the ranks back to the metrics: a hash join, not a merge join that sorts 1M wide rows.
+                cursor.execute("SET LOCAL enable_mergejoin = off")
+        creator_tables = [indices.chunk_creator_table(run_id, n) for n in _final_numbers(run)]
+        _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
+        _execute(indices.scored_sql(dialect=_dialect(), run_id=run_id, creator_tables=creator_tables))
+        watch.lap(RANK_DONE)
+        return {}, {}
+
+    _final_stage(run_id, RANK_DONE, work)
+    run = ScoringRun.objects.get(pk=run_id)
+    return run.status == RunStatus.RUNNING and RANK_DONE in run.timings
+
+
+def scoring_run_scorecards(*, run_id: int) -> bool:
+    """Write the run's scorecards from the ranked table; True when this published the run.
+
+    One transaction. The rows stay invisible to partners until the run is published (readers read the published
+    run only); a failed run's rows are deleted by ``scoring_run_fail``.
+    """
+
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+        watch = _Stopwatch(timings, time.monotonic())
+        # A redelivered stage whose first attempt died before committing left nothing; this is for safety.
+        _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}")
+        written = _execute(indices.scorecards_insert_sql(run_id=run_id))
+        watch.lap(SCORECARDS_DONE)
+        return {}, {"creators_count": written}
+
+    return bool(_final_stage(run_id, SCORECARDS_DONE, work, needs=RANK_DONE)) and scoring_run_publish(run_id=run_id)
+
+
+def scoring_run_medians(*, run_id: int) -> bool:
+    """Record the reference-group and population medians, pooled rates and video count of the run, read from the
+    ranked table while the scorecards are written; True when this published the run."""
+
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+        watch = _Stopwatch(timings, time.monotonic())
+        medians, videos = _score_medians(run_id=run_id)
+        watch.lap(MEDIANS_DONE)
+        return medians, {"videos_count": videos}
+
+    return bool(_final_stage(run_id, MEDIANS_DONE, work, needs=RANK_DONE)) and scoring_run_publish(run_id=run_id)
 
 
 def scoring_run_impacts(*, run_id: int) -> bool:
     """Rank every creator's impact in each category, write the run's rows and the category medians; True when
     this published the run.
 
-    Runs at the same time as the ranking and the scorecards (it reads only the chunks' category tables); one
-    transaction, idempotent like them.
+    Runs at the same time as the ranking (it reads only the chunks' category tables); one transaction.
     """
-    run = _running_run(run_id)
-    if run is None or IMPACTS_DONE in run.timings:
-        return False
-    dialect = _dialect()
-    timings: dict[str, float] = {}
-    try:
-        with transaction.atomic():
-            watch = _Stopwatch(timings, time.monotonic())
-            _tune_transaction(sequential=False)
-            category_tables = [indices.chunk_category_table(run_id, n) for n in _final_numbers(run)]
-            _execute(f"DROP TABLE IF EXISTS {indices.impacts_table(run_id)}")
-            _execute(indices.impacts_sql(dialect=dialect, run_id=run_id, category_tables=category_tables))
-            watch.lap("impacts_rank_s")
-            _execute(f"DELETE FROM scoring_categoryimpact WHERE run_id = {int(run_id)}")
-            _execute(indices.impacts_insert_sql(run_id=run_id))
-            watch.lap(IMPACTS_DONE)
-            slugs = dict(Category.objects.values_list("pk", "slug"))
-            categories = {
-                slugs.get(cat_id, str(cat_id)): {"n": int(n), "impact": _num(impact)}
-                for cat_id, n, impact in _fetch(indices.category_medians_sql(run_id=run_id))
-            }
-            watch.lap("category_medians_s")
-            done = _stage_commit(run_id, "impacts", timings, {"categories": categories})
-            if done is None:
-                raise _StageAbandoned
-    except _StageAbandoned:
-        logger.info("category impacts of run %s rolled back: the run stopped running", run_id)
-        return False
-    return bool(done) and scoring_run_publish(run_id=run_id)
+
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+        watch = _Stopwatch(timings, time.monotonic())
+        category_tables = [indices.chunk_category_table(run_id, n) for n in _final_numbers(run)]
+        _execute(f"DROP TABLE IF EXISTS {indices.impacts_table(run_id)}")
+        _execute(indices.impacts_sql(dialect=_dialect(), run_id=run_id, category_tables=category_tables))
+        watch.lap("impacts_rank_s")
+        _execute(f"DELETE FROM scoring_categoryimpact WHERE run_id = {int(run_id)}")
+        _execute(indices.impacts_insert_sql(run_id=run_id))
+        watch.lap(IMPACTS_DONE)
+        slugs = dict(Category.objects.values_list("pk", "slug"))
+        categories = {
+            slugs.get(cat_id, str(cat_id)): {"n": int(n), "impact": _num(impact)}
+            for cat_id, n, impact in _fetch(indices.category_medians_sql(run_id=run_id))
+        }
+        watch.lap("category_medians_s")
+        return {"categories": categories}, {}
+
+    return bool(_final_stage(run_id, IMPACTS_DONE, work)) and scoring_run_publish(run_id=run_id)
 
 
 def scoring_run_publish(*, run_id: int) -> bool:
@@ -422,8 +405,9 @@ def scoring_run_publish(*, run_id: int) -> bool:
         if run.status != RunStatus.RUNNING:
             logger.info("publish of run %s skipped: run is %s", run_id, run.status)
             return False
-        if not _all_done(run, run.timings):
-            raise RuntimeError(f"run {run_id}: final stages not done: {sorted(run.timings)}")
+        missing = [key for key in FINAL_STAGES if key not in run.timings]
+        if missing:
+            raise RuntimeError(f"run {run_id}: final stages not done: {missing}")
         timings = dict(run.timings)
         watch = _Stopwatch(timings, time.monotonic())
         ScoringRun.objects.filter(is_published=True).exclude(pk=run_id).update(is_published=False)
@@ -456,9 +440,8 @@ def scoring_run_finalize(*, run_id: int) -> bool:
     """Every final stage one after the other in this process (the tasks spread them over the workers)."""
     scoring_run_rank(run_id=run_id)
     published = scoring_run_impacts(run_id=run_id)
-    for number in _final_numbers(ScoringRun.objects.get(pk=run_id)):
-        published = scoring_run_scorecards(run_id=run_id, number=number) or published
-    return published
+    published = scoring_run_medians(run_id=run_id) or published
+    return scoring_run_scorecards(run_id=run_id) or published
 
 
 def _fetch(sql: str) -> list[tuple]:
