@@ -208,6 +208,10 @@ def scoring_chunk_compute(*, run_id: int, number: int) -> int:
         for table in (indices.chunk_creator_table(run_id, number), indices.chunk_category_table(run_id, number)):
             _execute(f"DROP TABLE IF EXISTS {table}")
         _execute(indices.chunk_category_sql(**params))
+        if connection.vendor == indices.POSTGRESQL:
+            # Summing the chunk's category rows per creator: one backend's hash aggregate beats the parallel plan
+            # (partial aggregates, then a sort and a merge of 500,000 groups), measured at 2.7 s against 3.1-3.3 s.
+            _execute("SET LOCAL max_parallel_workers_per_gather = 0")
         _execute(indices.chunk_creator_sql(**params))
         now = timezone.now()
         marked = ScoringChunk.objects.filter(pk=chunk.pk, is_done=False).update(
@@ -239,11 +243,9 @@ class _Stopwatch:
 
 # Each final stage records its timing in the run's ``timings`` in the transaction that writes its rows: the key is
 # also the mark that the stage is done (a redelivered stage finds it and does nothing; publishing needs them all).
-RANK_DONE = "rank_s"
 SCORECARDS_DONE = "scorecards_s"
-MEDIANS_DONE = "medians_s"
 IMPACTS_DONE = "impacts_s"
-FINAL_STAGES = (RANK_DONE, SCORECARDS_DONE, MEDIANS_DONE, IMPACTS_DONE)
+FINAL_STAGES = (SCORECARDS_DONE, IMPACTS_DONE)
 
 
 def _final_numbers(run: ScoringRun) -> list[int]:
@@ -311,10 +313,14 @@ def _final_stage(run_id: int, stage: str, work: Any, *, needs: str | None = None
     return done
 
 
-def scoring_run_rank(*, run_id: int) -> bool:
-    """Rank the whole population into the run's ranked staging table (one transaction, once per run).
+def scoring_run_scorecards(*, run_id: int) -> bool:
+    """Rank the whole population, write the run's scorecards and record its reference medians; True when this
+    published the run.
 
-    True when the scorecards and the reference medians can now be computed from it (by two workers at once).
+    One transaction: the ranked staging table is written, read by the insert and by the medians in the
+    transaction that created it (a later transaction would first have to set the hint bits of every row it reads,
+    rewriting the whole table). The rows stay invisible to partners until the run is published (readers read
+    the published run only); a failed run's rows are deleted by ``scoring_run_fail``.
     """
 
     def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
@@ -329,50 +335,24 @@ def scoring_run_rank(*, run_id: int) -> bool:
         creator_tables = [indices.chunk_creator_table(run_id, n) for n in _final_numbers(run)]
         _execute(f"DROP TABLE IF EXISTS {indices.scored_table(run_id)}")
         _execute(indices.scored_sql(dialect=_dialect(), run_id=run_id, creator_tables=creator_tables))
-        watch.lap(RANK_DONE)
-        return {}, {}
-
-    _final_stage(run_id, RANK_DONE, work)
-    run = ScoringRun.objects.get(pk=run_id)
-    return run.status == RunStatus.RUNNING and RANK_DONE in run.timings
-
-
-def scoring_run_scorecards(*, run_id: int) -> bool:
-    """Write the run's scorecards from the ranked table; True when this published the run.
-
-    One transaction. The rows stay invisible to partners until the run is published (readers read the published
-    run only); a failed run's rows are deleted by ``scoring_run_fail``.
-    """
-
-    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
-        watch = _Stopwatch(timings, time.monotonic())
+        watch.lap("rank_s")
         # A redelivered stage whose first attempt died before committing left nothing; this is for safety.
         _execute(f"DELETE FROM scoring_scorecard WHERE run_id = {int(run_id)}")
         written = _execute(indices.scorecards_insert_sql(run_id=run_id))
         watch.lap(SCORECARDS_DONE)
-        return {}, {"creators_count": written}
-
-    return bool(_final_stage(run_id, SCORECARDS_DONE, work, needs=RANK_DONE)) and scoring_run_publish(run_id=run_id)
-
-
-def scoring_run_medians(*, run_id: int) -> bool:
-    """Record the reference-group and population medians, pooled rates and video count of the run, read from the
-    ranked table while the scorecards are written; True when this published the run."""
-
-    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
-        watch = _Stopwatch(timings, time.monotonic())
         medians, videos = _score_medians(run_id=run_id)
-        watch.lap(MEDIANS_DONE)
-        return medians, {"videos_count": videos}
+        watch.lap("medians_s")
+        return medians, {"creators_count": written, "videos_count": videos}
 
-    return bool(_final_stage(run_id, MEDIANS_DONE, work, needs=RANK_DONE)) and scoring_run_publish(run_id=run_id)
+    return bool(_final_stage(run_id, SCORECARDS_DONE, work)) and scoring_run_publish(run_id=run_id)
 
 
 def scoring_run_impacts(*, run_id: int) -> bool:
     """Rank every creator's impact in each category, write the run's rows and the category medians; True when
     this published the run.
 
-    Runs at the same time as the ranking (it reads only the chunks' category tables); one transaction.
+    Runs at the same time as ``scoring_run_scorecards`` (it reads only the chunks' category tables); one
+    transaction.
     """
 
     def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
@@ -437,10 +417,8 @@ def scoring_run_publish(*, run_id: int) -> bool:
 
 
 def scoring_run_finalize(*, run_id: int) -> bool:
-    """Every final stage one after the other in this process (the tasks spread them over the workers)."""
-    scoring_run_rank(run_id=run_id)
+    """Both final stages one after the other in this process (the tasks run them on two workers at once)."""
     published = scoring_run_impacts(run_id=run_id)
-    published = scoring_run_medians(run_id=run_id) or published
     return scoring_run_scorecards(run_id=run_id) or published
 
 

@@ -103,30 +103,14 @@ def scoring_chunk_compute(self: ScoringRunTask, run_id: int, number: int) -> int
 
 @shared_task(base=ScoringRunTask, bind=True)
 def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> int:
-    """After the chunks: the ranking and the category impacts on two workers at once.
-
-    The ranking then fans out the scorecard writes and the medians; whichever final stage finishes last publishes.
-    """
-    group(scoring_run_rank.si(run_id), scoring_run_impacts.si(run_id)).apply_async()
+    """After the chunks: the scorecards and the category impacts on two workers at once; the last publishes."""
+    group(scoring_run_scorecards.si(run_id), scoring_run_impacts.si(run_id)).apply_async()
     return 2
-
-
-@shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_rank(self: ScoringRunTask, run_id: int) -> bool:
-    ranked = self.call(services.scoring_run_rank, run_id=run_id)
-    if ranked:
-        group(scoring_run_scorecards.si(run_id), scoring_run_medians.si(run_id)).apply_async()
-    return ranked
 
 
 @shared_task(base=ScoringRunTask, bind=True)
 def scoring_run_scorecards(self: ScoringRunTask, run_id: int) -> bool:
     return _published(self.call(services.scoring_run_scorecards, run_id=run_id))
-
-
-@shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_medians(self: ScoringRunTask, run_id: int) -> bool:
-    return _published(self.call(services.scoring_run_medians, run_id=run_id))
 
 
 @shared_task(base=ScoringRunTask, bind=True)
