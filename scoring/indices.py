@@ -354,7 +354,12 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
         f"SUM(CASE WHEN raw_effectiveness IS NOT NULL AND follower_tier = {t} THEN 1 ELSE 0 END) AS n_eff_t{t}"
         for t in tiers
     ]
-    ranks, windows = [], []
+    # Declared first, so that PostgreSQL evaluates it last: the ranks come out in creator order, and so (the
+    # hash join keeps the order of its probe side) do the ranked table and the scorecards inserted from it. The
+    # scorecard indexes led by (run, creator) and (creator, run) are then filled in key order instead of at
+    # random, which matters once the table holds the history of many runs. Only speed depends on this order. (The
+    # column is kept in the ranked table: a window whose result nobody reads is dropped by the planner.)
+    ranks, windows = ["ROW_NUMBER() OVER w_creator AS creator_order"], ["w_creator AS (ORDER BY creator_id)"]
     for name in POPULATION_RANKED:
         # Nulls last (explicit: SQLite sorts them first): the creators with a score come first, in its order.
         windows.append(f"w_{name} AS (ORDER BY {RAW[name]} NULLS LAST)")
@@ -378,7 +383,7 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
     indices += [
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN {eff_tier} ELSE {eff_pop} END AS effectiveness",
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier",
-        "k.rn_eff_tier", "k.rn_eff_pop", "c.n_eff_pop", f"{n_eff_tier} AS n_eff_tier",
+        "k.rn_eff_tier", "k.rn_eff_pop", "k.creator_order", "c.n_eff_pop", f"{n_eff_tier} AS n_eff_tier",
     ]
     nl = ",\n           "
     return f"""
