@@ -8,16 +8,17 @@ constraint, so a concurrent request joins the active run) and enqueues the start
 ``scoring_run_prepare`` makes it ``running`` and splits the creators into chunks; ``scoring_chunk_compute``
 writes one staging table pair per chunk; then two stages run at the same time on two workers, each in one
 transaction: ``scoring_run_scorecards`` ranks the whole population and writes the scorecards and reference
-medians, ``scoring_run_impacts`` ranks and writes the category impacts; ``scoring_run_publish`` finally switches
-the published run in one short transaction. Partners read only the published run, so the rows of a run are
-invisible until that switch; any failure before it leaves the published run as it was (and ``scoring_run_fail``
-deletes the failed run's rows).
+medians, ``scoring_run_impacts`` ranks and writes the category impacts; the one that finishes last calls
+``scoring_run_publish``, which switches the published run in one short transaction. Partners read only the
+published run, so the rows of a run are invisible until that switch; any failure before it leaves the published
+run as it was (and ``scoring_run_fail`` deletes the failed run's rows).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import partial
@@ -253,8 +254,8 @@ def _final_numbers(run: ScoringRun) -> list[int]:
     return list(run.chunks.order_by("number").values_list("number", flat=True)) or [0]
 
 
-def _running_run(run_id: int, *, needs: str | None = None) -> ScoringRun | None:
-    """The run if it is still running (else None); raises when a chunk, or the stage ``needs``, is not done."""
+def _running_run(run_id: int) -> ScoringRun | None:
+    """The run if it is still running (else None); raises when a chunk is not computed."""
     run = ScoringRun.objects.get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         logger.info("final stage of run %s skipped: run is %s", run_id, run.status)
@@ -262,8 +263,6 @@ def _running_run(run_id: int, *, needs: str | None = None) -> ScoringRun | None:
     missing = list(run.chunks.filter(is_done=False).order_by("number").values_list("number", flat=True))
     if missing:
         raise RuntimeError(f"chunks not computed: {missing}")
-    if needs is not None and needs not in run.timings:
-        raise RuntimeError(f"run {run_id}: {needs} missing")
     return run
 
 
@@ -292,11 +291,13 @@ class _StageAbandoned(Exception):
     """Rolls a final stage back when its run stopped running while it worked."""
 
 
-def _final_stage(run_id: int, stage: str, work: Any, *, needs: str | None = None) -> bool | None:
+def _final_stage(
+    run_id: int, stage: str, work: Callable[[ScoringRun, dict[str, float]], tuple[dict, dict]]
+) -> bool | None:
     """Run one final stage in one transaction: ``work(run, timings)`` does the work and returns the medians and
     run fields to record. Returns None when the stage did nothing (done before, or the run stopped running),
     else whether the run is now complete (the caller publishes it)."""
-    run = _running_run(run_id, needs=needs)
+    run = _running_run(run_id)
     if run is None or stage in run.timings:
         return None
     timings: dict[str, float] = {}
@@ -317,10 +318,9 @@ def scoring_run_scorecards(*, run_id: int) -> bool:
     """Rank the whole population, write the run's scorecards and record its reference medians; True when this
     published the run.
 
-    One transaction: the ranked staging table is written, read by the insert and by the medians in the
-    transaction that created it (a later transaction would first have to set the hint bits of every row it reads,
-    rewriting the whole table). The rows stay invisible to partners until the run is published (readers read
-    the published run only); a failed run's rows are deleted by ``scoring_run_fail``.
+    One transaction: the ranked staging table is written and then read by the insert and the medians. The rows
+    stay invisible to partners until the run is published (readers read the published run only); a failed run's
+    rows are deleted by ``scoring_run_fail``.
     """
 
     def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
@@ -414,12 +414,6 @@ def scoring_run_publish(*, run_id: int) -> bool:
     ScoringRun.objects.filter(pk=run_id).update(timings=timings)
     logger.info("scoring run %s published: %s scorecards, timings %s", run_id, run.creators_count, timings)
     return True
-
-
-def scoring_run_finalize(*, run_id: int) -> bool:
-    """Both final stages one after the other in this process (the tasks run them on two workers at once)."""
-    published = scoring_run_impacts(run_id=run_id)
-    return scoring_run_scorecards(run_id=run_id) or published
 
 
 def _fetch(sql: str) -> list[tuple]:
