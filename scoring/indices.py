@@ -12,8 +12,10 @@ unlike ``INSERT ... SELECT``, may use parallel workers):
 2. per chunk, ``chunk_creator_sql``: every creator of the chunk (zero rows for those without videos) with its
    raw metrics, collaborations and median response time;
 3. once, ``scored_sql``: the pooled rates, smoothing, raw scores, percentiles within the reference groups,
-   overall and confidence, over the union of the chunk tables. ``scorecards_insert_sql`` and
-   ``impacts_insert_sql`` then write the run's rows.
+   overall and confidence, over the union of the chunk tables; ``scorecards_insert_sql`` writes the run's
+   scorecards from it;
+4. once, at the same time as 3 (another worker), ``impacts_sql``: the category impacts over the union of the
+   chunks' category tables; ``impacts_insert_sql`` writes the run's rows from it.
 
 Literal values (ids, dates, numbers) are formatted into the SQL by this module from typed Python values only,
 never from user input, so that one statement can repeat them without a parameter per use.
@@ -306,9 +308,16 @@ RAW = {name: f"raw_{name}" for name in d.OVERALL_WEIGHTS}
 
 
 def _index_from_rank(raw: str, rank: str, size: str) -> str:
-    """100 × percent_rank among the creators of the group that have a raw score; a group of one scores 50."""
+    """100 × percent_rank among the creators of the group that have a raw score; a group of one scores 50.
+
+    ``rank`` is ``RANK()`` in the raw score's order with nulls last, so among the creators that have the score it
+    is their rank within the group; ``(rank - 1) / (size - 1)`` in doubles is exactly what ``PERCENT_RANK()``
+    computes over the non-null rows (DESIGN 5: values below / (n - 1)). ``RANK()`` streams, whereas
+    ``PERCENT_RANK()`` makes the window spool its whole partition (here the population) to learn its size.
+    """
     return (
-        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {size} = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} ELSE 100.0 * {rank} END"
+        f"CASE WHEN {raw} IS NULL THEN NULL WHEN {size} = 1 THEN {_f(d.GROUP_OF_ONE_PCT)} "
+        f"ELSE 100.0 * (CAST({rank} - 1 AS {DOUBLE}) / CAST({size} - 1 AS {DOUBLE})) END"
     )
 
 
@@ -319,9 +328,9 @@ POPULATION_RANKED = tuple(name for name in RAW if name != "effectiveness")
 def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> str:
     """Raw scores, percentiles, overall and confidence of every creator, as one staging table.
 
-    The percentile windows run over a narrow projection (id, tier, videos, raw scores): a window function keeps
-    its whole partition, here the whole population, so narrow rows are what keeps it in memory. Group sizes come
-    from one aggregate pass. Per index the table also keeps the row number in the order of the raw score, from
+    The percentile windows run over a narrow projection (id, tier, raw scores) that each window sorts, and only
+    count ranks (``RANK``, ``ROW_NUMBER``: streaming, no spooled partition); group sizes come from one aggregate
+    pass. Per index the table also keeps the row number in the order of the raw score, from
     which the reference-group medians are read without another sort.
     """
     cw = d.COLLABORATION_WEIGHTS
@@ -345,30 +354,36 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
         f"SUM(CASE WHEN raw_effectiveness IS NOT NULL AND follower_tier = {t} THEN 1 ELSE 0 END) AS n_eff_t{t}"
         for t in tiers
     ]
-    ranks, windows = [], []
+    # Declared first, so that PostgreSQL evaluates it last: the ranks come out in creator order, and so (the
+    # hash join keeps the order of its probe side) do the ranked table and the scorecards inserted from it. The
+    # scorecard indexes led by (run, creator) and (creator, run) are then filled in key order instead of at
+    # random, which matters once the table holds the history of many runs. Only speed depends on this order. (The
+    # column is kept in the ranked table: a window whose result nobody reads is dropped by the planner.)
+    ranks, windows = ["ROW_NUMBER() OVER w_creator AS creator_order"], ["w_creator AS (ORDER BY creator_id)"]
     for name in POPULATION_RANKED:
-        windows.append(f"w_{name} AS (PARTITION BY ({RAW[name]} IS NULL) ORDER BY {RAW[name]})")
-        ranks += [f"PERCENT_RANK() OVER w_{name} AS pr_{name}", f"ROW_NUMBER() OVER w_{name} AS rn_{name}"]
-    windows.append("w_eff_tier AS (PARTITION BY (raw_effectiveness IS NULL), follower_tier ORDER BY raw_effectiveness)")
-    windows.append("w_eff_pop AS (PARTITION BY (raw_effectiveness IS NULL) ORDER BY raw_effectiveness)")
+        # Nulls last (explicit: SQLite sorts them first): the creators with a score come first, in its order.
+        windows.append(f"w_{name} AS (ORDER BY {RAW[name]} NULLS LAST)")
+        ranks += [f"RANK() OVER w_{name} AS rk_{name}", f"ROW_NUMBER() OVER w_{name} AS rn_{name}"]
+    windows.append("w_eff_tier AS (PARTITION BY follower_tier ORDER BY raw_effectiveness NULLS LAST)")
+    windows.append("w_eff_pop AS (ORDER BY raw_effectiveness NULLS LAST)")
     ranks += [
-        "PERCENT_RANK() OVER w_eff_tier AS pr_eff_tier", "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
-        "PERCENT_RANK() OVER w_eff_pop AS pr_eff_pop", "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
+        "RANK() OVER w_eff_tier AS rk_eff_tier", "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
+        "RANK() OVER w_eff_pop AS rk_eff_pop", "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
     ]
     n_eff_tier = "CASE r.follower_tier " + " ".join(f"WHEN {t} THEN c.n_eff_t{t}" for t in tiers) + " END"
     indices = []
     for name in POPULATION_RANKED:
-        expr = _index_from_rank(f"r.{RAW[name]}", f"k.pr_{name}", f"c.n_{name}")
+        expr = _index_from_rank(f"r.{RAW[name]}", f"k.rk_{name}", f"c.n_{name}")
         if name == "volume":
             # A creator without videos scores 0 whatever the size of the run.
             expr = f"CASE WHEN r.videos = 0 THEN 0.0 ELSE {expr} END"
         indices += [f"{expr} AS {name}", f"k.rn_{name}", f"c.n_{name}"]
-    eff_tier = _index_from_rank("r.raw_effectiveness", "k.pr_eff_tier", n_eff_tier)
-    eff_pop = _index_from_rank("r.raw_effectiveness", "k.pr_eff_pop", "c.n_eff_pop")
+    eff_tier = _index_from_rank("r.raw_effectiveness", "k.rk_eff_tier", n_eff_tier)
+    eff_pop = _index_from_rank("r.raw_effectiveness", "k.rk_eff_pop", "c.n_eff_pop")
     indices += [
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN {eff_tier} ELSE {eff_pop} END AS effectiveness",
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier",
-        "k.rn_eff_tier", "k.rn_eff_pop", "c.n_eff_pop", f"{n_eff_tier} AS n_eff_tier",
+        "k.rn_eff_tier", "k.rn_eff_pop", "k.creator_order", "c.n_eff_pop", f"{n_eff_tier} AS n_eff_tier",
     ]
     nl = ",\n           "
     return f"""
@@ -486,18 +501,27 @@ def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:
     )
 
 
-def impacts_insert_sql(*, run_id: int, category_tables: list[str]) -> str:
-    """Category impact of every (creator, category) with a video in the window.
+def impacts_table(run_id: int) -> str:
+    return f"{stage_prefix(run_id)}impacts"
+
+
+IMPACT_COLUMNS = ("creator_id", "category_id", "impact", "views", "gmv", "videos")
+
+
+def impacts_sql(*, dialect: Dialect, run_id: int, category_tables: list[str]) -> str:
+    """Category impact of every (creator, category) with a video in the window, as a narrow staging table.
 
     Each (creator, category) lives in exactly one chunk table (chunks are disjoint ranges of creators), so the
     union needs no regrouping. GMV in c counts unknown GMV as 0 for the percentile, but is stored as null.
+    Ranked in a ``CREATE TABLE ... AS`` (parallel-capable on PostgreSQL, unlike ``INSERT ... SELECT``); the
+    run's rows are then copied in creator order by ``impacts_insert_sql`` and the category medians read here.
     """
     wv, wg = _f(d.IMPACT_WEIGHTS["views"]), _f(d.IMPACT_WEIGHTS["gmv"])
     one = _f(d.GROUP_OF_ONE_PCT)
     return f"""
-INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
-SELECT {int(run_id)}, creator_id, category_id,
-       CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END,
+{dialect.create_table} {impacts_table(run_id)} AS
+SELECT creator_id, category_id,
+       CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END AS impact,
        views, gmv, videos
 FROM (
     SELECT c.creator_id, c.category_id, c.views, c.gmv, c.videos,
@@ -512,37 +536,58 @@ FROM (
 """
 
 
-# --- medians of the reference groups ------------------------------------------------------------------------
-def _median_select(
-    value: str, rn: str, n: str, group: str | None, table: str, index: str = f"CAST(NULL AS {DOUBLE})"
-) -> str:
-    """Median of ``value`` (and of ``index``, ranked in the same order) per group.
-
-    One row with a null size when ``group`` is None and nothing qualifies.
-    """
+def impacts_insert_sql(*, run_id: int) -> str:
+    """The run's category impacts from the staging table, in the order of the unique (run, creator, category)
+    index, so that every index entry is appended at the right edge instead of scattered through the index."""
+    cols = ", ".join(IMPACT_COLUMNS)
     return (
-        f"SELECT {group or 'NULL'} AS grp, MAX({n}) AS n, AVG({value}) AS median, AVG({index}) AS index_median "
-        f"FROM {table} "
-        f"WHERE {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2)"
-        + (f" GROUP BY {group}" if group else "")
+        f"INSERT INTO scoring_categoryimpact (run_id, {cols}) "
+        f"SELECT {int(run_id)}, {cols} FROM {impacts_table(run_id)} ORDER BY creator_id, category_id"
     )
 
 
-def group_medians_sql(*, run_id: int) -> dict[str, str]:
-    """One query per index giving (group, size, median raw score, median index) of its reference groups.
+# --- medians of the reference groups ------------------------------------------------------------------------
+def _middle(value: str, rn: str, n: str, result: str | None = None) -> str:
+    """Mean of ``result`` (default ``value``) over the one or two middle rows of ``value``'s order."""
+    return (
+        f"AVG(CASE WHEN {value} IS NOT NULL AND {rn} IN (({n} + 1) / 2, ({n} + 2) / 2) "
+        f"THEN {result or value} END)"
+    )
+
+
+def population_medians_sql(*, run_id: int) -> str:
+    """One row, in one scan of the ranked table: per population-ranked index its group size, median raw score and
+    median index (``POPULATION_RANKED`` order), then effectiveness over all creators (size, median raw score),
+    then the pooled rates and the run's video count.
 
     The row numbers were taken in the order of the raw score inside each group, so the median is the mean of
-    the one or two middle rows; an index ranked over the whole group has its median at the same rows.
+    the one or two middle rows; an index ranked over the whole group has its median at the same rows. A size is
+    null when no creator has the score.
     """
-    table = scored_table(run_id)
-    out = {}
+    cols = []
     for name in POPULATION_RANKED:
-        out[name] = _median_select(RAW[name], f"rn_{name}", f"n_{name}", None, table, index=name)
-    out["effectiveness:tier"] = _median_select(
-        "raw_effectiveness", "rn_eff_tier", "n_eff_tier", "follower_tier", table
+        raw, rn, n = RAW[name], f"rn_{name}", f"n_{name}"
+        cols += [
+            f"MAX(CASE WHEN {raw} IS NOT NULL THEN {n} END)",
+            _middle(raw, rn, n),
+            _middle(raw, rn, n, result=name),
+        ]
+    cols += [
+        "MAX(CASE WHEN raw_effectiveness IS NOT NULL THEN n_eff_pop END)",
+        _middle("raw_effectiveness", "rn_eff_pop", "n_eff_pop"),
+        "MAX(m_acceptance)", "MAX(m_on_time)", "MAX(m_sponsored)", "MAX(m_shoppable)", "SUM(videos)",
+    ]
+    return "SELECT " + ",\n       ".join(cols) + f"\nFROM {scored_table(run_id)}"
+
+
+def tier_medians_sql(*, run_id: int) -> str:
+    """Per follower tier: creators with an effectiveness score and their median engagement rate."""
+    return (
+        "SELECT follower_tier, MAX(n_eff_tier), AVG(raw_effectiveness) "
+        f"FROM {scored_table(run_id)} "
+        "WHERE raw_effectiveness IS NOT NULL AND rn_eff_tier IN ((n_eff_tier + 1) / 2, (n_eff_tier + 2) / 2) "
+        "GROUP BY follower_tier"
     )
-    out["effectiveness:all"] = _median_select("raw_effectiveness", "rn_eff_pop", "n_eff_pop", None, table)
-    return out
 
 
 def index_medians_sql(*, run_id: int) -> str:
@@ -562,16 +607,15 @@ def index_medians_sql(*, run_id: int) -> str:
 
 
 def category_medians_sql(*, run_id: int) -> str:
-    """Per category: creators with a video in it and the median impact (the radar's reference), one sort."""
-    rid = int(run_id)
+    """Per category: creators with a video in it and the median impact (the radar's reference), one sort of the
+    narrow staging table."""
     return f"""
 SELECT i.category_id, MAX(i.cnt) AS n, AVG(i.impact) AS impact
 FROM (
     SELECT category_id, impact,
            ROW_NUMBER() OVER (PARTITION BY category_id ORDER BY impact) AS rn,
            COUNT(*) OVER (PARTITION BY category_id) AS cnt
-    FROM scoring_categoryimpact
-    WHERE run_id = {rid}
+    FROM {impacts_table(run_id)}
 ) i
 WHERE i.rn IN ((i.cnt + 1) / 2, (i.cnt + 2) / 2)
 GROUP BY i.category_id

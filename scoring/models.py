@@ -221,7 +221,9 @@ class CategoryImpact(models.Model):
 
     run = models.ForeignKey(ScoringRun, related_name="category_impacts", db_index=False, **_SNAPSHOT_FK)
     creator = models.ForeignKey("creators.Creator", related_name="category_impacts", **_SNAPSHOT_FK)
-    category = models.ForeignKey("creators.Category", related_name="impacts", **_SNAPSHOT_FK)
+    # No index of its own: nothing reads impacts by category alone (a category with impacts has videos, which
+    # protect it from deletion). Every read is by run and creator: the unique (run, creator, category) index.
+    category = models.ForeignKey("creators.Category", related_name="impacts", db_index=False, **_SNAPSHOT_FK)
     impact = models.FloatField()
     views = models.BigIntegerField(default=0)
     gmv = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
@@ -233,9 +235,9 @@ class CategoryImpact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "creator", "category"], name="impact_run_creator_category_unique"),
         ]
-        indexes = [
-            models.Index(fields=["run", "category", "impact"], name="impact_run_category_impact"),
-        ]
+        # The creator's own index serves deleting a creator (ORM cascade). The category medians of a run are
+        # computed from the run's staging table, so no (run, category, impact) index: each index on this table
+        # is maintained for about two million rows per run.
 
     def __str__(self) -> str:
         return f"Impact {self.creator_id}/{self.category_id} in run {self.run_id}"

@@ -102,8 +102,24 @@ def scoring_chunk_compute(self: ScoringRunTask, run_id: int, number: int) -> int
 
 
 @shared_task(base=ScoringRunTask, bind=True)
-def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> bool:
-    published = self.call(services.scoring_run_finalize, run_id=run_id)
+def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> int:
+    """After the chunks: the scorecards and the category impacts on two workers at once; the last publishes."""
+    group(scoring_run_scorecards.si(run_id), scoring_run_impacts.si(run_id)).apply_async()
+    return 2
+
+
+@shared_task(base=ScoringRunTask, bind=True)
+def scoring_run_scorecards(self: ScoringRunTask, run_id: int) -> bool:
+    return _published(self.call(services.scoring_run_scorecards, run_id=run_id))
+
+
+@shared_task(base=ScoringRunTask, bind=True)
+def scoring_run_impacts(self: ScoringRunTask, run_id: int) -> bool:
+    return _published(self.call(services.scoring_run_impacts, run_id=run_id))
+
+
+def _published(published: bool) -> bool:
+    """After the final stage that published the run: prune the runs beyond the history kept."""
     if published:
         services.scoring_runs_prune()
     return published

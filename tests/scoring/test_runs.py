@@ -115,6 +115,22 @@ def test_a_failing_chunk_leaves_the_published_run_and_fails_with_the_reason(run_
     assert run_scoring().status == "succeeded"
 
 
+def test_a_failing_final_stage_deletes_what_the_other_stage_wrote(run_scoring, monkeypatch):
+    # The scorecards stage commits its rows before the impacts stage fails (eagerly they run in that order).
+    _population()
+    published = run_scoring()
+    before = _snapshot(published)
+    monkeypatch.setattr(indices, "impacts_sql", lambda **kwargs: "SELECT no_such_column FROM creators_creator")
+    failed = run_scoring()
+    assert failed.status == "failed" and not failed.is_published
+    assert "scoring_run_impacts" in failed.error and "no_such_column" in failed.error
+    assert published_run() == published
+    assert _snapshot(ScoringRun.objects.get(pk=published.pk)) == before
+    assert not Scorecard.objects.filter(run=failed).exists()
+    assert not CategoryImpact.objects.filter(run=failed).exists()
+    assert _staging_tables(failed.pk) == []
+
+
 def test_the_reaper_fails_a_run_without_progress_and_a_new_run_starts(django_capture_on_commit_callbacks, settings):
     make_creator("a")
     with django_capture_on_commit_callbacks(execute=False):
