@@ -177,7 +177,9 @@ class StageTable:
             self._copy_cm = self.sql.cursor.cursor.copy(f"COPY {self.name} ({names}) FROM STDIN ({options})")
             self._copy = self._copy_cm.__enter__()
             self._text = io.StringIO()
-            self._text_writer = csv.writer(self._text, lineterminator="\n")
+            # CRLF: the csv module quotes a field only for the characters of its line terminator, and a lone CR
+            # unquoted would end the row for PostgreSQL's CSV COPY (a display name with a CR in it).
+            self._text_writer = csv.writer(self._text, lineterminator="\r\n")
         elif not self.direct:
             self._spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
             self._spool_writer = csv.writer(self._spool)

@@ -204,7 +204,7 @@ def _pass_one_raw(
                         for index, name in enumerate(header))
     stage = StageTable(sql, names["raw"], raw_columns, direct=True, unique_line=True)
     # The fast expression; None when a column has no fast form (every record then takes the precise path).
-    fragments = [columns[name].fast if name in columns else r'[^,"]*' for name in header]
+    fragments = [columns[name].fast if name in columns else r'[^,"\r]*' for name in header]
     pattern = re.compile(",".join(fragments)) if all(f is not None for f in fragments) else None
     limits = [columns[name].fast_max for name in header if name in columns and columns[name].fast_max is not None]
     if pattern is not None and pattern.groups != len(limits):
@@ -215,7 +215,9 @@ def _pass_one_raw(
     writers = [columns[name].raw_text or _raw_text if name in columns else None for name in header]
     value_index = {column.name: index for index, column in enumerate(kind_columns)}
     slow_text = io.StringIO()
-    slow_writer = csv.writer(slow_text, lineterminator="\n")
+    # CRLF line ends, here and on the fast lines: the csv module quotes a field only for the characters of its
+    # line terminator, and PostgreSQL's CSV COPY takes a lone CR in an unquoted field as a line end.
+    slow_writer = csv.writer(slow_text, lineterminator="\r\n")
     # A time cell without zone is UTC (DESIGN 4): make sure PostgreSQL reads it so.
     sql.run("SET LOCAL TIME ZONE 'UTC'")
 
@@ -274,7 +276,7 @@ def _pass_one_raw(
                     )
                 found = match(body)
                 if found is not None and (limit is None or found.group(1) <= limit):
-                    out.append(f"{number},{body}\n")
+                    out.append(f"{number},{body}\r\n")
                     continue
                 # The precise path: csv.reader takes the record from this line on (it may span lines).
                 feed.pos, feed.number = i - 1, number - 1

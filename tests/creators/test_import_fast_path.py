@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import override_settings
 
 from creators.importers.reader import LineFeed
-from creators.models import Video
+from creators.models import Creator, Video
 from creators.services import import_file
 from tests.creators.import_helpers import VIDEOS_HEADER, lines, make_categories, make_creator, messages, write
 
@@ -139,3 +139,20 @@ def test_a_bulk_load_rebuilds_exactly_the_indexes_and_constraints_it_dropped(tmp
         assert _definitions() == before
     assert len(stored()) == 8
     assert stored()[0][3] == 101 and stored()[1:5] == first[1:]
+
+
+def test_a_carriage_return_inside_a_quoted_cell_is_data_not_a_line_end(tmp_path, creators):
+    # Staged rows travel to COPY as CSV: a lone CR in a cell must be quoted there too (it once cut the row short).
+    text = lines(
+        "external_id,handle,primary_category,display_name",
+        'cr-1,carriage,beauty,"Line one\rline two"',
+        "cr-2,plain,gaming,Plain name",
+    )
+    report = import_file(kind="creators", path=write(tmp_path, text), queue_scoring=False)
+    assert messages(report) == []
+    assert Creator.objects.get(external_id="cr-1").display_name == "Line one\rline two"
+    # A videos file mixing fast lines and a precise record whose quoted cell holds a CR.
+    videos = lines(VIDEOS_HEADER, FAST[0], 'v7,bob,2024-05-01T10:00:00Z,1,0,0,0,,,,,,,"a\rb"', FAST[2])
+    report = import_file(kind="videos", path=write(tmp_path, videos, "videos.csv"), queue_scoring=False)
+    assert messages(report) == []
+    assert sorted(Video.objects.values_list("external_id", flat=True)) == ["v1", "v3", "v7"]
