@@ -132,6 +132,23 @@ def test_the_sync_is_one_statement_and_touches_only_the_published_run(world):
     assert Scorecard.objects.get(run=old, creator=creator).category_ids == [999]
 
 
+def test_the_sync_also_rewrites_the_active_run_whose_scorecards_are_already_written(world):
+    # The run being computed may have committed its scorecards (its copies read before the change) and not yet be
+    # published: it must not publish copies older than the import that committed in between.
+    creator = world.creators["gaming_1"]
+    active = ScoringRun.objects.create(as_of=world.run.as_of, status="running", is_active=True, triggered_by="test")
+    Scorecard.objects.create(run=active, creator=creator, confidence="low", collaboration_confidence="low",
+                             follower_tier=0, category_ids=[999], country="XX")
+    Creator.objects.filter(pk=creator.pk).update(country="JP")
+    revision = ScoringRun.objects.get(pk=world.run.pk).revision
+    updated = scorecards_access_sync(creators_sql="SELECT %s", params=[creator.pk])
+    assert updated == 1, "the count is of the published run's rows"
+    copy = Scorecard.objects.get(run=active, creator=creator)
+    assert (copy.category_ids, copy.country) == (_card(world, "gaming_1").category_ids, "JP")
+    assert ScoringRun.objects.get(pk=world.run.pk).revision == revision + 1
+    assert ScoringRun.objects.get(pk=active.pk).revision == 0
+
+
 def test_creator_list_reads_visibility_from_the_copies(world):
     # A stale copy would be what partners see: the list trusts the copies (which every writer keeps exact).
     Scorecard.objects.filter(run=world.run, creator=world.creators["travel_2"]).update(
