@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import BooleanField, F, IntegerField, Value
 from django.http import HttpRequest
 
 from partners.choices import API_ROLES, AUDIT_ROLES, EXPORT_ROLES
@@ -103,7 +104,8 @@ def no_access(user: Any = None) -> Access:
 
 
 def access_for_user(user: Any) -> Access:
-    """Build the access of ``user`` from its membership and its partner's current grants (four small queries)."""
+    """Build the access of ``user`` from its membership and its partner's current grants (two small queries: the
+    membership with its partner and weights, then the current grants with their categories and creators)."""
     # Imported here: this module is imported by model modules (querysets) and must not import models at load time.
     from partners.models import AccessGrant, Membership, PartnerWeights
 
@@ -116,7 +118,7 @@ def access_for_user(user: Any) -> Access:
         # Staff without membership land here too: staff are not partners.
         return no_access(user)
     partner = membership.partner
-    grants = list(AccessGrant.objects.current().filter(partner=partner).values_list("id", "performance", "commercial"))
+    grants, category_ids, creator_ids = _current_grants(AccessGrant, partner.pk)
     if not grants:
         return Access(user=user, partner=partner, role=membership.role)
     grant_ids = frozenset(g[0] for g in grants)
@@ -125,16 +127,6 @@ def access_for_user(user: Any) -> Access:
         tiers.add(Tier.PERFORMANCE)
     if any(g[2] for g in grants):
         tiers.add(Tier.COMMERCIAL)
-    category_ids = frozenset(
-        AccessGrant.categories.through.objects.filter(accessgrant_id__in=grant_ids).values_list(
-            "category_id", flat=True
-        )
-    )
-    # Explicit creator lists are meant to be short (hand-picked creators); large populations are granted by
-    # category, which costs nothing here.
-    creator_ids = frozenset(
-        AccessGrant.creators.through.objects.filter(accessgrant_id__in=grant_ids).values_list("creator_id", flat=True)
-    )
     try:
         # Loaded by the select_related above: no query.
         weights: tuple[tuple[str, float], ...] | None = tuple(partner.weights.as_dict().items())
@@ -145,11 +137,56 @@ def access_for_user(user: Any) -> Access:
         partner=partner,
         role=membership.role,
         tiers=frozenset(tiers),
-        category_ids=category_ids,
-        creator_ids=creator_ids,
+        category_ids=frozenset(category_ids),
+        creator_ids=frozenset(creator_ids),
         grant_ids=grant_ids,
         weights=weights,
     )
+
+
+# Row kinds of _current_grants' UNION ALL.
+_GRANT, _GRANT_CATEGORY, _GRANT_CREATOR = 0, 1, 2
+
+
+def _current_grants(grant_model: Any, partner_id: int) -> tuple[list[tuple[int, bool, bool]], set[int], set[int]]:
+    """The partner's current grants as ``(id, performance, commercial)``, and the category and creator ids they
+    cover: one ``UNION ALL`` round trip instead of three (this runs on every partner request).
+
+    Every branch selects the same five columns ``(grant id, performance, commercial, kind, referenced id)``, all
+    as annotations so that their order in the SQL is the order given here on every supported Django version.
+    """
+    current = grant_model.objects.current().filter(partner_id=partner_id)
+    grant_rows = current.annotate(
+        g=F("id"), perf=F("performance"), comm=F("commercial"), kind=Value(_GRANT), ref=Value(None, IntegerField())
+    ).order_by().values_list("g", "perf", "comm", "kind", "ref")
+    branches = []
+    for through, column, kind in (
+        (grant_model.categories.through, "category_id", _GRANT_CATEGORY),
+        (grant_model.creators.through, "creator_id", _GRANT_CREATOR),
+    ):
+        branches.append(
+            through.objects.filter(accessgrant_id__in=current.values("id"))
+            .annotate(
+                g=F("accessgrant_id"),
+                perf=Value(False, BooleanField()),
+                comm=Value(False, BooleanField()),
+                kind=Value(kind),
+                ref=F(column),
+            )
+            .order_by()
+            .values_list("g", "perf", "comm", "kind", "ref")
+        )
+    grants: list[tuple[int, bool, bool]] = []
+    category_ids: set[int] = set()
+    creator_ids: set[int] = set()
+    for grant_id, performance, commercial, kind, ref in grant_rows.union(*branches, all=True):
+        if kind == _GRANT:
+            grants.append((grant_id, performance, commercial))
+        elif kind == _GRANT_CATEGORY:
+            category_ids.add(ref)
+        else:
+            creator_ids.add(ref)
+    return grants, category_ids, creator_ids
 
 
 def access_for_request(request: HttpRequest | Any) -> Access:
