@@ -310,6 +310,50 @@ def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
     return mark_safe("\n".join(parts))  # noqa: S308  every value above went through _escape
 
 
+def sort_href(params: Any, ordering: str) -> str:
+    """The query string of a sort link: the current parameters with ``ordering`` replaced and no cursor (what
+    ``{% querystring ordering=... cursor=None %}`` renders), not yet escaped."""
+    query = params.copy()
+    query.pop("cursor", None)
+    query["ordering"] = ordering
+    return f"?{query.urlencode()}"
+
+
+def table_head_html(
+    params: Any,
+    profile_columns: Sequence[Column],
+    score_columns: Sequence[Column],
+    sort_links: Mapping[str, Mapping[str, str | None]],
+) -> SafeString:
+    """The ``<th>`` cells of the creator table's header row: the compare box, the profile columns, the categories
+    and the visible score columns, each sortable column with its link (``a.sort[data-sort]``) and ``aria-sort``.
+
+    Built here for the same reason as the rows: a dozen ``{% querystring %}``, ``{% with %}`` and filter calls
+    per column through the template engine cost more than the page's count query.
+    """
+    arrows = {"descending": " ▼", "ascending": " ▲"}
+
+    def cell(column: Column, classes: str, title: bool) -> str:
+        link = sort_links[column.name]
+        aria = link["aria"]
+        attributes = f' class="{classes}"' if classes else ""
+        if aria:
+            attributes += f' aria-sort="{_escape(aria)}"'
+        if title:
+            attributes += f' title="{_escape(column.help)}"'
+        href = _escape(sort_href(params, str(link["ordering"])))
+        return (
+            f'<th scope="col"{attributes}><a class="sort" href="{href}" data-sort="{_escape(column.name)}">'
+            f"{_escape(column.label)}{arrows.get(aria or '', '')}</a></th>"
+        )
+
+    cells = ['<th scope="col"><span class="visually-hidden">Select to compare</span></th>']
+    cells += [cell(column, "num" if column.numeric else "", title=False) for column in profile_columns]
+    cells.append('<th scope="col" class="hide-sm">Categories</th>')
+    cells += [cell(column, "num", title=True) for column in score_columns]
+    return mark_safe("\n".join(cells))  # noqa: S308  every value above went through _escape
+
+
 def select_html(name: str, options: Iterable[tuple[Any, Any]], current: Any) -> SafeString:
     """A ``<select name=... id="id_<name>">`` with an empty first option, as Django's ``Select`` renders it.
 

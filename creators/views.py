@@ -140,7 +140,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             total_more=more,
             profile_columns=profile_columns,
             score_columns=score_columns,
-            sort_links=_sort_links(profile_columns + score_columns, ordering),
+            table_head=presenters.table_head_html(
+                self.request.GET, profile_columns, score_columns,
+                _sort_links(profile_columns + score_columns, ordering),
+            ),
             ordering=",".join(ordering),
             can_export=access.can_export,
             compare_max=COMPARE_MAX,

@@ -24,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.http import HttpRequest
+from django.utils import timezone
 
 from partners.choices import API_ROLES, AUDIT_ROLES, EXPORT_ROLES
 from scoring.catalogue import FILTERABLE_INDICES, FieldSpec, Tier, fields_for_tiers
@@ -103,7 +105,8 @@ def no_access(user: Any = None) -> Access:
 
 
 def access_for_user(user: Any) -> Access:
-    """Build the access of ``user`` from its membership and its partner's current grants (four small queries)."""
+    """Build the access of ``user`` from its membership and its partner's current grants (two small queries: the
+    membership with its partner and weights, then the current grants with their categories and creators)."""
     # Imported here: this module is imported by model modules (querysets) and must not import models at load time.
     from partners.models import AccessGrant, Membership, PartnerWeights
 
@@ -116,7 +119,7 @@ def access_for_user(user: Any) -> Access:
         # Staff without membership land here too: staff are not partners.
         return no_access(user)
     partner = membership.partner
-    grants = list(AccessGrant.objects.current().filter(partner=partner).values_list("id", "performance", "commercial"))
+    grants, category_ids, creator_ids = _current_grants(AccessGrant, partner.pk)
     if not grants:
         return Access(user=user, partner=partner, role=membership.role)
     grant_ids = frozenset(g[0] for g in grants)
@@ -125,16 +128,6 @@ def access_for_user(user: Any) -> Access:
         tiers.add(Tier.PERFORMANCE)
     if any(g[2] for g in grants):
         tiers.add(Tier.COMMERCIAL)
-    category_ids = frozenset(
-        AccessGrant.categories.through.objects.filter(accessgrant_id__in=grant_ids).values_list(
-            "category_id", flat=True
-        )
-    )
-    # Explicit creator lists are meant to be short (hand-picked creators); large populations are granted by
-    # category, which costs nothing here.
-    creator_ids = frozenset(
-        AccessGrant.creators.through.objects.filter(accessgrant_id__in=grant_ids).values_list("creator_id", flat=True)
-    )
     try:
         # Loaded by the select_related above: no query.
         weights: tuple[tuple[str, float], ...] | None = tuple(partner.weights.as_dict().items())
@@ -145,11 +138,58 @@ def access_for_user(user: Any) -> Access:
         partner=partner,
         role=membership.role,
         tiers=frozenset(tiers),
-        category_ids=category_ids,
-        creator_ids=creator_ids,
+        category_ids=frozenset(category_ids),
+        creator_ids=frozenset(creator_ids),
         grant_ids=grant_ids,
         weights=weights,
     )
+
+
+# Row kinds of _current_grants' UNION ALL.
+_GRANT, _GRANT_CATEGORY, _GRANT_CREATOR = 0, 1, 2
+
+
+def _current_grants(grant_model: Any, partner_id: int) -> tuple[list[tuple[int, bool, bool]], set[int], set[int]]:
+    """The partner's current grants as ``(id, performance, commercial)``, and the category and creator ids they
+    cover: one ``UNION ALL`` round trip instead of three (this runs on every partner request).
+
+    Plain SQL on purpose: compiling the same statement through the ORM (three querysets with the ``current()``
+    conditions) cost more CPU per request than the three round trips it replaces. The conditions are those of
+    ``AccessGrantQuerySet.current()`` (tests in ``tests/partners/test_access.py`` hold the two together).
+    """
+    grant_table = grant_model._meta.db_table
+    partner_table = grant_model._meta.get_field("partner").related_model._meta.db_table
+    categories_table = grant_model.categories.through._meta.db_table
+    creators_table = grant_model.creators.through._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = f"""
+        WITH current_grant AS (
+            SELECT g.id, g.performance, g.commercial
+            FROM {grant_table} g JOIN {partner_table} p ON p.id = g.partner_id
+            WHERE g.partner_id = %s AND p.is_active AND g.revoked_at IS NULL AND g.valid_from <= %s
+              AND (g.valid_until IS NULL OR g.valid_until > %s)
+        )
+        SELECT id, performance, commercial, {_GRANT}, NULL FROM current_grant
+        UNION ALL
+        SELECT c.accessgrant_id, NULL, NULL, {_GRANT_CATEGORY}, c.category_id
+        FROM {categories_table} c JOIN current_grant ON current_grant.id = c.accessgrant_id
+        UNION ALL
+        SELECT c.accessgrant_id, NULL, NULL, {_GRANT_CREATOR}, c.creator_id
+        FROM {creators_table} c JOIN current_grant ON current_grant.id = c.accessgrant_id
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+    grants: list[tuple[int, bool, bool]] = []
+    category_ids: set[int] = set()
+    creator_ids: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [partner_id, now, now])
+        for grant_id, performance, commercial, kind, ref in cursor.fetchall():
+            if kind == _GRANT:
+                grants.append((grant_id, bool(performance), bool(commercial)))
+            elif kind == _GRANT_CATEGORY:
+                category_ids.add(ref)
+            else:
+                creator_ids.add(ref)
+    return grants, category_ids, creator_ids
 
 
 def access_for_request(request: HttpRequest | Any) -> Access:

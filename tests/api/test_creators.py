@@ -215,9 +215,9 @@ def test_out_of_range_and_malformed_pages(world, alice):
 
 
 def test_list_query_count_is_bounded(world, alice, django_assert_max_num_queries):
-    # Token/session user + access (5), published run, category lookup, count (cached per run revision after
-    # the first request), page, audit insert: 9, independent of the page size.
-    with django_assert_max_num_queries(9):
+    # Token/session user + access (3), published run, category lookup, count (cached per run revision after
+    # the first request), page, audit insert: 7, independent of the page size.
+    with django_assert_max_num_queries(7):
         alice.get(LIST, {"page_size": 200, "category": "beauty"})
 
 

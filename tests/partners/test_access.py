@@ -120,6 +120,22 @@ def test_the_union_of_current_grants_applies(world):
     assert visible_handles(world.users["charlie"]) == set(world.handles_b) | set(world.handles_nobody)
 
 
+def test_access_is_built_in_two_queries_with_every_grant_category_and_creator(world, django_assert_num_queries):
+    extra = AccessGrant.objects.create(partner=world.partner_b, performance=False, commercial=True)
+    extra.categories.add(world.categories["travel"])
+    extra.creators.add(world.creators["travel_2"])
+    revoked = AccessGrant.objects.create(partner=world.partner_b, commercial=True, revoked_at=timezone.now())
+    revoked.creators.add(world.creators[world.handles_nobody[0]])
+    user = world.users["charlie"]
+    expected_categories = set(world.grant_b.categories.values_list("id", flat=True)) | {world.categories["travel"].pk}
+    # The membership (with partner and weights), then one UNION ALL of the grants, their categories and creators.
+    with django_assert_num_queries(2):
+        access = access_for_user(user)
+    assert access.grant_ids == {world.grant_b.pk, extra.pk}
+    assert access.category_ids == expected_categories
+    assert access.creator_ids == {world.creators["travel_2"].pk}
+
+
 def test_a_partner_with_only_an_expired_second_grant_keeps_the_current_one(world):
     old = AccessGrant.objects.create(
         partner=world.partner_b, commercial=True, valid_from=timezone.now() - timedelta(days=10),
