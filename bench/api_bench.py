@@ -33,11 +33,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database, log, wrk  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_api"
 USERNAME = "bench-api-analyst"
@@ -48,30 +50,6 @@ COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "
 # The list's filter and ordering: a category, a country and a score range, best first (LIMITS.md's shape).
 QUERY = {"category": "cat-02", "country": "US", "overall_min": "40", "ordering": "-overall"}
 ORDER_INDEX = "bench_api_scorecard_run_overall"
-
-
-@dataclass
-class Load:
-    name: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx: int
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def ensure_database(url: str) -> None:
-    name = urlparse(url).path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    exists = subprocess.run(
-        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    if exists != "1":
-        subprocess.run(["psql", admin, "-c", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
 
 
 def generate(n: int) -> None:
@@ -203,32 +181,14 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def _auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Token {token}"} if token else {}
+
+
 def fetch(url: str, token: str | None = None) -> dict:
     request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"} if token else {})
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * _UNITS[unit]
-
-
-def wrk(name: str, url: str, *, duration: int, connections: int, token: str | None = None) -> Load:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s"]
-    if token:
-        command += ["-H", f"Authorization: Token {token}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    load = Load(name, rps, p50, p99, int(bad.group(1)) if bad else 0)
-    log(f"{name}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, non-2xx {load.non_2xx}")
-    return load
 
 
 def main() -> None:
@@ -278,11 +238,11 @@ def main() -> None:
             deep_next = fetch(deep_next, token)["next"] or deep_next
         middle = int(re.search(r"[?&]page=(\d+)", deep_next).group(1)) - 1 if "page=" in deep_next else 0
         for url, who in ((ceiling_url, None), (api_url, token), (deep_next, token)):
-            wrk("warm-up", url, duration=3, connections=args.connections, token=who)
+            wrk("warm-up", url, duration=3, connections=args.connections, headers=_auth(who))
         ceiling = wrk("ceiling", ceiling_url, duration=args.duration, connections=args.connections)
-        api = wrk("api list", api_url, duration=args.duration, connections=args.connections, token=token)
+        api = wrk("api list", api_url, duration=args.duration, connections=args.connections, headers=_auth(token))
         deep = wrk(f"api list, page {middle + 1} (of 10 rows) via next", deep_next, duration=args.duration,
-                   connections=args.connections, token=token)
+                   connections=args.connections, headers=_auth(token))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -26,27 +26,19 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import Load, ensure_database, log, wrk  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
 USERNAME = "bench-analyst"
 CATEGORIES = 20
 COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "KR", "CA", "AU", "NL", "SE", "PL",
              "TR", "AE", "ZA")
-
-
-@dataclass
-class Load:
-    name: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
 
 
 NOTES = """Notes:
@@ -61,22 +53,6 @@ NOTES = """Notes:
   cursor (no OFFSET), so position 500,000 costs what page one costs.
 - The per-run aggregates (score distribution, category medians, capped list count, country choices) are cached per
   grant and published run; a published run never changes."""
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def ensure_database(url: str) -> None:
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    exists = subprocess.run(
-        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    if exists != "1":
-        subprocess.run(["psql", admin, "-c", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
 
 
 def generate(n: int) -> None:
@@ -259,22 +235,6 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-
-
-def wrk(name: str, url: str, *, cookie: str | None, duration: int, connections: int) -> Load:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    latency = {pct: float(value) * scale[unit] for pct, value, unit in _LATENCY.findall(output)}
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = int(bad.group(1)) if bad else 0
-    return Load(name, rps, latency.get("50", float("nan")), latency.get("99", float("nan")), errors)
-
-
 def check_page(url: str, cookie: str) -> int:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -364,7 +324,8 @@ def main() -> int:
         for name, url in pages.items():
             check_page(url, cookie)
             log(f"load: {name}")
-            results.append(wrk(name, url, cookie=cookie, duration=args.duration, connections=args.connections))
+            results.append(wrk(name, url, headers={"Cookie": cookie}, duration=args.duration,
+                               connections=args.connections, timeout_s=10))
         log("export: whole visible set through the product")
         export_seconds, export_rows = time_export(f"{base}/creators/export.csv", cookie)
     finally:
@@ -372,7 +333,7 @@ def main() -> int:
     ceiling_server = serve("bench.ceiling_settings", args.port, env)
     try:
         log("load: ceiling")
-        ceiling = wrk("ceiling (.values() + JsonResponse)", ceiling_url, cookie=None, duration=args.duration,
+        ceiling = wrk("ceiling (.values() + JsonResponse)", ceiling_url, timeout_s=10, duration=args.duration,
                       connections=args.connections)
     finally:
         stop(ceiling_server)
@@ -396,7 +357,7 @@ def main() -> int:
         ratio = load.requests_per_second / ceiling.requests_per_second if ceiling.requests_per_second else 0
         lines.append(
             f"| {load.name} | {load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
-            f"{ratio:.0%} | {load.errors} |"
+            f"{ratio:.0%} | {load.non_2xx} |"
         )
     lines += [
         "",

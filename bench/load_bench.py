@@ -1,7 +1,7 @@
 """Load benchmark: partner reads at concurrency 32 against gunicorn while a scoring run and an import run.
 
     python bench/load_bench.py [--creators 1000000] [--videos 5000000] [--database bench_load]
-                               [--concurrency 32] [--duration 60] [--web-workers 2] [--workers 2]
+                               [--concurrency 32] [--duration 60] [--tail 15] [--web-workers 2] [--workers 2]
                                [--import-rows 200000] [--skip-load] [--redis URL]
 
 1. In a database of its own (created and migrated when missing): categories, creators, videos in the window and
@@ -9,9 +9,11 @@
 2. A partner analyst who sees every category and every tier; a session (HTML) and a token (API) for it.
 3. gunicorn (``deploy/gunicorn.conf.py``, DEBUG off, collected static files) and Celery workers
    (``deploy/worker.sh``) on this machine.
-4. ``--concurrency`` client threads for ``--duration`` seconds, round-robin over the list page, a scorecard and
-   the API list (keep-alive connections). A few seconds in, a scoring run (``recompute_scores --wait``) and an
-   import of ``--import-rows`` videos (``import_data``) start and run under the load.
+4. ``--concurrency`` client threads, round-robin over the list page, a scorecard and the API list (keep-alive
+   connections). A few seconds in, a scoring run (``recompute_scores --wait``) and an import of ``--import-rows``
+   videos (``import_data``) start and run under the load. The readers go on for ``--duration`` seconds at least,
+   and until both have finished plus ``--tail`` seconds, so that they read the old run, the switch and the new one.
+   The API throttle is raised for the bench's one user (it stands for a partner's many readers).
 5. Reported: requests, errors (any status but 200, any failed connection), throughput, p50/p95/p99 per endpoint;
    whether the run and the import finished; and the consistency check: every API page a reader received holds
    the scores of exactly one run (never a mix of the old and the new run).
@@ -43,6 +45,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database, indexes_dropped, log  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 
 PASSWORD = "load-bench-password-1234"
@@ -51,7 +55,9 @@ USERNAME = "loadbench"
 CATEGORIES = 20
 COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "BR", "MX", "CA", "AU", "JP", "KR", "ID", "PH", "TR", "PL",
              "NL", "SE", "AE")
-CONSISTENCY_QUERY = {"category": "cat-1", "ordering": "-overall", "page_size": "50"}
+# A page from the middle of the distribution, where a new run moves the scores (the top of a category barely
+# moves, and a page the same in both runs proves nothing).
+CONSISTENCY_QUERY = {"category": "cat-1", "overall_max": "50", "ordering": "-overall", "page_size": "50"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,26 +72,15 @@ def parse_args() -> argparse.Namespace:
         help="broker URL (default: a private redis-server on a free port, so no other queue is touched)",
     )
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load at least")
+    parser.add_argument("--tail", type=float, default=15.0,
+                        help="seconds of load after the scoring run and the import have finished")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--import-rows", type=int, default=200_000)
     parser.add_argument("--skip-load", action="store_true", help="reuse the data and the published run")
     return parser.parse_args()
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# --- set-up ---------------------------------------------------------------------------------------------------
-def ensure_database(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -130,67 +125,53 @@ def generate(args: argparse.Namespace) -> None:
                   "SELECT id, primary_category_id FROM creators_creator")
         log(f"{n:,} creators: {time.monotonic() - t0:.1f} s")
         # Constraints (foreign keys checked row by row) and indexes of the big tables are rebuilt after the load.
-        c.execute("""
-            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid IN ('creators_video'::regclass, 'creators_collaboration'::regclass) AND contype <> 'p'
-        """)
-        constraints = c.fetchall()
-        c.execute("""
-            SELECT indexname, indexdef FROM pg_indexes
-            WHERE tablename IN ('creators_video', 'creators_collaboration') AND indexname NOT LIKE '%%pkey'
-              AND indexname NOT IN (SELECT conname FROM pg_constraint)
-        """)
-        index_defs = c.fetchall()
-        for table, name, _ in constraints:
-            c.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
-        for name, _ in index_defs:
-            c.execute(f'DROP INDEX IF EXISTS "{name}"')
-        t0 = time.monotonic()
-        c.execute(f"""
-            INSERT INTO creators_video (external_id, creator_id, posted_at, views, likes, comments, shares,
-                                        is_sponsored, is_shoppable, product_category_id, orders, gmv, duration_s,
-                                        hashtags)
-            SELECT 'v' || g, 1 + (g * 2654435761) % {n}, now() - (r1 * 89 * INTERVAL '1 day'),
-                   views, (views * r2 * 0.2)::bigint, (views * r2 * 0.01)::bigint, (views * r2 * 0.005)::bigint,
-                   r3 < 0.05, r3 > 0.9, CASE WHEN r4 < 0.3 THEN 1 + g % 20 END,
-                   CASE WHEN r4 < 0.05 THEN (r2 * 40)::bigint END,
-                   CASE WHEN r4 < 0.05 THEN ROUND((r2 * 900)::numeric, 2) END, 15 + g % 45, ''
-            FROM (SELECT g, random() r1, random() r2, random() r3, random() r4,
-                         (random() * random() * 200000)::bigint AS views
-                  FROM generate_series(1, {v}) g) s
-        """)
-        log(f"{v:,} videos: {time.monotonic() - t0:.1f} s")
-        statuses = "ARRAY['pending','accepted','declined','expired','completed','cancelled']"
-        c.execute(f"""
-            INSERT INTO creators_collaboration (external_id, creator_id, brand, category_id, invited_at,
-                                                responded_at, status, due_at, delivered_at)
-            SELECT 'k' || g, 1 + (g::bigint * 40503) % {n}, 'Brand ' || g % 500, 1 + g % 20, invited,
-                   CASE WHEN status <> 'pending' THEN invited + r2 * INTERVAL '200 hours' END, status,
-                   CASE WHEN status IN ('accepted', 'completed') THEN invited + INTERVAL '14 days' END,
-                   CASE WHEN status = 'completed' THEN invited + r2 * INTERVAL '20 days' END
-            FROM (SELECT g, now() - (random() * 89 * INTERVAL '1 day') AS invited, random() AS r2,
-                         ({statuses})[1 + FLOOR(random() * 6)::int] AS status
-                  FROM generate_series(1, {k}) g) s
-        """)
-        t0 = time.monotonic()
-        for table, name, definition in constraints:
-            c.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for _, definition in index_defs:
-            c.execute(definition)
-        log(f"indexes and constraints rebuilt: {time.monotonic() - t0:.1f} s")
+        with indexes_dropped(c, ("creators_video", "creators_collaboration")):
+            t0 = time.monotonic()
+            c.execute(f"""
+                INSERT INTO creators_video (external_id, creator_id, posted_at, views, likes, comments, shares,
+                                            is_sponsored, is_shoppable, product_category_id, orders, gmv, duration_s,
+                                            hashtags)
+                SELECT 'v' || g, 1 + (g * 2654435761) % {n}, now() - (r1 * 89 * INTERVAL '1 day'),
+                       views, (views * r2 * 0.2)::bigint, (views * r2 * 0.01)::bigint, (views * r2 * 0.005)::bigint,
+                       r3 < 0.05, r3 > 0.9, CASE WHEN r4 < 0.3 THEN 1 + g % 20 END,
+                       CASE WHEN r4 < 0.05 THEN (r2 * 40)::bigint END,
+                       CASE WHEN r4 < 0.05 THEN ROUND((r2 * 900)::numeric, 2) END, 15 + g % 45, ''
+                FROM (SELECT g, random() r1, random() r2, random() r3, random() r4,
+                             (random() * random() * 200000)::bigint AS views
+                      FROM generate_series(1, {v}) g) s
+            """)
+            log(f"{v:,} videos: {time.monotonic() - t0:.1f} s")
+            statuses = "ARRAY['pending','accepted','declined','expired','completed','cancelled']"
+            c.execute(f"""
+                INSERT INTO creators_collaboration (external_id, creator_id, brand, category_id, invited_at,
+                                                    responded_at, status, due_at, delivered_at)
+                SELECT 'k' || g, 1 + (g::bigint * 40503) % {n}, 'Brand ' || g % 500, 1 + g % 20, invited,
+                       CASE WHEN status <> 'pending' THEN invited + r2 * INTERVAL '200 hours' END, status,
+                       CASE WHEN status IN ('accepted', 'completed') THEN invited + INTERVAL '14 days' END,
+                       CASE WHEN status = 'completed' THEN invited + r2 * INTERVAL '20 days' END
+                FROM (SELECT g, now() - (random() * 89 * INTERVAL '1 day') AS invited, random() AS r2,
+                             ({statuses})[1 + FLOOR(random() * 6)::int] AS status
+                      FROM generate_series(1, {k}) g) s
+            """)
     with connection.cursor() as c:  # VACUUM cannot run inside a transaction
         for table in ("creators_creator", "creators_creator_categories", "creators_video", "creators_collaboration"):
             c.execute(f"VACUUM ANALYZE {table}")
 
 
 def import_file_for_bench(path: Path, *, rows: int, creators: int) -> None:
-    """A videos CSV of new rows for existing creators, posted today: the import that runs under the load."""
+    """A videos CSV of rows for existing creators, posted today: the import that runs under the load.
+
+    The view counts differ from one bench run to the next (and are large), so that the new scoring run's scores
+    differ from the published run's and the consistency check can tell the two runs apart.
+    """
     now = datetime.now(UTC)
+    rng = random.Random(time.time_ns())
     with path.open("w", encoding="utf-8") as out:
         out.write("external_id,creator,posted_at,views,likes,comments,shares\n")
         for i in range(rows):
             posted = (now - timedelta(minutes=i % 1440)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            out.write(f"load-{i},c{1 + (i * 7919) % creators},{posted},{1000 + i % 5000},{i % 300},{i % 40},{i % 9}\n")
+            views = rng.randrange(1_000, 2_000_000)
+            out.write(f"load-{i},c{1 + (i * 7919) % creators},{posted},{views},{views // 20},{i % 40},{i % 9}\n")
 
 
 def partner_session_and_token(base_env: dict[str, str]) -> tuple[str, str | None]:
@@ -223,13 +204,13 @@ class Results:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def client_loop(host: str, port: int, headers: dict[str, dict[str, str]], creators: int, deadline: float,
+def client_loop(host: str, port: int, headers: dict[str, dict[str, str]], creators: int, stop: threading.Event,
                 results: Results, seed: int) -> None:
     rng = random.Random(seed)
     connection = http.client.HTTPConnection(host, port, timeout=60)
     endpoints = ("list", "scorecard", "api")
     turn = seed
-    while time.monotonic() < deadline:
+    while not stop.is_set():
         kind = endpoints[turn % 3]
         turn += 1
         if kind == "list":
@@ -295,13 +276,16 @@ def consistency(pages: list[tuple[float, list[tuple[str, float | None]]]], run_i
 
     counts = {"pages": len(pages), "mixed": 0}
     for run_id in run_ids:
-        counts[f"run {run_id}"] = 0
+        counts[f"run {run_id} only"] = 0
+    counts["same in both"] = 0
     for _, page in pages:
         owners = [run_id for run_id in run_ids if matches(run_id, page)]
         if not owners:
             counts["mixed"] += 1
+        elif len(owners) > 1:
+            counts["same in both"] += 1  # the page did not change between the runs: it proves nothing either way
         else:
-            counts[f"run {owners[0]}"] += 1
+            counts[f"run {owners[0]} only"] += 1
     return counts
 
 
@@ -323,9 +307,12 @@ def main() -> None:
         time.sleep(0.5)
     database_url = f"{args.server}/{args.database}"
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=args.redis, DJANGO_SETTINGS_MODULE="config.settings.base",
-                      DEBUG="0", LOG_LEVEL="WARNING")
+                      DEBUG="0", LOG_LEVEL="WARNING",
+                      # One bench user stands for a whole partner's worth of readers: the per-user API throttle
+                      # (600/min by default) would answer 429 to it, which is the throttle working, not an error.
+                      API_THROTTLE_USER="1000000/min", API_THROTTLE_TOKEN="1000000/min")
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    ensure_database(args.server, args.database)
+    ensure_database(f"{args.server}/{args.database}")
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
 
@@ -383,11 +370,12 @@ def main() -> None:
         cookie = {"Cookie": f"sessionid={session_key}"}
         headers = {"html": cookie, "api": {"Authorization": f"Token {token}"} if token else cookie}
         results = Results()
-        deadline = time.monotonic() + args.duration
-        threads = [threading.Thread(target=client_loop, args=("127.0.0.1", port, headers, creators, deadline,
+        stop = threading.Event()
+        threads = [threading.Thread(target=client_loop, args=("127.0.0.1", port, headers, creators, stop,
                                                                 results, seed), daemon=True)
                    for seed in range(args.concurrency)]
-        log(f"load: {args.concurrency} clients for {args.duration:.0f} s; a scoring run and an import start at 5 s")
+        log(f"load: {args.concurrency} clients for {args.duration:.0f} s at least, and until the scoring run and the "
+            f"import started at 5 s have finished plus {args.tail:.0f} s")
         load_started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -396,11 +384,16 @@ def main() -> None:
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         importing = subprocess.Popen([sys.executable, "manage.py", "import_data", "videos", str(import_path)],
                                      env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Readers go on until the new run is published and read for a while: the consistency check must see
+        # pages of both runs, and none mixing them.
+        scoring_out, scoring_err = scoring.communicate(timeout=1800)
+        import_out, import_err = importing.communicate(timeout=1800)
+        log(f"scoring run and import finished at {time.monotonic() - load_started:.0f} s")
+        time.sleep(max(args.tail, args.duration - (time.monotonic() - load_started)))
+        stop.set()
         for thread in threads:
             thread.join()
         wall = time.monotonic() - load_started
-        scoring_out, scoring_err = scoring.communicate(timeout=1800)
-        import_out, import_err = importing.communicate(timeout=1800)
         published_after = ScoringRun.objects.get(is_published=True).pk
 
         total = sum(len(v) for v in results.latencies.values())
@@ -421,7 +414,7 @@ def main() -> None:
         print(f"import under load: exit {importing.returncode}; {import_out.strip().splitlines()[-1:]}")
         print(f"published run before {published_before}, after {published_after}")
         check = consistency(results.pages, sorted({published_before, published_after}))
-        print(f"consistency: {check} (mixed must be 0)")
+        print(f"consistency of the API pages read: {check} (mixed must be 0)")
         for kind, messages in results.errors.items():
             for message in messages[:5]:
                 print(f"  error {kind}: {message}")

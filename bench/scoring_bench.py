@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.common import ensure_database, indexes_dropped, log  # noqa: E402
 
 COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "BR", "MX", "CA", "AU", "JP", "KR", "ID", "PH", "TR", "PL",
              "NL", "SE", "AE")
@@ -49,19 +50,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def ensure_database(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def timed(cursor, sql: str, label: str | None = None) -> float:
     t0 = time.monotonic()
     cursor.execute(sql)
@@ -82,30 +70,8 @@ def load(args: argparse.Namespace) -> None:
                  "creators_collaboration, creators_video, creators_creator_categories, creators_creator, "
                  "creators_category RESTART IDENTITY CASCADE")
         # Drop the video/collaboration indexes and constraints for the load; rebuilt afterwards (faster).
-        c.execute("""
-            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid IN ('creators_video'::regclass, 'creators_collaboration'::regclass) AND contype <> 'p'
-        """)
-        constraints = c.fetchall()
-        c.execute("""
-            SELECT indexname, indexdef FROM pg_indexes
-            WHERE tablename IN ('creators_video', 'creators_collaboration') AND indexname NOT LIKE '%%pkey'
-              AND indexname NOT IN (SELECT conname FROM pg_constraint)
-        """)
-        index_defs = c.fetchall()
-        for table, name, _ in constraints:
-            c.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
-        for name, _ in index_defs:
-            c.execute(f'DROP INDEX IF EXISTS "{name}"')
-        try:
+        with indexes_dropped(c, ("creators_video", "creators_collaboration")):
             _generate(c, args)
-        finally:
-            t0 = time.monotonic()
-            for table, name, definition in constraints:
-                c.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            for _, definition in index_defs:
-                c.execute(definition)
-            log(f"indexes and constraints rebuilt: {time.monotonic() - t0:.1f} s")
         timed(c, "VACUUM ANALYZE creators_creator", None)
         timed(c, "VACUUM ANALYZE creators_video", "vacuum analyze")
         timed(c, "VACUUM ANALYZE creators_collaboration", None)
@@ -296,7 +262,7 @@ def main() -> None:
     os.environ["DEBUG"] = "0"
     if args.chunk_size:
         os.environ["SCORING_CHUNK_SIZE"] = str(args.chunk_size)
-    ensure_database(args.server, args.database)
+    ensure_database(f"{args.server}/{args.database}")
 
     import django
 

@@ -1,0 +1,97 @@
+"""Plumbing shared by the benchmarks: logging, bench databases, bulk-load index handling and wrk runs.
+
+Each bench stays a self-contained script (``python bench/<name>.py``); what they all do the same way lives here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+def log(message: str) -> None:
+    """One timestamped progress line on stderr (stdout stays for the results)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named by ``url`` (``postgres://.../<name>``) if it does not exist."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def indexes_dropped(cursor: Any, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the secondary indexes and the constraints (but the primary keys) of ``tables`` for a bulk load, and
+    re-create them from their own definitions afterwards, even when the load fails.
+
+    Building an index once after the load is far cheaper than maintaining it row by row (``LIMITS.md``). Run it
+    inside a transaction with ``SET CONSTRAINTS ALL IMMEDIATE`` first if earlier statements left deferred checks:
+    ``ALTER TABLE`` refuses to run with trigger events pending.
+    """
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = ANY(%s::regclass[]) AND contype <> 'p'",
+        [list(tables)],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexname NOT LIKE '%%pkey' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        [list(tables)],
+    )
+    index_defs = cursor.fetchall()
+    for table, name, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
+    for name, _ in index_defs:
+        cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    try:
+        yield
+    finally:
+        started = time.monotonic()
+        for table, name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _, definition in index_defs:
+            cursor.execute(definition)
+        log(f"indexes and constraints rebuilt: {time.monotonic() - started:.1f} s")
+
+
+@dataclass
+class Load:
+    """What one wrk run measured."""
+
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_SCALE_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(name: str, url: str, *, duration: int, connections: int, headers: dict[str, str] | None = None,
+        timeout_s: int = 30) -> Load:
+    """Load ``url`` with wrk (2 threads, ``connections`` keep-alive connections, ``duration`` seconds)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", f"{timeout_s}s"]
+    for header, value in (headers or {}).items():
+        command += ["-H", f"{header}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    latency = {pct: float(value) * _SCALE_MS[unit] for pct, value, unit in _LATENCY.findall(output)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    load = Load(name, rps, latency.get("50", float("nan")), latency.get("99", float("nan")),
+                int(bad.group(1)) if bad else 0)
+    log(f"{name}: {rps:.0f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, non-2xx {load.non_2xx}")
+    return load
