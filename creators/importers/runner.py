@@ -145,14 +145,11 @@ def _pass_one(
     has_side = side is not None
     failed = True
     try:
+        single = len(columns) == 1
         for line, cells in source.records():
-            if len(cells) != width:
-                errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
+            picked = _pick_cells(line, cells, width=width, pick=pick, single=single, errors=errors)
+            if picked is None:
                 continue
-            cells.append("")
-            picked = pick(cells)
-            if len(columns) == 1:
-                picked = (picked,)
             try:
                 values: list[Any] = [parse(cell) for parse, cell in zip(parsers, picked, strict=True)]
             except ValueError:
@@ -223,13 +220,9 @@ def _pass_one_raw(
 
     def precise(line: int, cells: list[str]) -> None:
         """Validate one record with the precise parsers; stage it (as text) if valid, else report every error."""
-        if len(cells) != width:
-            errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
+        picked = _pick_cells(line, cells, width=width, pick=pick, single=len(kind_columns) == 1, errors=errors)
+        if picked is None:
             return
-        cells.append("")
-        picked = pick(cells)
-        if len(kind_columns) == 1:
-            picked = (picked,)
         values: list[Any] = []
         valid = True
         for column, cell in zip(kind_columns, picked, strict=True):
@@ -308,6 +301,19 @@ def _pass_one_raw(
     # No ANALYZE of {raw}: read once, by a statement whose only choices (hash joins against small tables) the
     # planner makes right from the table's size alone.
     importer.stage_from_raw(positions)
+
+
+def _pick_cells(
+    line: int, cells: list[str], *, width: int, pick: Callable[[list[str]], Any], single: bool, errors: ErrorSink
+) -> tuple[str, ...] | None:
+    """The cells of the kind's columns from one record, in column order (a column missing from the header reads
+    as ""), or None, with the error reported, when the record does not have as many fields as the header."""
+    if len(cells) != width:
+        errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
+        return None
+    cells.append("")  # the cell that columns missing from the header pick
+    picked = pick(cells)
+    return (picked,) if single else picked
 
 
 def _raw_text(value: Any) -> str:
