@@ -429,10 +429,12 @@ class Importer:
         exactly what the migrations made (same names, ``DEFERRABLE INITIALLY DEFERRED``). A duplicate that
         slipped through would fail the rebuild and roll the whole import back.
 
-        The price: dropping takes ``ACCESS EXCLUSIVE`` locks, on ``table`` and on every table its foreign keys
-        reference (for videos: creators and categories), held until commit, so readers of those tables wait for
-        the end of the import. Hence only PostgreSQL, only when the insert is large (``IMPORT_BULK_MIN_ROWS``)
-        and at least a quarter of the rows already in the table (statistics estimate).
+        The price: dropping takes an ``ACCESS EXCLUSIVE`` lock on ``table`` until commit, and dropping a foreign
+        key one on the table it references too (for videos: creators and categories, which every partner page
+        and scoring run reads). Hence only PostgreSQL, only when the insert is large (``IMPORT_BULK_MIN_ROWS``)
+        and at least a quarter of the rows already in the table (statistics estimate), and the foreign keys only
+        when the table is empty (a first load, before anything reads it): into a live table the foreign keys stay
+        and are checked per row at commit, so the referenced tables are never locked.
         """
         from django.conf import settings
 
@@ -446,10 +448,12 @@ class Importer:
             yield False
             return
         quote = connection.ops.quote_name
+        empty = not self.sql.value(f"SELECT EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})")
         constraints = self.sql.rows(
             "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
-            [table],
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') AND (contype = 'u' OR %s) "
+            "ORDER BY contype DESC, conname",
+            [table, empty],
         )
         indexes = self.sql.rows(
             "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
@@ -467,6 +471,11 @@ class Importer:
         for name, _ in indexes:
             self.sql.run_verbatim(f"DROP INDEX {quote(name)}")
         yield True
+        if not empty:
+            # The kept foreign keys queued a deferred check per inserted row, and CREATE INDEX refuses a table
+            # with pending trigger events: run the checks now (they would have run at commit anyway).
+            self.sql.run_verbatim("SET CONSTRAINTS ALL IMMEDIATE")
+            self.sql.run_verbatim("SET CONSTRAINTS ALL DEFERRED")
         # Index builds sort in memory when they can (the default 64MB spills at a few million rows).
         self.sql.run_verbatim("SET LOCAL maintenance_work_mem = '512MB'")
         for _, definition in indexes:
