@@ -254,8 +254,9 @@ def metric_display(name: str, value: Any) -> str:
     return str(value)
 
 
-def _compact(value: Any) -> str:
-    if value is None:
+def compact_number(value: Any) -> str:
+    """Follower counts as ``12.3K`` / ``4.5M`` (the list's cells and the ``compact`` template filter)."""
+    if value is None or value == "":
         return "–"
     number = float(value)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
@@ -304,7 +305,7 @@ def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
             f'aria-label="Compare @{handle}" class="compare-check"></td>'
             f'<td class="creator-cell"><a href="{url}">@{handle}</a>{name_html}</td>'
             f'<td>{_escape(row.get("country") or "–")}</td>'
-            f'<td class="num" title="{_escape(exact)}">{_escape(_compact(followers))}</td>'
+            f'<td class="num" title="{_escape(exact)}">{_escape(compact_number(followers))}</td>'
             f'<td class="hide-sm">{tags}</td>{"".join(cells)}</tr>'
         )
     return mark_safe("\n".join(parts))  # noqa: S308  every value above went through _escape

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -21,7 +20,7 @@ from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Creator
 from creators.pagination import keyset_page
-from creators.selectors import creator_list
+from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
 from partners.choices import AuditAction
 from partners.models import Shortlist, ShortlistEntry
@@ -46,12 +45,6 @@ def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None)
     filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
     filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
     return filterset
-
-
-def capped_count(queryset: Any, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """``(count, more)``: the exact count up to ``cap``, and whether there are more rows than that."""
-    count = queryset.values("creator_id").order_by()[: cap + 1].count()
-    return min(count, cap), count > cap
 
 
 def _ordering_keys(filterset: CreatorFilterSet) -> list[str]:
@@ -152,17 +145,12 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
 
 
     def count(self, rows: Any, *, run: ScoringRun | None) -> tuple[int, bool]:
-        """The capped count of the filtered rows, cached: a published run never changes, so neither does the
-        count of a given filter over it for a given grant (the cursor and the ordering do not change it)."""
+        """``(count, more)``: the exact count of the filtered rows up to ``COUNT_CAP``, and whether there are more
+        (the API's cached ``creator_list_count``, capped: the page shows "10,000+")."""
         if run is None:
             return 0, False
-        filters = sorted((k, v) for k, v in self.request.GET.lists() if k not in {"cursor", "ordering"})
-        key = presenters.access_cache_key(self.access, "list-count", presenters.run_key(run), filters)
-        cached = cache.get(key)
-        if cached is None:
-            cached = capped_count(rows)
-            cache.set(key, cached, presenters.CACHE_SECONDS)
-        return cached
+        count = creator_list_count(rows, cap=COUNT_CAP, run=run)
+        return min(count, COUNT_CAP), count > COUNT_CAP
 
 
 class CreatorDetailView(PartnerAccessMixin, TemplateView):

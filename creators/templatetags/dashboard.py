@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from creators.presenters import metric_display
+from creators.presenters import compact_number, metric_display
 
 register = template.Library()
 
@@ -39,13 +39,7 @@ def percent_width(value: Any) -> str:
 @register.filter
 def compact(value: Any) -> str:
     """Follower counts as ``12.3K`` / ``4.5M``; the exact number goes in a title attribute beside it."""
-    if value is None or value == "":
-        return "–"
-    number = float(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(number) >= limit:
-            return f"{number / limit:.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{int(number):,}"
+    return compact_number(value)
 
 
 @register.filter

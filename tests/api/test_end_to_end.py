@@ -11,19 +11,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from tests.reliability.services import celery_binary, current_database_url
 
 pytestmark = [
     pytest.mark.integration,
@@ -38,17 +36,6 @@ VIDEOS_HEADER = "external_id,creator,posted_at,views,likes,comments,shares,is_sh
 TIMEOUT = 120
 
 
-def _celery_bin() -> str:
-    beside = Path(sys.executable).parent / "celery"
-    return str(beside) if beside.exists() else "celery"
-
-
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path: Path, settings) -> Iterator[Path]:
     """One ``celery worker`` (prefork, 2 processes) on the test database, sharing the uploads folder."""
@@ -56,7 +43,7 @@ def worker(tmp_path: Path, settings) -> Iterator[Path]:
     log_path = tmp_path / "worker.log"
     env = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": current_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "0",
@@ -66,7 +53,7 @@ def worker(tmp_path: Path, settings) -> Iterator[Path]:
     name = f"api-e2e-{os.getpid()}@%h"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [_celery_bin(), "-A", "config", "worker", "--pool=prefork", "--concurrency=2", "-n", name,
+            [celery_binary(), "-A", "config", "worker", "--pool=prefork", "--concurrency=2", "-n", name,
              "--without-gossip", "--without-mingle", "--loglevel=INFO"],
             cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

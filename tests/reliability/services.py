@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -59,6 +60,11 @@ def require_binary(name: str, *, search: tuple[str, ...] = ()) -> str:
         if candidate.exists():
             return str(candidate)
     pytest.skip(f"{name} is not installed on this machine")
+
+
+def celery_binary() -> str:
+    """The ``celery`` command of this interpreter's environment (skips the test without one)."""
+    return require_binary("celery", search=(str(VENV_BIN),))
     raise AssertionError  # unreachable: pytest.skip raises
 
 
@@ -203,11 +209,9 @@ def current_database_url() -> str:
     settings = connection.settings_dict
     if connection.vendor != "postgresql":
         raise AssertionError("child processes can share only a PostgreSQL test database")
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return (
-        f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
-        f"/{settings['NAME']}"
-    )
+    password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
+    auth = quote(settings["USER"] or "postgres") + password
+    return f"postgres://{auth}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 def child_env(**overrides: str | None) -> dict[str, str]:
@@ -272,7 +276,7 @@ def celery_worker(
     *, database_url: str, redis_url: str, name: str, concurrency: int = 2, extra_env: dict[str, str] | None = None
 ) -> ManagedProcess:
     """Starts ``deploy/worker.sh`` (the production command) and waits until the worker answers a ping."""
-    require_binary("celery", search=(str(VENV_BIN),))
+    celery_binary()  # skips without it
     env = child_env(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

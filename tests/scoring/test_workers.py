@@ -9,21 +9,20 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 
 from config.celery import app as celery_app
 from scoring import services
 from scoring.models import CategoryImpact, Scorecard, ScoringChunk, ScoringRun
 from scoring.selectors import published_run
+from tests.reliability.services import celery_binary, current_database_url
 from tests.scoring.builders import days_before, make_collaboration, make_creator, make_video, make_videos
 
 pytestmark = [
@@ -39,17 +38,6 @@ CHUNK_SIZE = 10  # 31 creators: 4 chunks, so that both workers take some
 COMPARED = [f.attname for f in Scorecard._meta.concrete_fields if f.name not in ("id", "run")]
 
 
-def _celery_bin() -> str:
-    beside = Path(sys.executable).parent / "celery"
-    return str(beside) if beside.exists() else "celery"
-
-
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 class Workers:
     """Two ``celery worker`` processes, each in its own process group so that a test can SIGKILL one whole."""
 
@@ -61,7 +49,7 @@ class Workers:
     def start(self, count: int = 2) -> None:
         env = {
             **os.environ,
-            "DATABASE_URL": _test_database_url(),
+            "DATABASE_URL": current_database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "SCORING_CHUNK_SIZE": str(CHUNK_SIZE),
@@ -71,7 +59,7 @@ class Workers:
             log = open(self.log_dir / f"worker{i}.log", "wb")  # closed in stop()
             self.log_files.append(log)
             self.processes.append(subprocess.Popen(
-                [_celery_bin(), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
+                [celery_binary(), "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
                  "-n", f"scoring-test-{i}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
                  "--loglevel=INFO"],
                 cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
