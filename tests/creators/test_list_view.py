@@ -159,3 +159,22 @@ def test_creator_text_is_escaped_in_the_table(world, alice_client):
     html = alice_client.get(LIST_URL).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def _result_count(response) -> str:
+    """The figure the page gives for the filtered set ("12 creators ...", "More than 10,000 creators ...")."""
+    text = re.search(r'id="result-count"[^>]*>(.*?)</p>', response.content.decode(), re.S).group(1)
+    return re.match(r"(More than )?[\d,]+ creators?", " ".join(unescape(text).split())).group(0)
+
+
+def test_the_count_is_exact_up_to_the_cap_and_says_more_beyond_it(world, alice_client, monkeypatch):
+    visible = len(world.handles_a)
+    assert _result_count(alice_client.get(LIST_URL)) == f"{visible} creators"
+    cache.clear()
+    monkeypatch.setattr(views, "COUNT_CAP", visible - 1)
+    assert _result_count(alice_client.get(LIST_URL)) == f"More than {visible - 1} creators"
+    # A filter that narrows the set under the cap is counted exactly again, over the same run.
+    response = alice_client.get(LIST_URL, {"category": "beauty"})
+    listed = len(_handles(response))
+    assert 1 < listed < visible - 1
+    assert _result_count(response) == f"{listed} creators"
