@@ -29,6 +29,8 @@ os.environ.setdefault("DEBUG", "0")
 
 import django  # noqa: E402
 
+from bench.common import ensure_database, generate_creators  # noqa: E402
+
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -63,35 +65,7 @@ def generate(n: int) -> None:
             "partners_accessgrant_categories, partners_accessgrant_creators, partners_accessgrant, "
             "partners_membership, partners_auditevent, creators_creator, creators_category CASCADE"
         )
-        cur.execute(
-            "INSERT INTO creators_category (id, slug, name) SELECT g, 'cat-' || g, 'Category ' || g "
-            "FROM generate_series(1, %s) g",
-            [CATEGORIES],
-        )
-        cur.execute(
-            """
-            INSERT INTO creators_creator (id, external_id, handle, display_name, country, primary_category_id,
-                                          followers, source, data_updated_at, created_at)
-            SELECT g, 'ext-' || g, 'creator_' || g, 'Creator ' || g, (%s::text[])[1 + (hashint4(g) & 2147483647) %% 20],
-                   1 + (hashint4(g * 7) & 2147483647) %% %s, (hashint4(g * 13) & 2147483647) %% 5000000, 'bench',
-                   now(), now()
-            FROM generate_series(1, %s) g
-            """,
-            [list(COUNTRIES), CATEGORIES, n],
-        )
-        # Every creator is linked to its primary category; about a third also to a second one.
-        cur.execute(
-            "INSERT INTO creators_creator_categories (creator_id, category_id) "
-            "SELECT id, primary_category_id FROM creators_creator"
-        )
-        cur.execute(
-            """
-            INSERT INTO creators_creator_categories (creator_id, category_id)
-            SELECT id, 1 + (primary_category_id + (hashint4((id * 3)::int) & 2147483647) %% (%s - 1)) %% %s
-            FROM creators_creator WHERE (hashint4((id * 5)::int) & 2147483647) %% 3 = 0
-            """,
-            [CATEGORIES, CATEGORIES],
-        )
+        generate_creators(cur, n, categories=CATEGORIES, countries=COUNTRIES)
         run_id = ScoringRun.objects.create(
             as_of=datetime.now(UTC).date(), status="succeeded", is_published=True, progress=100, creators_count=n,
             triggered_by="bench", published_at=datetime.now(UTC),
@@ -159,6 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be overwritten).")
+    ensure_database(os.environ["DATABASE_URL"])
     call_command("migrate", verbosity=0)
     if args.fresh or Creator.objects.count() != args.creators:
         generate(args.creators)
@@ -227,7 +202,7 @@ def main() -> None:
         lambda: list(plain_scored.all()[:50]),
     ))
     cases.append((
-        "access_for_user (4 small queries)",
+        "access_for_user (2 small queries)",
         lambda: access_for_user(user),
         lambda: None,
     ))

@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, log, wrk  # noqa: E402
+from bench.common import ensure_database, generate_creators, log, wrk  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_api"
@@ -49,7 +49,6 @@ COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "
              "TR", "PH", "NG")
 # The list's filter and ordering: a category, a country and a score range, best first (LIMITS.md's shape).
 QUERY = {"category": "cat-02", "country": "US", "overall_min": "40", "ordering": "-overall"}
-ORDER_INDEX = "bench_api_scorecard_run_overall"
 
 
 def generate(n: int) -> None:
@@ -71,35 +70,8 @@ def generate(n: int) -> None:
             "partners_accessgrant, partners_membership, partners_auditevent, creators_creator, creators_category "
             "CASCADE"
         )
-        cur.execute(
-            "INSERT INTO creators_category (id, slug, name) "
-            "SELECT g, 'cat-' || lpad(g::text, 2, '0'), 'Category ' || g FROM generate_series(1, %s) g",
-            [CATEGORIES],
-        )
-        cur.execute(
-            """
-            INSERT INTO creators_creator (id, external_id, handle, display_name, country, primary_category_id,
-                                          followers, source, data_updated_at, created_at)
-            SELECT g, 'ext-' || g, 'creator_' || g, 'Creator ' || g,
-                   (%s::text[])[1 + (hashint4(g) & 2147483647) %% 20],
-                   1 + (hashint4(g * 7) & 2147483647) %% %s, (hashint4(g * 13) & 2147483647) %% 5000000, 'bench',
-                   now(), now()
-            FROM generate_series(1, %s) g
-            """,
-            [list(COUNTRIES), CATEGORIES, n],
-        )
-        cur.execute(
-            "INSERT INTO creators_creator_categories (creator_id, category_id) "
-            "SELECT id, primary_category_id FROM creators_creator"
-        )
-        cur.execute(
-            """
-            INSERT INTO creators_creator_categories (creator_id, category_id)
-            SELECT id, 1 + (primary_category_id + (hashint4((id * 3)::int) & 2147483647) %% (%s - 1)) %% %s
-            FROM creators_creator WHERE (hashint4((id * 5)::int) & 2147483647) %% 3 = 0
-            """,
-            [CATEGORIES, CATEGORIES],
-        )
+        generate_creators(cur, n, categories=CATEGORIES, countries=COUNTRIES,
+                          slug_sql="'cat-' || lpad(g::text, 2, '0')")
         run = ScoringRun.objects.create(
             as_of=time.strftime("%Y-%m-%d"), status="succeeded", is_published=True, progress=100,
             creators_count=n, triggered_by="bench",
@@ -128,19 +100,11 @@ def generate(n: int) -> None:
     log(f"generated {n:,} creators and scorecards in {time.perf_counter() - t0:.1f} s")
 
 
-def ensure_order_index() -> None:
-    """The list orders by an index of the published run; add the index when the migrations do not have one."""
+def analyze() -> None:
+    """Planner statistics for the freshly generated tables (the list's indexes come with the migrations)."""
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT count(*) FROM pg_indexes WHERE tablename = 'scoring_scorecard' AND indexdef ILIKE '%%overall%%'"
-        )
-        if cur.fetchone()[0] == 0:
-            log(f"no index on scorecard overall in the migrations: creating {ORDER_INDEX}")
-            cur.execute(
-                f"CREATE INDEX {ORDER_INDEX} ON scoring_scorecard (run_id, overall DESC NULLS LAST, creator_id DESC)"
-            )
         cur.execute("ANALYZE")
 
 
@@ -218,7 +182,7 @@ def main() -> None:
 
     if args.fresh or Creator.objects.count() != args.creators:
         generate(args.creators)
-    ensure_order_index()
+    analyze()
     token = partner_and_token()
 
     base = f"http://127.0.0.1:{args.port}"

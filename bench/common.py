@@ -95,3 +95,39 @@ def wrk(name: str, url: str, *, duration: int, connections: int, headers: dict[s
                 int(bad.group(1)) if bad else 0)
     log(f"{name}: {rps:.0f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, non-2xx {load.non_2xx}")
     return load
+
+
+def generate_creators(cursor: Any, n: int, *, categories: int, countries: tuple[str, ...],
+                      slug_sql: str = "'cat-' || g") -> None:
+    """Categories 1..``categories`` (slug from ``slug_sql`` over ``g``) and creators 1..``n`` with a country, a
+    primary category and log-spread followers, each linked to its primary category and about a third to a second
+    one. Deterministic (``hashint4``), set-based; the caller has emptied the tables."""
+    cursor.execute(
+        f"INSERT INTO creators_category (id, slug, name) SELECT g, {slug_sql}, 'Category ' || g "
+        "FROM generate_series(1, %s) g",
+        [categories],
+    )
+    cursor.execute(
+        """
+        INSERT INTO creators_creator (id, external_id, handle, display_name, country, primary_category_id,
+                                      followers, source, data_updated_at, created_at)
+        SELECT g, 'ext-' || g, 'creator_' || g, 'Creator ' || g,
+               (%s::text[])[1 + (hashint4(g) & 2147483647) %% %s],
+               1 + (hashint4(g * 7) & 2147483647) %% %s, (hashint4(g * 13) & 2147483647) %% 5000000, 'bench',
+               now(), now()
+        FROM generate_series(1, %s) g
+        """,
+        [list(countries), len(countries), categories, n],
+    )
+    cursor.execute(
+        "INSERT INTO creators_creator_categories (creator_id, category_id) "
+        "SELECT id, primary_category_id FROM creators_creator"
+    )
+    cursor.execute(
+        """
+        INSERT INTO creators_creator_categories (creator_id, category_id)
+        SELECT id, 1 + (primary_category_id + (hashint4((id * 3)::int) & 2147483647) %% (%s - 1)) %% %s
+        FROM creators_creator WHERE (hashint4((id * 5)::int) & 2147483647) %% 3 = 0
+        """,
+        [categories, categories],
+    )
