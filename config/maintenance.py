@@ -18,6 +18,15 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 
+# The housekeeping tasks of the beat schedule: idempotent (safe to redeliver), retried when the database blips.
+_MAINTENANCE_TASK = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 3,
+}
+
+
 def audit_retention_prune(*, retention_days: int | None = None) -> int:
     """Delete audit events older than ``AUDIT_RETENTION_DAYS``; 0 days or less keeps everything."""
     from partners.audit import audit_prune
@@ -36,13 +45,7 @@ def audit_retention_prune(*, retention_days: int | None = None) -> int:
     return deleted
 
 
-@shared_task(
-    name="config.maintenance.audit_prune",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(name="config.maintenance.audit_prune", **_MAINTENANCE_TASK)
 def audit_prune_task() -> int:
     return audit_retention_prune()
 
@@ -74,12 +77,6 @@ def import_jobs_reap_stale(*, stale_seconds: int | None = None) -> list[int]:
     return reaped
 
 
-@shared_task(
-    name="config.maintenance.import_jobs_reap_stale",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-)
+@shared_task(name="config.maintenance.import_jobs_reap_stale", **_MAINTENANCE_TASK)
 def import_jobs_reap_stale_task() -> list[int]:
     return import_jobs_reap_stale()
