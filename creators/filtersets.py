@@ -33,7 +33,7 @@ from django.db.models import F, Q
 from creators.models import Category
 from partners.access import Access, access_for_request
 from scoring.catalogue import FILTERABLE_INDICES
-from scoring.models import CategoryImpact, Scorecard
+from scoring.models import CategoryImpact, Scorecard, category_ids_q
 
 # The catalogue field each access-controlled filter touches (profile filters are always allowed).
 _FILTER_FIELD: dict[str, str] = {
@@ -224,7 +224,7 @@ class CreatorFilterSet(django_filters.FilterSet):
 
     def filter_category(self, queryset: models.QuerySet, name: str, value: Category) -> models.QuerySet:
         # Primary or any category, from the scorecard's copy of the creator's categories (one table, by index).
-        return queryset.filter(category_ids__overlap=[value.pk])
+        return queryset.filter(category_ids_q([value.pk]))
 
 
 def order_expressions(keys: list[str]) -> list[models.OrderBy]:

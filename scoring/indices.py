@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from creators.choices import ACCEPTED_STATUSES
 from scoring import definitions as d
+from scoring.fields import MASK_MAX_ID
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -463,8 +464,8 @@ SCORECARD_COLUMNS = (
 
 
 # Columns of the creator copied onto its scorecard, read by the partner list's visibility and filters (see
-# ``creator_access_sql``).
-ACCESS_COLUMNS = ("country", "category_ids")
+# ``creator_access_sql``). ``category_mask`` is derived from the same link rows as ``category_ids``.
+ACCESS_COLUMNS = ("country", "category_ids", "category_mask")
 
 
 def creator_access_sql(*, dialect: Dialect, creator: str) -> dict[str, str]:
@@ -479,11 +480,16 @@ def creator_access_sql(*, dialect: Dialect, creator: str) -> dict[str, str]:
     """
     link = "creators_creator_categories"
     ids = f"SELECT l.category_id AS id FROM {link} l WHERE l.creator_id = {creator}.id"
+    # The bits of ids 1..MASK_MAX_ID (scoring.fields.category_mask); each id is linked once, so a sum of
+    # distinct powers of two is their bitwise or on SQLite, which has no bit_or aggregate.
+    low = f"{ids} AND l.category_id BETWEEN 1 AND {MASK_MAX_ID}"
     if dialect.vendor == POSTGRESQL:
         category_ids = f"ARRAY({ids} ORDER BY 1)"
+        mask = f"(SELECT COALESCE(bit_or(1::bigint << (m.id - 1)::integer), 0) FROM ({low}) m)"
     else:
         category_ids = f"(SELECT json_group_array(i.id) FROM ({ids} ORDER BY 1) i)"
-    return {"country": f"{creator}.country", "category_ids": category_ids}
+        mask = f"(SELECT COALESCE(SUM(1 << (m.id - 1)), 0) FROM ({low}) m)"
+    return {"country": f"{creator}.country", "category_ids": category_ids, "category_mask": mask}
 
 
 def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:

@@ -151,9 +151,9 @@ def test_the_sync_also_rewrites_the_active_run_whose_scorecards_are_already_writ
 
 def test_creator_list_reads_visibility_from_the_copies(world):
     # A stale copy would be what partners see: the list trusts the copies (which every writer keeps exact).
-    Scorecard.objects.filter(run=world.run, creator=world.creators["travel_2"]).update(
-        category_ids=[world.categories["beauty"].pk]
-    )
+    card = _card(world, "travel_2")
+    card.category_ids = [world.categories["beauty"].pk]
+    card.save()  # an ORM save keeps the copy's bitmask (category_mask) from category_ids
     handles = {row["handle"] for row in creator_list(access=access_for_user(world.users["alice"]))}
     assert "travel_2" in handles
 
