@@ -80,11 +80,12 @@ def category_mask(ids: Any) -> int:
 class CategoryMaskField(models.BigIntegerField):
     """A bigint copy of the low ids (1..63) of an ``IntegerIdsField`` of the same model, as bits.
 
-    Testing a bit costs a fraction of testing an array, and the bigint fits an index that a count can read without
-    touching the table (``(run, category_mask)``: counting a partner's visible scorecards costs what counting all
-    of them does). It is kept from ``source`` on every ORM save and bulk insert (``pre_save``); SQL that writes
-    ``source`` writes this too (``scoring.indices.creator_access_sql``). Ids above 63 are only in ``source``:
-    ``scoring.models.category_ids_q`` tests them there, so visibility is exact for any id.
+    Testing a bit costs a fraction of testing an array, and the bigint is carried by the (run, creator) index so
+    that a count can read the index without touching the table (migration ``scoring.0007``): counting a
+    partner's visible scorecards costs what counting all of them does. It is kept from ``source`` on every ORM
+    save and bulk insert (``pre_save``); SQL that writes ``source`` writes this too
+    (``scoring.indices.creator_access_sql``). Ids above 63 are only in ``source``: ``scoring.models.category_ids_q``
+    tests them there, so visibility is exact for any id.
     """
 
     def __init__(self, *args: Any, source: str = "category_ids", **kwargs: Any) -> None:

@@ -225,13 +225,15 @@ class Scorecard(models.Model):
         ]
         indexes = [
             models.Index(fields=["creator", "run"], name="scorecard_creator_run"),
-            # Counting a partner's visible scorecards reads this index alone (an index-only scan testing a bit per
-            # row), as counting all of a run's scorecards reads the one above.
-            models.Index(fields=["run", "category_mask"], name="scorecard_run_category_mask"),
         ]
-        # Also ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
-        # order, created by migration 0004 in SQL: SQLite cannot declare NULLS LAST in an index (its DESC order
-        # puts nulls last anyway), so it is not expressible as one ``Meta.indexes`` entry for both backends.
+        # Made in SQL by migrations:
+        # - ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
+        #   order (0004): SQLite cannot declare NULLS LAST in an index (its DESC order puts nulls last anyway), so
+        #   it is not one ``Meta.indexes`` entry for both backends.
+        # - ``INCLUDE (category_mask)`` on the unique constraint's index (0007, PostgreSQL): counting a partner's
+        #   visible scorecards reads that index alone, testing a bit per entry, as a count of all of a run's
+        #   scorecards does. Not declared here: on SQLite, which has no covering indexes, Django would drop the
+        #   constraint.
 
     def __str__(self) -> str:
         return f"Scorecard {self.creator_id} in run {self.run_id}"

@@ -1,12 +1,17 @@
-"""``Scorecard.category_mask``: the ids 1..63 of ``category_ids`` as bits, and an index ``(run, category_mask)``.
+"""``Scorecard.category_mask``: the ids 1..63 of ``category_ids`` as bits, carried by the (run, creator) index.
 
-Counting a partner's visible scorecards then reads that index alone, testing one bit per row, instead of reading
-every scorecard of the run from the table to test its array (``scoring.fields.CategoryMaskField``). The mask of
-the scorecards already written is computed from their ``category_ids``, before the index is built. The SQL is
-frozen here rather than imported, so that this migration keeps meaning what it meant when the code moves on.
+Counting a partner's visible scorecards then reads the unique ``(run, creator)`` index alone, testing one bit per
+entry, instead of reading every scorecard of the run from the table to test its array
+(``scoring.fields.CategoryMaskField``). On PostgreSQL the constraint is remade with ``INCLUDE (category_mask)``
+(same name and key, so Django's state is unchanged); SQLite has no covering indexes. A new index
+``(run, category_mask)`` would have served the count as well, but inserting a run's scorecards in creator order
+lands its entries at random places: it doubled the scoring run's scorecard stage (8-9 s to 18.5 s for 1M).
+
+The mask of the scorecards already written is computed from their ``category_ids`` first. The SQL is frozen here
+rather than imported, so that this migration keeps meaning what it meant when the code moves on.
 """
 
-from django.db import migrations, models
+from django.db import migrations
 
 import scoring.fields
 
@@ -22,6 +27,8 @@ SET category_mask = (SELECT COALESCE(SUM(1 << (j.value - 1)), 0) FROM json_each(
                      WHERE j.value BETWEEN 1 AND 63)
 WHERE category_ids <> '[]'
 """
+UNIQUE = 'ALTER TABLE scoring_scorecard ADD CONSTRAINT "scorecard_run_creator_unique" UNIQUE (run_id, creator_id)'
+DROP_UNIQUE = 'ALTER TABLE scoring_scorecard DROP CONSTRAINT "scorecard_run_creator_unique"'
 # SQLite adds a NOT NULL column by rebuilding the table, which drops the indexes migrations 0004 and 0005 made
 # in SQL (Django's state does not know them): make them again after the rebuild (and after undoing it).
 SQLITE_SQL_INDEXES = (
@@ -44,6 +51,18 @@ def backfill(apps, schema_editor):
     restore_sql_indexes(apps, schema_editor)
 
 
+def include_mask(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP_UNIQUE)
+        schema_editor.execute(f"{UNIQUE} INCLUDE (category_mask)")
+
+
+def exclude_mask(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP_UNIQUE)
+        schema_editor.execute(UNIQUE)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -58,8 +77,5 @@ class Migration(migrations.Migration):
             field=scoring.fields.CategoryMaskField(),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name="scorecard",
-            index=models.Index(fields=["run", "category_mask"], name="scorecard_run_category_mask"),
-        ),
+        migrations.RunPython(include_mask, exclude_mask),
     ]
