@@ -34,9 +34,13 @@ COUNT_CAP = 10_000
 COMPARE_MAX = 5
 
 
-def published_run() -> ScoringRun | None:
-    """The run partners see (for the "data as of" banner and the scorecard)."""
-    fields = ("id", "as_of", "window_days", "published_at", "revision")
+def published_run(*, with_medians: bool = False) -> ScoringRun | None:
+    """The run partners see (for the "data as of" banner and the scorecard).
+
+    ``with_medians`` loads the reference medians too (the scorecard's "why this score" reads them): in the same
+    query rather than by a second one when the deferred field is first read.
+    """
+    fields = ("id", "as_of", "window_days", "published_at", "revision", *(("medians",) if with_medians else ()))
     return ScoringRun.objects.filter(is_published=True).only(*fields).first()
 
 
@@ -105,7 +109,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
         ]
         # The filter selects, rendered directly (one category query for both category selects).
-        category_options = [(slug, name) for slug, name in form.fields["category"].queryset.values_list("slug", "name")]
+        category_options = [(category.slug, category.name) for category in filterset.visible_categories()]
         selects = {
             "category": presenters.select_html("category", category_options, form["category"].value()),
             "country": presenters.select_html(
@@ -164,7 +168,7 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         access = self.access
         creator = self.get_creator_or_404(self.kwargs["handle"])
         self.audit_object_handle = creator.handle
-        run = published_run()
+        run = published_run(with_medians=True)
         row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
         context.update(nav_section="creators", run=run, creator=creator, row=row)
         if run is None or row is None:
