@@ -95,16 +95,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         score_columns = presenters.index_columns(access)
         ordering = _ordering_keys(filterset)
         form = filterset.form
-        index_filters = [
-            {
-                "name": column.name,
-                "label": column.label,
-                "min": form[f"{column.name}_min"],
-                "max": form[f"{column.name}_max"],
-            }
-            for column in score_columns
-            if f"{column.name}_min" in form.fields
-        ]
+        # The visible indices that have min/max filters (not "our score"), rendered in Python like the table.
+        index_ranges = presenters.index_ranges_html(
+            self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
+        )
         active_filters = [
             name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
         ]
@@ -127,7 +121,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             form=form,
             selects=selects,
             filter_errors=form.errors if form.is_bound else {},
-            index_filters=index_filters,
+            index_ranges=index_ranges,
             has_impact_filter="impact_category" in form.fields,
             active_filters=active_filters,
             rows=page.rows,
