@@ -20,6 +20,7 @@ rows. ``category`` and ``country`` choices come only from what the partner can s
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +78,32 @@ class CreatorFilterForm(forms.Form):
         if cleaned.get("impact_min") is not None and not cleaned.get("impact_category"):
             self.add_error("impact_min", ValidationError("impact_min needs impact_category.", code="required"))
         return cleaned
+
+
+class _FilterTemplates(dict):
+    """A filter set's class-level filters (``base_filters``), which each instance copies with ``deepcopy``.
+
+    django-filter deep-copies every filter for every filter set, down to the querysets and widgets they hold: on
+    the creator list that was the largest single cost of building the filter set. A shallow copy per filter is
+    enough, because what an instance changes is its own: the ``extra`` dict (choices, querysets), the cached form
+    field (dropped), the method binding (redone on the copy) and the attributes django-filter sets on it.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, django_filters.Filter]:
+        return {name: _copy_filter(filter_) for name, filter_ in self.items()}
+
+
+def _copy_filter(filter_: django_filters.Filter) -> django_filters.Filter:
+    clone = copy.copy(filter_)
+    clone.extra = dict(filter_.extra)
+    # A filter caches its form field; if anything built the class-level fields (schema generation does), the copy
+    # would keep that field and its empty, access-free choices.
+    clone.__dict__.pop("_field", None)
+    if filter_.method is not None:
+        # The method's binding (FilterMethod) refers to its filter, whose ``parent`` is the filter set: rebind it
+        # to the copy, whose parent is this instance.
+        clone.method = filter_.method
+    return clone
 
 
 class VisibleCategoryField(django_filters.fields.ModelChoiceField):
@@ -199,10 +226,6 @@ class CreatorFilterSet(django_filters.FilterSet):
         present = set(data.keys()) if data is not None else set()
         self.forbidden_params = tuple(name for name in hidden if name in present)
 
-        # A filter caches its form field; if anything built the class-level fields (schema generation does),
-        # the copies made for this instance would keep that field and its empty, access-free choices.
-        for filter_ in self.filters.values():
-            filter_.__dict__.pop("_field", None)
         categories = Category.objects.visible_to(self.access)
         self._visible_categories: list[Category] | None = None
         for name in ("category", "impact_category"):
@@ -216,6 +239,11 @@ class CreatorFilterSet(django_filters.FilterSet):
             [*_PROFILE_ORDERINGS, *self.access.visible_indices]
             + ([PARTNER_SCORE] if self.access.weights is not None else [])
         )
+
+    @classmethod
+    def get_filters(cls) -> dict[str, django_filters.Filter]:
+        # Called once, when the class is built: its base_filters, copied cheaply per instance.
+        return _FilterTemplates(super().get_filters())
 
     def visible_categories(self) -> list[Category]:
         """The categories the access may see (``id``, ``slug``, ``name``; by name): one query per filter set,

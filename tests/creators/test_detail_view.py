@@ -100,7 +100,8 @@ def test_our_score_is_shown_beside_the_overall_when_the_partner_has_weights(worl
 def test_query_count_is_pinned(world, alice_client, django_assert_max_num_queries):
     handle = world.handles_a[0]
     alice_client.get(f"/creators/{handle}/")  # warm the per-run caches (distribution, category medians)
-    # session + user (2), access (2), creator with its primary category, run, row, detail (4), impacts'
-    # categories, shortlists with this creator's membership (1), audit, session save (3): 14.
-    with django_assert_max_num_queries(14):
+    # session, user with its membership, partner and weights, the grants, creator with its primary category,
+    # run with its medians, row, detail (3), impacts' categories, shortlists with this creator's membership (1),
+    # audit, session save (3): 12.
+    with django_assert_max_num_queries(12):
         assert alice_client.get(f"/creators/{handle}/").status_code == 200
