@@ -211,15 +211,29 @@ def index_cards(*, access: Access, values: Mapping[str, Any], references: Mappin
     return cards
 
 
-def visible_impacts(*, access: Access, impacts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Category impacts in categories the partner can see, with only the visible impact fields."""
+def impact_categories(access: Access) -> QuerySet:
+    """The categories whose impacts ``access`` may see: pass them to ``scorecard_detail(impact_categories=...)``
+    to read only those impacts, then to ``visible_impacts(..., read_through=...)``."""
+    return Category.objects.visible_to(access)
+
+
+def visible_impacts(
+    *, access: Access, impacts: Iterable[Mapping[str, Any]], read_through: QuerySet | None = None
+) -> list[dict[str, Any]]:
+    """Category impacts in categories the partner can see, with only the visible impact fields.
+
+    ``read_through``: the ``impact_categories(access)`` queryset the impacts were already restricted by when they
+    were read; the categories are then not read a second time. Otherwise they are checked here (one query).
+    """
     names = visible_names(access)
     if "impact" not in names:
         return []
-    categories = set(Category.objects.visible_to(access).values_list("slug", flat=True))
     keep = ("category", "name", "impact", "median_impact") + tuple(
         name for name in ("impact_views", "impact_videos", "impact_gmv") if name in names
     )
+    if read_through is not None:
+        return [{key: item.get(key) for key in keep} for item in impacts]
+    categories = set(impact_categories(access).values_list("slug", flat=True))
     return [{key: item.get(key) for key in keep} for item in impacts if item.get("category") in categories]
 
 
