@@ -237,6 +237,46 @@ def visible_impacts(
     return [{key: item.get(key) for key in keep} for item in impacts if item.get("category") in categories]
 
 
+def index_cards_html(cards: Sequence[IndexCard]) -> SafeString:
+    """The scorecard's index cards (``<article class="index-card">``, with the "why this score" table), as the
+    template rendered them: same markup, built here like the list's rows (a dozen filters per card through the
+    template engine were the largest share of the scorecard's rendering). Every value is HTML-escaped."""
+    parts = []
+    for card in cards:
+        confidence = (
+            f'<span class="conf conf-{_escape(card.confidence)}" title="Confidence from the sample size">'
+            f"{_escape(card.confidence)}</span>"
+            if card.confidence
+            else ""
+        )
+        value = '<span class="na">–</span>' if card.value is None else _escape(score_text(card.value))
+        insufficient = "Insufficient data for this index. " if card.value is None else ""
+        rows = []
+        if card.reference_label:
+            count = f" ({_escape(thousands_text(card.reference_n))})" if card.reference_n else ""
+            rows.append(
+                f'<tr><td>Compared with</td><td class="num">{_escape(card.reference_label)}{count}</td></tr>'
+            )
+        evidence = [
+            ("Raw score", metric_display("raw", card.raw)),
+            ("Group median", metric_display("raw", card.reference_median)),
+            *((label, metric_display(name, metric)) for name, label, metric in card.metrics),
+        ]
+        rows += [f'<tr><td>{_escape(label)}</td><td class="num">{_escape(text)}</td></tr>' for label, text in evidence]
+        parts.append(
+            f'    <article class="index-card" id="index-{_escape(card.name)}">\n'
+            f"      <header>\n        <h3>{_escape(card.label)}</h3>\n        {confidence}\n      </header>\n"
+            f'      <div class="value">{value}</div>\n'
+            f'      <div class="meter" aria-hidden="true"><i style="width: {percent_width_text(card.value)}%"></i>'
+            f"</div>\n"
+            f'      <p class="muted" style="font-size:.85rem">{insufficient}{_escape(card.help)}</p>\n'
+            f"      <details>\n        <summary>Why this score</summary>\n        <table>\n          "
+            + "\n          ".join(rows)
+            + "\n        </table>\n      </details>\n    </article>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308  every value above went through _escape
+
+
 def visible_history(*, access: Access, history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     names = visible_names(access)
     keep = [name for name in CARD_INDICES if name in names]
@@ -266,6 +306,27 @@ def metric_display(name: str, value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def score_text(value: Any) -> str:
+    """An index to one decimal (DESIGN 5), or an en dash for "insufficient data" (the ``score`` filter)."""
+    if value is None or value == "":
+        return "–"
+    return f"{float(value):.1f}"
+
+
+def percent_width_text(value: Any) -> str:
+    """A 0-100 value clamped for a CSS width (``style="width: N%"``; the ``percent_width`` filter)."""
+    if value is None or value == "":
+        return "0"
+    return f"{max(0.0, min(100.0, float(value))):.1f}"
+
+
+def thousands_text(value: Any) -> str:
+    """An integer with thousands separators, or an en dash (the ``thousands`` filter)."""
+    if value is None or value == "":
+        return "–"
+    return f"{int(value):,}"
 
 
 def compact_number(value: Any) -> str:

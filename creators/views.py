@@ -213,6 +213,7 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         context.update(
             values=values,
             cards=cards,
+            index_cards=presenters.index_cards_html(cards),
             figures=figures,
             impacts=impacts,
             metric_display=presenters.metric_display,
