@@ -89,16 +89,31 @@ class _FilterTemplates(dict):
     field (dropped), the method binding (redone on the copy) and the attributes django-filter sets on it.
     """
 
+    def __init__(self, filters: dict[str, django_filters.Filter], model: type[models.Model]) -> None:
+        super().__init__(filters)
+        self.model = model
+
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, django_filters.Filter]:
-        return {name: _copy_filter(filter_) for name, filter_ in self.items()}
+        return {name: _copy_filter(filter_, self.model) for name, filter_ in self.items()}
 
 
-def _copy_filter(filter_: django_filters.Filter) -> django_filters.Filter:
+# Filters whose form field is the same for every request (no choices, no queryset).
+_SHARED_FIELD_FILTERS = (django_filters.NumberFilter, django_filters.CharFilter)
+
+
+def _copy_filter(filter_: django_filters.Filter, model: type[models.Model]) -> django_filters.Filter:
+    if isinstance(filter_, _SHARED_FIELD_FILTERS) and "_field" not in filter_.__dict__:
+        # The form field of a number or text filter does not depend on the request: built once on the class-level
+        # filter and shared by the copies (each form deep-copies its fields, so none is ever changed). The model
+        # first, as on an instance's copies: a filter without a label takes it from the model's field.
+        filter_.model = model
+        filter_.field  # noqa: B018 - builds and caches the field
     clone = copy.copy(filter_)
     clone.extra = dict(filter_.extra)
-    # A filter caches its form field; if anything built the class-level fields (schema generation does), the copy
-    # would keep that field and its empty, access-free choices.
-    clone.__dict__.pop("_field", None)
+    if not isinstance(filter_, _SHARED_FIELD_FILTERS):
+        # A choice filter's field holds the access's choices: built per instance. (If anything built the
+        # class-level field, as schema generation does, the copy would keep its empty, access-free choices.)
+        clone.__dict__.pop("_field", None)
     if filter_.method is not None:
         # The method's binding (FilterMethod) refers to its filter, whose ``parent`` is the filter set: rebind it
         # to the copy, whose parent is this instance.
@@ -243,7 +258,7 @@ class CreatorFilterSet(django_filters.FilterSet):
     @classmethod
     def get_filters(cls) -> dict[str, django_filters.Filter]:
         # Called once, when the class is built: its base_filters, copied cheaply per instance.
-        return _FilterTemplates(super().get_filters())
+        return _FilterTemplates(super().get_filters(), cls._meta.model)
 
     def visible_categories(self) -> list[Category]:
         """The categories the access may see (``id``, ``slug``, ``name``; by name): one query per filter set,

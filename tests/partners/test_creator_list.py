@@ -272,3 +272,17 @@ def test_new_weights_or_a_new_tier_change_the_list_on_the_next_access(world):
     world.grant_b.save(update_fields=["commercial"])
     row = next(iter(creator_list(access=access_for_user(world.users["charlie"]))))
     assert "partner_score" in row and COMMERCIAL & set(row)
+
+
+def test_filter_sets_of_different_requests_share_no_state(world):
+    alice, charlie = access_for_user(world.users["alice"]), access_for_user(world.users["charlie"])
+    first = CreatorFilterSet({"followers_min": "5", "q": "beauty"}, queryset=creator_list(access=alice), access=alice)
+    second = CreatorFilterSet({"followers_min": "x"}, queryset=creator_list(access=charlie), access=charlie)
+    assert first.is_valid() and not second.is_valid()
+    assert first.form.fields["followers_min"] is not second.form.fields["followers_min"]
+    assert first.filters["category"] is not second.filters["category"]
+    # Each copy's method binding and parent are its own filter set's.
+    assert first.filters["q"].filter.f is first.filters["q"] and first.filters["q"].parent is first
+    assert second.filters["q"].parent is second
+    assert {c.slug for c in first.visible_categories()} != {c.slug for c in second.visible_categories()}
+    assert {r["handle"] for r in first.qs} == {h for h in world.handles_a if "beauty" in h}
