@@ -174,6 +174,7 @@ def bench_user() -> str:
     from django.contrib.sessions.backends.db import SessionStore
 
     from creators.models import Category
+    from partners.backends import MEMBER_BACKEND
     from partners.choices import Role
     from partners.services import partner_grant_upsert, partner_user_upsert
 
@@ -189,7 +190,8 @@ def bench_user() -> str:
         user = get_user_model().objects.get(username=USERNAME)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # What a login through the form records (the first backend that authenticates).
+    session[BACKEND_SESSION_KEY] = MEMBER_BACKEND
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.set_expiry(24 * 3600)
     session.create()

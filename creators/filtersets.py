@@ -20,7 +20,9 @@ rows. ``category`` and ``country`` choices come only from what the partner can s
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -78,6 +80,76 @@ class CreatorFilterForm(forms.Form):
         return cleaned
 
 
+class _FilterTemplates(dict):
+    """A filter set's class-level filters (``base_filters``), which each instance copies with ``deepcopy``.
+
+    django-filter deep-copies every filter for every filter set, down to the querysets and widgets they hold: on
+    the creator list that was the largest single cost of building the filter set. A shallow copy per filter is
+    enough, because what an instance changes is its own: the ``extra`` dict (choices, querysets), the cached form
+    field (dropped), the method binding (redone on the copy) and the attributes django-filter sets on it.
+    """
+
+    def __init__(self, filters: dict[str, django_filters.Filter], model: type[models.Model]) -> None:
+        super().__init__(filters)
+        self.model = model
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, django_filters.Filter]:
+        return {name: _copy_filter(filter_, self.model) for name, filter_ in self.items()}
+
+
+# Filters whose form field is the same for every request (no choices, no queryset).
+_SHARED_FIELD_FILTERS = (django_filters.NumberFilter, django_filters.CharFilter)
+
+
+def _copy_filter(filter_: django_filters.Filter, model: type[models.Model]) -> django_filters.Filter:
+    if isinstance(filter_, _SHARED_FIELD_FILTERS) and "_field" not in filter_.__dict__:
+        # The form field of a number or text filter does not depend on the request: built once on the class-level
+        # filter and shared by the copies (each form deep-copies its fields, so none is ever changed). The model
+        # first, as on an instance's copies: a filter without a label takes it from the model's field.
+        filter_.model = model
+        filter_.field  # noqa: B018 - builds and caches the field
+    clone = copy.copy(filter_)
+    clone.extra = dict(filter_.extra)
+    if not isinstance(filter_, _SHARED_FIELD_FILTERS):
+        # A choice filter's field holds the access's choices: built per instance. (If anything built the
+        # class-level field, as schema generation does, the copy would keep its empty, access-free choices.)
+        clone.__dict__.pop("_field", None)
+    if filter_.method is not None:
+        # The method's binding (FilterMethod) refers to its filter, whose ``parent`` is the filter set: rebind it
+        # to the copy, whose parent is this instance.
+        clone.method = filter_.method
+    return clone
+
+
+class VisibleCategoryField(django_filters.fields.ModelChoiceField):
+    """A category chosen by slug among the categories the request may see, looked up in a list read once.
+
+    Django's ``ModelChoiceField`` runs ``queryset.get(slug=...)`` for each value, and the list page reads the same
+    visible categories again for its two selects: the filter set reads them once (``visible_categories``) and
+    passes the lookup here as ``categories``. Without it the field behaves as ``ModelChoiceField``.
+    """
+
+    def __init__(self, *args: Any, categories: Callable[[], dict[str, Category]] | None = None, **kwargs: Any):
+        self.categories = categories
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if self.categories is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        slug = value.slug if isinstance(value, Category) else str(value)
+        category = self.categories().get(slug)
+        if category is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return category
+
+
+class VisibleCategoryFilter(django_filters.ModelChoiceFilter):
+    """``ModelChoiceFilter`` over the visible categories (see ``VisibleCategoryField``)."""
+
+    field_class = VisibleCategoryField
+
+
 def _index_min(name: str) -> django_filters.NumberFilter:
     return django_filters.NumberFilter(
         field_name=name, lookup_expr="gte", label=f"{name.title()} at least", min_value=0, max_value=100
@@ -119,7 +191,7 @@ class CreatorFilterSet(django_filters.FilterSet):
     """Filters and ordering of ``creator_list`` rows, restricted per request to what the access may see."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search handle or name", max_length=100)
-    category = django_filters.ModelChoiceFilter(
+    category = VisibleCategoryFilter(
         queryset=Category.objects.none(), to_field_name="slug", method="filter_category", label="Category"
     )
     country = django_filters.ChoiceFilter(field_name="country", choices=(), label="Country")
@@ -139,7 +211,7 @@ class CreatorFilterSet(django_filters.FilterSet):
     sales_max = _index_max("sales")
     consistency_min = _index_min("consistency")
     consistency_max = _index_max("consistency")
-    impact_category = django_filters.ModelChoiceFilter(
+    impact_category = VisibleCategoryFilter(
         queryset=Category.objects.none(), to_field_name="slug", method="filter_noop", label="Impact category"
     )
     impact_min = django_filters.NumberFilter(method="filter_noop", label="Impact at least", min_value=0, max_value=100)
@@ -169,14 +241,12 @@ class CreatorFilterSet(django_filters.FilterSet):
         present = set(data.keys()) if data is not None else set()
         self.forbidden_params = tuple(name for name in hidden if name in present)
 
-        # A filter caches its form field; if anything built the class-level fields (schema generation does),
-        # the copies made for this instance would keep that field and its empty, access-free choices.
-        for filter_ in self.filters.values():
-            filter_.__dict__.pop("_field", None)
         categories = Category.objects.visible_to(self.access)
-        self.filters["category"].queryset = categories
-        if "impact_category" in self.filters:
-            self.filters["impact_category"].queryset = categories
+        self._visible_categories: list[Category] | None = None
+        for name in ("category", "impact_category"):
+            if name in self.filters:
+                self.filters[name].queryset = categories
+                self.filters[name].extra["categories"] = self._visible_categories_by_slug
         access_ = self.access
         self.filters["country"].extra["choices"] = lambda: country_choices(access_)
 
@@ -184,6 +254,22 @@ class CreatorFilterSet(django_filters.FilterSet):
             [*_PROFILE_ORDERINGS, *self.access.visible_indices]
             + ([PARTNER_SCORE] if self.access.weights is not None else [])
         )
+
+    @classmethod
+    def get_filters(cls) -> dict[str, django_filters.Filter]:
+        # Called once, when the class is built: its base_filters, copied cheaply per instance.
+        return _FilterTemplates(super().get_filters(), cls._meta.model)
+
+    def visible_categories(self) -> list[Category]:
+        """The categories the access may see (``id``, ``slug``, ``name``; by name): one query per filter set,
+        shared by the validation of ``category`` and ``impact_category`` and by the page's selects."""
+        if self._visible_categories is None:
+            queryset = self.filters["category"].queryset
+            self._visible_categories = list(queryset.only("id", "slug", "name"))
+        return self._visible_categories
+
+    def _visible_categories_by_slug(self) -> dict[str, Category]:
+        return {category.slug: category for category in self.visible_categories()}
 
     @property
     def form(self) -> CreatorFilterForm:

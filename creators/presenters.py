@@ -211,16 +211,70 @@ def index_cards(*, access: Access, values: Mapping[str, Any], references: Mappin
     return cards
 
 
-def visible_impacts(*, access: Access, impacts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Category impacts in categories the partner can see, with only the visible impact fields."""
+def impact_categories(access: Access) -> QuerySet:
+    """The categories whose impacts ``access`` may see: pass them to ``scorecard_detail(impact_categories=...)``
+    to read only those impacts, then to ``visible_impacts(..., read_through=...)``."""
+    return Category.objects.visible_to(access)
+
+
+def visible_impacts(
+    *, access: Access, impacts: Iterable[Mapping[str, Any]], read_through: QuerySet | None = None
+) -> list[dict[str, Any]]:
+    """Category impacts in categories the partner can see, with only the visible impact fields.
+
+    ``read_through``: the ``impact_categories(access)`` queryset the impacts were already restricted by when they
+    were read; the categories are then not read a second time. Otherwise they are checked here (one query).
+    """
     names = visible_names(access)
     if "impact" not in names:
         return []
-    categories = set(Category.objects.visible_to(access).values_list("slug", flat=True))
     keep = ("category", "name", "impact", "median_impact") + tuple(
         name for name in ("impact_views", "impact_videos", "impact_gmv") if name in names
     )
+    if read_through is not None:
+        return [{key: item.get(key) for key in keep} for item in impacts]
+    categories = set(impact_categories(access).values_list("slug", flat=True))
     return [{key: item.get(key) for key in keep} for item in impacts if item.get("category") in categories]
+
+
+def index_cards_html(cards: Sequence[IndexCard]) -> SafeString:
+    """The scorecard's index cards (``<article class="index-card">``, with the "why this score" table), as the
+    template rendered them: same markup, built here like the list's rows (a dozen filters per card through the
+    template engine were the largest share of the scorecard's rendering). Every value is HTML-escaped."""
+    parts = []
+    for card in cards:
+        confidence = (
+            f'<span class="conf conf-{_escape(card.confidence)}" title="Confidence from the sample size">'
+            f"{_escape(card.confidence)}</span>"
+            if card.confidence
+            else ""
+        )
+        value = '<span class="na">–</span>' if card.value is None else _escape(score_text(card.value))
+        insufficient = "Insufficient data for this index. " if card.value is None else ""
+        rows = []
+        if card.reference_label:
+            count = f" ({_escape(thousands_text(card.reference_n))})" if card.reference_n else ""
+            rows.append(
+                f'<tr><td>Compared with</td><td class="num">{_escape(card.reference_label)}{count}</td></tr>'
+            )
+        evidence = [
+            ("Raw score", metric_display("raw", card.raw)),
+            ("Group median", metric_display("raw", card.reference_median)),
+            *((label, metric_display(name, metric)) for name, label, metric in card.metrics),
+        ]
+        rows += [f'<tr><td>{_escape(label)}</td><td class="num">{_escape(text)}</td></tr>' for label, text in evidence]
+        parts.append(
+            f'    <article class="index-card" id="index-{_escape(card.name)}">\n'
+            f"      <header>\n        <h3>{_escape(card.label)}</h3>\n        {confidence}\n      </header>\n"
+            f'      <div class="value">{value}</div>\n'
+            f'      <div class="meter" aria-hidden="true"><i style="width: {percent_width_text(card.value)}%"></i>'
+            f"</div>\n"
+            f'      <p class="muted" style="font-size:.85rem">{insufficient}{_escape(card.help)}</p>\n'
+            f"      <details>\n        <summary>Why this score</summary>\n        <table>\n          "
+            + "\n          ".join(rows)
+            + "\n        </table>\n      </details>\n    </article>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308  every value above went through _escape
 
 
 def visible_history(*, access: Access, history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -252,6 +306,27 @@ def metric_display(name: str, value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def score_text(value: Any) -> str:
+    """An index to one decimal (DESIGN 5), or an en dash for "insufficient data" (the ``score`` filter)."""
+    if value is None or value == "":
+        return "–"
+    return f"{float(value):.1f}"
+
+
+def percent_width_text(value: Any) -> str:
+    """A 0-100 value clamped for a CSS width (``style="width: N%"``; the ``percent_width`` filter)."""
+    if value is None or value == "":
+        return "0"
+    return f"{max(0.0, min(100.0, float(value))):.1f}"
+
+
+def thousands_text(value: Any) -> str:
+    """An integer with thousands separators, or an en dash (the ``thousands`` filter)."""
+    if value is None or value == "":
+        return "–"
+    return f"{int(value):,}"
 
 
 def compact_number(value: Any) -> str:
@@ -353,6 +428,33 @@ def table_head_html(
     cells.append('<th scope="col" class="hide-sm">Categories</th>')
     cells += [cell(column, "num", title=True) for column in score_columns]
     return mark_safe("\n".join(cells))  # noqa: S308  every value above went through _escape
+
+
+def index_ranges_html(params: Any, columns: Sequence[Column]) -> SafeString:
+    """The filter panel's min/max inputs of each index in ``columns``, with the request's values (``params``).
+
+    What the template's loop over the index filters rendered (same markup: the browser tests fill these inputs),
+    built here for the same reason as the table: fourteen bound fields and their filters per page through the
+    template engine cost more than the page's small queries. The value of an input is the parameter as sent (what
+    the bound form field shows), or empty.
+    """
+    parts = []
+    for column in columns:
+        name, label = _escape(column.name), _escape(column.label)
+        bounds = []
+        for bound, words in (("min", "at least"), ("max", "at most")):
+            value = params.get(f"{column.name}_{bound}")
+            bounds.append(
+                f'          <div><label class="visually-hidden" for="id_{name}_{bound}">{label} {words}</label>\n'
+                f'            <input type="number" name="{name}_{bound}" id="id_{name}_{bound}" min="0" max="100" '
+                f'step="any" placeholder="{bound}" value="{_escape("" if value is None else value)}"></div>'
+            )
+        parts.append(
+            f'      <fieldset>\n        <legend>{label}</legend>\n        <div class="range">\n'
+            + "\n".join(bounds)
+            + "\n        </div>\n      </fieldset>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308  every value above went through _escape
 
 
 def select_html(name: str, options: Iterable[tuple[Any, Any]], current: Any) -> SafeString:

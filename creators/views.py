@@ -20,7 +20,7 @@ from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Creator
 from creators.pagination import keyset_page
-from creators.selectors import creator_list, creator_list_count
+from creators.selectors import PROFILE_FIELDS, creator_list, creator_list_count
 from partners.access import visible_fields
 from partners.choices import AuditAction
 from partners.models import Shortlist, ShortlistEntry
@@ -34,9 +34,13 @@ COUNT_CAP = 10_000
 COMPARE_MAX = 5
 
 
-def published_run() -> ScoringRun | None:
-    """The run partners see (for the "data as of" banner and the scorecard)."""
-    fields = ("id", "as_of", "window_days", "published_at", "revision")
+def published_run(*, with_medians: bool = False) -> ScoringRun | None:
+    """The run partners see (for the "data as of" banner and the scorecard).
+
+    ``with_medians`` loads the reference medians too (the scorecard's "why this score" reads them): in the same
+    query rather than by a second one when the deferred field is first read.
+    """
+    fields = ("id", "as_of", "window_days", "published_at", "revision", *(("medians",) if with_medians else ()))
     return ScoringRun.objects.filter(is_published=True).only(*fields).first()
 
 
@@ -79,7 +83,12 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         run = published_run()
         filterset = creator_filterset(self.request, access, run)
         rows = filterset.qs
-        page = keyset_page(rows, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
+        score_columns = presenters.index_columns(access)
+        # Only what the table shows (the profile and the visible indices, every possible sort key among them, as
+        # the keyset cursor reads its values from the rows), not the raw metrics: a smaller statement to build and
+        # fewer values to fetch and convert.
+        shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns))
+        page = keyset_page(shown, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
         total, more = self.count(rows, run=run)
         self.audit_row_count = len(page.rows)
 
@@ -88,24 +97,17 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             presenters.Column("country", "Country", numeric=False),
             presenters.Column("followers", "Followers"),
         ]
-        score_columns = presenters.index_columns(access)
         ordering = _ordering_keys(filterset)
         form = filterset.form
-        index_filters = [
-            {
-                "name": column.name,
-                "label": column.label,
-                "min": form[f"{column.name}_min"],
-                "max": form[f"{column.name}_max"],
-            }
-            for column in score_columns
-            if f"{column.name}_min" in form.fields
-        ]
+        # The visible indices that have min/max filters (not "our score"), rendered in Python like the table.
+        index_ranges = presenters.index_ranges_html(
+            self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
+        )
         active_filters = [
             name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
         ]
         # The filter selects, rendered directly (one category query for both category selects).
-        category_options = [(slug, name) for slug, name in form.fields["category"].queryset.values_list("slug", "name")]
+        category_options = [(category.slug, category.name) for category in filterset.visible_categories()]
         selects = {
             "category": presenters.select_html("category", category_options, form["category"].value()),
             "country": presenters.select_html(
@@ -123,7 +125,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             form=form,
             selects=selects,
             filter_errors=form.errors if form.is_bound else {},
-            index_filters=index_filters,
+            index_ranges=index_ranges,
             has_impact_filter="impact_category" in form.fields,
             active_filters=active_filters,
             rows=page.rows,
@@ -164,7 +166,7 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         access = self.access
         creator = self.get_creator_or_404(self.kwargs["handle"])
         self.audit_object_handle = creator.handle
-        run = published_run()
+        run = published_run(with_medians=True)
         row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
         context.update(nav_section="creators", run=run, creator=creator, row=row)
         if run is None or row is None:
@@ -174,14 +176,18 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
 
         from scoring.selectors import scorecard_detail
 
-        detail = scorecard_detail(creator_id=creator.pk, run=run)
+        # Only the impacts in the partner's categories are read (one query less than filtering them afterwards).
+        impact_categories = presenters.impact_categories(access)
+        detail = scorecard_detail(creator_id=creator.pk, run=run, impact_categories=impact_categories)
         names = presenters.visible_names(access)
         # Reduce everything to the visible fields before it reaches the page or a chart.
         values = {name: value for name, value in detail.values.items() if name in names}
         cards = presenters.index_cards(access=access, values=values, references=detail.references)
         radar_axes = presenters.radar_indices(access)
         medians = presenters.category_medians(access=access, run=run, category_id=creator.primary_category_id)
-        impacts = presenters.visible_impacts(access=access, impacts=detail.category_impacts)
+        impacts = presenters.visible_impacts(
+            access=access, impacts=detail.category_impacts, read_through=impact_categories
+        )
         history = presenters.visible_history(access=access, history=detail.history)
         trend_axes = [(n, FIELDS_BY_NAME[n].label) for n in presenters.CARD_INDICES if n in names]
         figures: dict[str, Any] = {}
@@ -211,6 +217,7 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         context.update(
             values=values,
             cards=cards,
+            index_cards=presenters.index_cards_html(cards),
             figures=figures,
             impacts=impacts,
             metric_display=presenters.metric_display,

@@ -106,15 +106,14 @@ def no_access(user: Any = None) -> Access:
 
 def access_for_user(user: Any) -> Access:
     """Build the access of ``user`` from its membership and its partner's current grants (two small queries: the
-    membership with its partner and weights, then the current grants with their categories and creators)."""
+    membership with its partner and weights, then the current grants with their categories and creators; one
+    when the session user came with its membership, see ``partners.backends.MemberBackend``)."""
     # Imported here: this module is imported by model modules (querysets) and must not import models at load time.
     from partners.models import AccessGrant, Membership, PartnerWeights
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return no_access(user)
-    membership = (
-        Membership.objects.select_related("partner", "partner__weights").filter(user_id=user.pk).first()
-    )
+    membership = _membership(user, Membership)
     if membership is None or not membership.partner.is_active:
         # Staff without membership land here too: staff are not partners.
         return no_access(user)
@@ -143,6 +142,23 @@ def access_for_user(user: Any) -> Access:
         grant_ids=grant_ids,
         weights=weights,
     )
+
+
+def _membership(user: Any, membership_model: Any) -> Any:
+    """The user's membership with its partner and the partner's weights, or ``None``.
+
+    A user loaded by ``partners.backends.MemberBackend`` (the session user of this request) brought them along in
+    its own query; any other user object (a token's user, one built by a test) is asked here, because a relation
+    cached on it earlier could be out of date.
+    """
+    from partners.backends import MEMBERSHIP_LOADED_ATTR
+
+    if getattr(user, MEMBERSHIP_LOADED_ATTR, False):
+        try:
+            return user.membership
+        except membership_model.DoesNotExist:
+            return None
+    return membership_model.objects.select_related("partner", "partner__weights").filter(user_id=user.pk).first()
 
 
 # Row kinds of _current_grants' UNION ALL.

@@ -74,12 +74,21 @@ def _reference(run: ScoringRun, index: str, scorecard: Scorecard) -> dict[str, A
     }
 
 
-def scorecard_detail(*, creator_id: int, run: ScoringRun) -> ScorecardDetail:
-    """The scorecard of a creator in a run (3 queries). Raises ``Scorecard.DoesNotExist`` when it has none."""
+def scorecard_detail(
+    *, creator_id: int, run: ScoringRun, impact_categories: QuerySet | None = None
+) -> ScorecardDetail:
+    """The scorecard of a creator in a run (3 queries). Raises ``Scorecard.DoesNotExist`` when it has none.
+
+    ``impact_categories`` (a ``Category`` queryset), when given, keeps only the impacts in those categories, as a
+    condition of the impacts' own query (a caller showing a partner only its categories saves a query).
+    """
     scorecard = Scorecard.objects.get(run=run, creator_id=creator_id)
     values = {name: getattr(scorecard, name) for name in SCORECARD_FIELDS}
     references = {index: _reference(run, index, scorecard) for index in INDEX_NAMES}
     category_medians = (run.medians or {}).get("categories", {})
+    impact_rows = CategoryImpact.objects.filter(run=run, creator_id=creator_id)
+    if impact_categories is not None:
+        impact_rows = impact_rows.filter(category__in=impact_categories)
     impacts = [
         {
             "category": row["category__slug"],
@@ -90,8 +99,7 @@ def scorecard_detail(*, creator_id: int, run: ScoringRun) -> ScorecardDetail:
             "impact_videos": row["videos"],
             "median_impact": (category_medians.get(row["category__slug"]) or {}).get("impact"),
         }
-        for row in CategoryImpact.objects.filter(run=run, creator_id=creator_id)
-        .order_by("-impact", "category__slug")
+        for row in impact_rows.order_by("-impact", "category__slug")
         .values("category__slug", "category__name", "impact", "views", "gmv", "videos")
     ]
     history = [

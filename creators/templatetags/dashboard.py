@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from creators.presenters import compact_number, metric_display
+from creators.presenters import compact_number, metric_display, percent_width_text, score_text, thousands_text
 
 register = template.Library()
 
@@ -23,17 +23,13 @@ def get_item(mapping: Mapping[str, Any] | None, key: str) -> Any:
 @register.filter
 def score(value: Any) -> str:
     """An index to one decimal (DESIGN 5), or an en dash for "insufficient data"."""
-    if value is None or value == "":
-        return "–"
-    return f"{float(value):.1f}"
+    return score_text(value)
 
 
 @register.filter
 def percent_width(value: Any) -> str:
     """A 0-100 value clamped for a CSS width (``style="width: N%"``)."""
-    if value is None or value == "":
-        return "0"
-    return f"{max(0.0, min(100.0, float(value))):.1f}"
+    return percent_width_text(value)
 
 
 @register.filter
@@ -44,9 +40,7 @@ def compact(value: Any) -> str:
 
 @register.filter
 def thousands(value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    return f"{int(value):,}"
+    return thousands_text(value)
 
 
 @register.filter

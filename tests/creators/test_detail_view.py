@@ -7,9 +7,11 @@ import re
 
 import pytest
 
+from creators.models import Category
+from partners.access import access_for_user
 from partners.models import AuditEvent, PartnerWeights
 from scoring.catalogue import FIELDS, Tier
-from scoring.models import Scorecard
+from scoring.models import CategoryImpact, Scorecard
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +102,21 @@ def test_our_score_is_shown_beside_the_overall_when_the_partner_has_weights(worl
 def test_query_count_is_pinned(world, alice_client, django_assert_max_num_queries):
     handle = world.handles_a[0]
     alice_client.get(f"/creators/{handle}/")  # warm the per-run caches (distribution, category medians)
-    # session + user (2), access (2), creator with its primary category, run, row, detail (4), impacts'
-    # categories, shortlists with this creator's membership (1), audit, session save (3): 14.
-    with django_assert_max_num_queries(14):
+    # session, user with its membership, partner and weights, the grants, creator with its primary category,
+    # run with its medians, row, detail (3, the impacts restricted to the partner's categories), shortlists with
+    # this creator's membership (1), audit, session save (3): 11.
+    with django_assert_max_num_queries(11):
         assert alice_client.get(f"/creators/{handle}/").status_code == 200
+
+
+def test_impacts_outside_the_partners_categories_are_absent_from_the_page(world, alice_client):
+    handle = world.handles_a[0]
+    creator = world.creators[handle]
+    hidden = next(c for slug, c in world.categories.items() if slug not in {"beauty", "fashion"})
+    visible = Category.objects.visible_to(access_for_user(world.users["alice"]))
+    assert hidden.slug not in set(visible.values_list("slug", flat=True))
+    CategoryImpact.objects.create(run=world.run, creator=creator, category=hidden, impact=99.0, views=1, videos=1)
+    html = alice_client.get(f"/creators/{handle}/").content.decode()
+    impact = _figures(html)["impact"]["data"][0]
+    assert hidden.name not in impact["y"] and hidden.name not in html
+    assert impact["y"] == [creator.primary_category.name]

@@ -98,9 +98,10 @@ def test_export_capability_is_404_for_viewers(world, alice_client, bob_client):
     assert bob_client.get("/sample/export/").status_code == 404
 
 
-# session, user, access (membership+partner+weights, then the grants with their categories and creators), published
-# run, category choice, rows, count, audit insert. The session write of the activity stamp happens at most every 30 s.
-LIST_QUERIES = 9
+# session, user with its membership, partner and weights (partners.backends.MemberBackend), the grants with their
+# categories and creators, published run, category choice, rows, count, audit insert. The session write of the
+# activity stamp happens at most every 30 s.
+LIST_QUERIES = 8
 
 
 def test_restricted_list_query_count_is_pinned(world, alice_client, django_assert_max_num_queries):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from creators.filtersets import CreatorFilterSet
+from creators.models import Category
 from creators.selectors import creator_list
 from partners.access import access_for_user
 from partners.models import PartnerWeights
@@ -235,3 +236,53 @@ def test_choices_stay_per_access_after_the_class_fields_were_built(world):
     finally:
         for filter_ in CreatorFilterSet.base_filters.values():
             filter_.__dict__.pop("_field", None)
+
+
+def test_both_category_filters_and_the_page_s_choices_read_the_visible_categories_once(
+    world, django_assert_num_queries
+):
+    access = access_for_user(world.users["alice"])
+    params = {"category": "beauty", "impact_category": "fashion"}
+    filterset = CreatorFilterSet(params, queryset=creator_list(access=access), access=access)
+    with django_assert_num_queries(1):
+        assert filterset.is_valid(), filterset.errors
+        slugs = [category.slug for category in filterset.visible_categories()]
+    assert filterset.form.cleaned_data["category"] == world.categories["beauty"]
+    assert slugs == list(Category.objects.visible_to(access).values_list("slug", flat=True))
+    hidden = CreatorFilterSet({"category": "gaming"}, queryset=creator_list(access=access), access=access)
+    assert "category" in hidden.errors and "gaming" not in slugs
+
+
+def test_the_built_list_queryset_is_reused_but_never_its_rows(world):
+    access = access_for_user(world.users["alice"])
+    first = creator_list(access=access)
+    rows = list(first)
+    Scorecard.objects.filter(run=world.run, creator=world.creators[world.handles_a[0]]).delete()
+    second = creator_list(access=access)
+    assert second is not first
+    assert len(list(second)) == len(rows) - 1
+
+
+def test_new_weights_or_a_new_tier_change_the_list_on_the_next_access(world):
+    access = access_for_user(world.users["charlie"])
+    assert "partner_score" not in next(iter(creator_list(access=access)))
+    assert not COMMERCIAL & set(next(iter(creator_list(access=access))))
+    PartnerWeights.objects.create(partner=world.partner_b, volume=1.0)
+    world.grant_b.commercial = True
+    world.grant_b.save(update_fields=["commercial"])
+    row = next(iter(creator_list(access=access_for_user(world.users["charlie"]))))
+    assert "partner_score" in row and COMMERCIAL & set(row)
+
+
+def test_filter_sets_of_different_requests_share_no_state(world):
+    alice, charlie = access_for_user(world.users["alice"]), access_for_user(world.users["charlie"])
+    first = CreatorFilterSet({"followers_min": "5", "q": "beauty"}, queryset=creator_list(access=alice), access=alice)
+    second = CreatorFilterSet({"followers_min": "x"}, queryset=creator_list(access=charlie), access=charlie)
+    assert first.is_valid() and not second.is_valid()
+    assert first.form.fields["followers_min"] is not second.form.fields["followers_min"]
+    assert first.filters["category"] is not second.filters["category"]
+    # Each copy's method binding and parent are its own filter set's.
+    assert first.filters["q"].filter.f is first.filters["q"] and first.filters["q"].parent is first
+    assert second.filters["q"].parent is second
+    assert {c.slug for c in first.visible_categories()} != {c.slug for c in second.visible_categories()}
+    assert {r["handle"] for r in first.qs} == {h for h in world.handles_a if "beauty" in h}

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from creators.models import Creator
+from creators.models import Category, Creator
 from scoring.catalogue import FIELDS_BY_NAME
 from scoring.models import Scorecard
 from scoring.selectors import overall_distribution, published_run, scorecard_detail
@@ -56,6 +56,13 @@ def test_scorecard_detail_explains_the_scores_in_a_bounded_number_of_queries(
     assert [h["as_of"] for h in detail.history] == [AS_OF - timedelta(days=7), AS_OF]
     assert detail.history[-1]["run_id"] == run.pk and detail.history[-1]["overall"] == detail.values["overall"]
     assert set(detail.population_medians) >= {"volume", "overall"}
+
+
+def test_scorecard_detail_reads_only_the_impacts_in_the_given_categories(run_scoring):
+    star = _three_creators()
+    run = run_scoring()
+    detail = scorecard_detail(creator_id=star.pk, run=run, impact_categories=Category.objects.filter(slug="beauty"))
+    assert [i["category"] for i in detail.category_impacts] == ["beauty"]
 
 
 def test_scorecard_detail_of_a_creator_without_scorecard_raises(run_scoring):
