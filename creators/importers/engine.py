@@ -299,7 +299,8 @@ class Importer:
     stage_key: ClassVar[str]  # staging column holding the normalised key
     stage_columns: ClassVar[tuple[tuple[str, str], ...]]
     side_columns: ClassVar[tuple[tuple[str, str], ...]] = ()
-    locked_models: ClassVar[tuple[type, ...]] = ()
+    # The tables an import of this kind writes, locked against concurrent writers before the checks.
+    locked_tables: ClassVar[tuple[str, ...]] = ("{creator}", "{creator_categories}")
     # PostgreSQL only: pass 1 stages the file's own cells (a well-formed line is sent to COPY as it is, see
     # ``Column.fast``) into ``{raw}``, and ``stage_from_raw`` builds ``{stage}`` from it in one statement.
     raw_staging: ClassVar[bool] = False
@@ -313,6 +314,12 @@ class Importer:
         self.side: StageTable | None = None
         self.columns: tuple[Column, ...] = ()
         self.planned_created = 0
+
+    def lock(self) -> None:
+        """Serialise imports that write the same tables (PostgreSQL; SQLite serialises writers by itself).
+        ``SHARE ROW EXCLUSIVE`` does not block readers, and is held to the commit."""
+        if self.sql.vendor == "postgresql":
+            self.sql.run(f"LOCK TABLE {', '.join(self.locked_tables)} IN SHARE ROW EXCLUSIVE MODE")
 
     # -- pass 1 ------------------------------------------------------------------------------------------------
     def setup(self) -> None:
