@@ -231,7 +231,7 @@ def stream_records(
     precise: Callable[[int, list[str]], str],
     write: Callable[[str, int], None],
     progress: Callable[[int], None] | None = None,
-    fast_chunk: Callable[[str, int], str | None] | None = None,
+    fast_chunk: Callable[[int, str, list[str]], str | None] | None = None,
 ) -> int:
     """Turn the data records of ``source`` (after its header) into COPY text, chunk by chunk; return the rows.
 
@@ -241,10 +241,10 @@ def stream_records(
     rows)`` receives the text of each chunk of about 1 MiB; ``progress(rows)`` is called after each chunk.
     Blank lines are no record; more than ``source.max_rows`` records is a ``FileRejected``.
 
-    ``fast_chunk(text, lines)``, when given, is offered each whole chunk first (``lines`` physical lines, each
-    ended by ``\n`` but maybe the file's last): it returns the COPY text of the chunk when ``fast`` would take
-    every one of its lines, else None (the chunk then goes line by line). It does in a few calls over the chunk
-    what ``fast`` does per line.
+    ``fast_chunk(number, text, lines)``, when given, is offered each whole chunk first: ``text`` is the decoded
+    chunk, ``lines`` its physical lines (without their line feed), ``number`` the number of the line before the
+    first. It returns the COPY text of the chunk when ``fast`` would take every one of its lines, else None (the
+    chunk then goes line by line). It does in a few calls over the chunk what ``fast`` does per line.
     """
     feed = source.line_feed()
     reader = csv.reader(feed, strict=True)
@@ -255,7 +255,7 @@ def stream_records(
         if (
             fast_chunk is not None
             and rows + len(pieces) <= max_rows
-            and (text := fast_chunk(feed.text, len(pieces))) is not None
+            and (text := fast_chunk(number, feed.text, pieces)) is not None
         ):
             rows += len(pieces)
             feed.pos, feed.number = len(pieces), number + len(pieces)

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import count
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -253,10 +254,12 @@ def _pass_one_raw(
         slow_text.truncate()
         return text
 
-    fast = None
+    fast = fast_chunk = None
     if pattern is not None:
         match = pattern.fullmatch
         limit = limits[0] if limits else None
+        # The same expression over a whole chunk: each line's match (the captured time, if any) in one call.
+        findall = re.compile(rf"^(?:{pattern.pattern})\r?$", re.MULTILINE).findall
 
         def fast(number: int, body: str) -> str | None:
             """A line the fast expression matches goes to COPY as it is, prefixed by its line number."""
@@ -265,10 +268,19 @@ def _pass_one_raw(
                 return f"{number},{body}\r\n"
             return None
 
+        def fast_chunk(number: int, text: str, lines: list[str]) -> str | None:
+            """``fast`` for a whole chunk: None unless every line is a fast line."""
+            found = findall(text)
+            if len(found) != len(lines) or not found or (limit is not None and max(found) > limit):
+                return None
+            if "\r" in text:  # CRLF line ends (a matched line has no other CR)
+                lines = [line[:-1] if line[-1:] == "\r" else line for line in lines]
+            return "".join([f"{n},{line}\r\n" for n, line in zip(count(number + 1), lines)])
+
     stage.open()
     failed = True
     try:
-        rows = stream_records(source, fast=fast, precise=precise, write=stage.write_text,
+        rows = stream_records(source, fast=fast, precise=precise, write=stage.write_text, fast_chunk=fast_chunk,
                               progress=None if progress is None else lambda done: progress(done, None))
         failed = False
     finally:
