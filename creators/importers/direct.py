@@ -76,6 +76,7 @@ def try_direct_load(importer: Importer, sql: Sql, path: Path, progress: Any) -> 
 
 
 def _load(importer: VideosImporter, sql: Sql, path: Path, table: str, progress: Any) -> DirectResult:
+    """The direct load itself; raises ``Abandon`` (or the error PostgreSQL reported) at the first problem."""
     started = time.monotonic()
     with path.open("rb") as handle:
         source = CsvSource(handle, max_rows=settings.IMPORT_MAX_ROWS)
@@ -103,7 +104,6 @@ def _load(importer: VideosImporter, sql: Sql, path: Path, table: str, progress: 
                 )
             loaded = time.monotonic()
         importer.stamp_creators(load.creator_ids())
-    source.rows = rows
     return DirectResult(rows=rows, timings={"validate": loaded - started, "apply": time.monotonic() - loaded})
 
 

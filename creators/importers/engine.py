@@ -19,6 +19,9 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
    plan cannot go stale before it is applied; SQLite serialises writers by itself. A large insert rebuilds the
    target's indexes and foreign keys afterwards (``Importer.bulk_load``, PostgreSQL).
 
+A first load of ``videos`` into the empty table skips steps 2-4 when the file is valid: pass 1 writes each row
+straight into the table (``direct``), in a savepoint that any problem rolls back before the staged path runs.
+
 A dry run does all four steps and rolls back, so its counts are exactly those a real run would report.
 Identical SQL runs on both backends (SQLite >= 3.39 for ``IS DISTINCT FROM``, ``UPDATE ... FROM``); only the
 staging DDL and the bulk-load call differ.

@@ -155,3 +155,8 @@ def test_a_creator_named_by_a_non_ascii_external_id_is_resolved(tmp_path, creato
     report, direct = load(tmp_path, lines(VIDEOS_HEADER, FAST[0].replace("c-alice", "ç-1")))
     assert direct and messages(report) == []
     assert Video.objects.get().creator.handle == "cedille"
+
+
+def test_with_more_creators_than_it_may_map_it_stages_the_file(tmp_path, creators):
+    report, direct = load(tmp_path, lines(VIDEOS_HEADER, *FAST), IMPORT_DIRECT_MAX_CREATORS=2)
+    assert not direct and messages(report) == [] and report.created == 5
