@@ -104,12 +104,15 @@ class Creator(models.Model):
     included, so that "is this creator in category c" is one lookup.
     """
 
-    external_id = models.CharField(max_length=64, unique=True)
+    # Unique, and country indexed, through Meta (as Video.external_id): on PostgreSQL unique=True / db_index=True
+    # on a CharField also build a varchar_pattern_ops index for LIKE 'prefix%' queries, which nothing runs on
+    # ids or country codes, and which every import that stamps data_updated_at would update row by row.
+    external_id = models.CharField(max_length=64)
     handle = models.CharField(max_length=64)
     display_name = models.CharField(max_length=200, blank=True)
     # ISO 3166-1 alpha-2, empty when unknown. A varchar, not char(2): comparing char(n) with a text parameter
     # loses the index on PostgreSQL.
-    country = models.CharField(max_length=2, blank=True, db_index=True)
+    country = models.CharField(max_length=2, blank=True)
     primary_category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="primary_creators")
     categories = models.ManyToManyField(Category, related_name="creators", blank=True)
     followers = models.BigIntegerField(null=True, blank=True)
@@ -121,7 +124,9 @@ class Creator(models.Model):
 
     class Meta:
         ordering = ["handle"]
+        indexes = [models.Index(fields=["country"], name="creator_country")]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="creator_external_id_unique"),
             models.UniqueConstraint(Lower("handle"), name="creator_handle_ci_unique"),
             models.CheckConstraint(condition=models.Q(followers__gte=0), name="creator_followers_non_negative"),
         ]
@@ -149,8 +154,10 @@ class Video(models.Model):
     shares = models.BigIntegerField()
     is_sponsored = models.BooleanField(default=False)
     is_shoppable = models.BooleanField(default=False)
+    # Indexed only where set (Meta): the index serves the PROTECT check when a category is deleted, which never
+    # looks for nulls, and most videos have no product category; a smaller index to build after each bulk load.
     product_category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="videos"
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="videos", db_index=False
     )
     orders = models.BigIntegerField(null=True, blank=True)
     gmv = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
@@ -161,6 +168,8 @@ class Video(models.Model):
         indexes = [
             models.Index(fields=["creator", "posted_at"], name="video_creator_posted"),
             models.Index(fields=["posted_at"], name="video_posted"),
+            models.Index(fields=["product_category"], name="video_product_category",
+                         condition=models.Q(product_category__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="video_external_id_unique"),

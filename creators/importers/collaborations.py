@@ -24,6 +24,7 @@ class CollaborationsImporter(CreatorLinkedImporter):
     times may not, and none of responded, due or delivered may come before the invitation."""
 
     kind = "collaborations"
+    locked_tables = ("{creator}", "{creator_categories}", "{collaboration}")
     key_column = "external_id"
     stage_key = "external_id"
     stage_columns = (

@@ -98,3 +98,8 @@ class CreatorLinkedImporter(Importer):
             "WHERE old_creator_id IS NOT NULL)",
             [self._param(self.now)],
         )
+
+    def stamp_creators(self, ids: list[int]) -> None:
+        """Set ``data_updated_at`` of the creators ``ids`` (whose rows this import wrote) to the import's time."""
+        if ids:
+            self.sql.run("UPDATE {creator} SET data_updated_at = %s WHERE id = ANY(%s)", [self._param(self.now), ids])

@@ -19,6 +19,9 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
    plan cannot go stale before it is applied; SQLite serialises writers by itself. A large insert rebuilds the
    target's indexes and foreign keys afterwards (``Importer.bulk_load``, PostgreSQL).
 
+A first load of ``videos`` into the empty table skips steps 2-4 when the file is valid: pass 1 writes each row
+straight into the table (``direct``), in a savepoint that any problem rolls back before the staged path runs.
+
 A dry run does all four steps and rolls back, so its counts are exactly those a real run would report.
 Identical SQL runs on both backends (SQLite >= 3.39 for ``IS DISTINCT FROM``, ``UPDATE ... FROM``); only the
 staging DDL and the bulk-load call differ.
@@ -299,7 +302,8 @@ class Importer:
     stage_key: ClassVar[str]  # staging column holding the normalised key
     stage_columns: ClassVar[tuple[tuple[str, str], ...]]
     side_columns: ClassVar[tuple[tuple[str, str], ...]] = ()
-    locked_models: ClassVar[tuple[type, ...]] = ()
+    # The tables an import of this kind writes, locked against concurrent writers before the checks.
+    locked_tables: ClassVar[tuple[str, ...]] = ("{creator}", "{creator_categories}")
     # PostgreSQL only: pass 1 stages the file's own cells (a well-formed line is sent to COPY as it is, see
     # ``Column.fast``) into ``{raw}``, and ``stage_from_raw`` builds ``{stage}`` from it in one statement.
     raw_staging: ClassVar[bool] = False
@@ -313,6 +317,12 @@ class Importer:
         self.side: StageTable | None = None
         self.columns: tuple[Column, ...] = ()
         self.planned_created = 0
+
+    def lock(self) -> None:
+        """Serialise imports that write the same tables (PostgreSQL; SQLite serialises writers by itself).
+        ``SHARE ROW EXCLUSIVE`` does not block readers, and is held to the commit."""
+        if self.sql.vendor == "postgresql":
+            self.sql.run(f"LOCK TABLE {', '.join(self.locked_tables)} IN SHARE ROW EXCLUSIVE MODE")
 
     # -- pass 1 ------------------------------------------------------------------------------------------------
     def setup(self) -> None:

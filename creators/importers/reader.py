@@ -8,7 +8,7 @@ reported on the line where it is; decoded lines are fed to ``csv.reader``, which
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -78,6 +78,7 @@ class LineFeed:
         self.handle = handle
         self.number = number
         self.pieces: list[str] = []
+        self.text = ""  # the decoded chunk that ``pieces`` are the lines of
         self.pos = 0
         self.ends_unterminated = False  # the file's last line has no newline and is in ``pieces``
         self._rejected: FileRejected | None = None  # a bad line, raised once the lines before it are consumed
@@ -88,7 +89,7 @@ class LineFeed:
             raise self._rejected
         chunk = self.handle.read(self.CHUNK)
         if not chunk:
-            self.pieces, self.pos = [], 0
+            self.pieces, self.text, self.pos = [], "", 0
             return False
         if not chunk.endswith(b"\n"):
             chunk += self.handle.readline()
@@ -103,7 +104,7 @@ class LineFeed:
         self.ends_unterminated = pieces[-1] != ""
         if not self.ends_unterminated:
             pieces.pop()
-        self.pieces, self.pos = pieces, 0
+        self.pieces, self.text, self.pos = pieces, text, 0
         return True
 
     def _decode_by_line(self, chunk: bytes) -> str:
@@ -221,3 +222,81 @@ def check_header(
             errors.add(1, name, "required column is missing from the header")
             ok = False
     return ok
+
+
+def stream_records(
+    source: CsvSource,
+    *,
+    fast: Callable[[int, str], str | None] | None,
+    precise: Callable[[int, list[str]], str],
+    write: Callable[[str, int], None],
+    progress: Callable[[int], None] | None = None,
+    fast_chunk: Callable[[int, str, list[str]], str | None] | None = None,
+) -> int:
+    """Turn the data records of ``source`` (after its header) into COPY text, chunk by chunk; return the rows.
+
+    ``fast(number, line)`` gets each physical line (without its line end) and returns its COPY text, or None
+    when the line is not one it takes as it is: that record (it may span lines) is then read by ``csv.reader``
+    and handed to ``precise(line, cells)``, which returns its COPY text ("" when it is left out). ``write(text,
+    rows)`` receives the text of each chunk of about 1 MiB; ``progress(rows)`` is called after each chunk.
+    Blank lines are no record; more than ``source.max_rows`` records is a ``FileRejected``.
+
+    ``fast_chunk(number, text, lines)``, when given, is offered each whole chunk first: ``text`` is the decoded
+    chunk, ``lines`` its physical lines (without their line feed), ``number`` the number of the line before the
+    first. It returns the COPY text of the chunk when ``fast`` would take every one of its lines, else None (the
+    chunk then goes line by line). It does in a few calls over the chunk what ``fast`` does per line.
+    """
+    feed = source.line_feed()
+    reader = csv.reader(feed, strict=True)
+    max_rows = source.max_rows
+    rows = 0
+    while feed.refill():
+        pieces, i, number = feed.pieces, 0, feed.number
+        if (
+            fast_chunk is not None
+            and rows + len(pieces) <= max_rows
+            and (text := fast_chunk(number, feed.text, pieces)) is not None
+        ):
+            rows += len(pieces)
+            feed.pos, feed.number = len(pieces), number + len(pieces)
+            write(text, len(pieces))
+            if progress is not None:
+                progress(rows)
+            continue
+        out: list[str] = []
+        while i < len(pieces):
+            body = pieces[i]
+            i += 1
+            number += 1
+            if body[-1:] == "\r":  # CRLF: the csv module would take \r\n as the line end
+                body = body[:-1]
+            if not body:
+                continue  # a blank line: no record
+            rows += 1
+            if rows > max_rows:
+                raise FileRejected(
+                    number, "*", f"the file has more than {max_rows:,} data rows, the limit (IMPORT_MAX_ROWS)"
+                )
+            if fast is not None and (text := fast(number, body)) is not None:
+                out.append(text)
+                continue
+            # The precise path: csv.reader takes the record from this line on (it may span lines).
+            feed.pos, feed.number = i - 1, number - 1
+            start = number
+            try:
+                cells = next(reader)
+            except csv.Error as exc:
+                raise FileRejected(start, "*", f"not valid CSV: {exc}") from None
+            if not cells:  # e.g. a line of a lone "\r": no record after all
+                rows -= 1
+            elif text := precise(start, cells):
+                out.append(text)
+            if feed.pieces is not pieces:  # the record ran into the next chunk: go on from there
+                write("".join(out), len(out))
+                out, pieces = [], feed.pieces
+            i, number = feed.pos, feed.number
+        feed.pos, feed.number = i, number
+        write("".join(out), len(out))
+        if progress is not None:
+            progress(rows)
+    return rows

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import count
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from creators.importers.collaborations import CollaborationsImporter
+from creators.importers.direct import try_direct_load
 from creators.importers.engine import Importer, RowInvalid, Sql, StageTable, table_names
 from creators.importers.profiles import CreatorsImporter, TikTok2020CreatorsImporter
-from creators.importers.reader import CsvSource, FileRejected, check_header, check_size
+from creators.importers.reader import CsvSource, FileRejected, check_header, check_size, stream_records
 from creators.importers.report import ErrorSink, ImportReport
 from creators.importers.videos import TikTok2020VideosImporter, VideosImporter
 
@@ -75,6 +77,11 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         sql = Sql(cursor, names)
         importer = IMPORTERS[kind](sql=sql, now=datetime.now(UTC), errors=errors)
         importer.setup()
+        direct = try_direct_load(importer, sql, path, progress)
+        if direct is not None:
+            report.rows = report.created = direct.rows
+            timings.update(direct.timings)
+            return
         try:
             with path.open("rb") as handle:
                 source = CsvSource(handle, max_rows=settings.IMPORT_MAX_ROWS)
@@ -101,7 +108,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         sql.analyze("{stage}")
         if importer.side is not None:
             sql.analyze("{side}")
-        _lock(importer, sql)
+        importer.lock()
         phase = time.monotonic()
         importer.check()
         timings["check"] = time.monotonic() - phase
@@ -218,11 +225,12 @@ def _pass_one_raw(
     # A time cell without zone is UTC (DESIGN 4): make sure PostgreSQL reads it so.
     sql.run("SET LOCAL TIME ZONE 'UTC'")
 
-    def precise(line: int, cells: list[str]) -> None:
-        """Validate one record with the precise parsers; stage it (as text) if valid, else report every error."""
+    def precise(line: int, cells: list[str]) -> str:
+        """Validate one record with the precise parsers; its COPY text (as text) if valid, else report every
+        error and return ""."""
         picked = _pick_cells(line, cells, width=width, pick=pick, single=len(kind_columns) == 1, errors=errors)
         if picked is None:
-            return
+            return ""
         values: list[Any] = []
         valid = True
         for column, cell in zip(kind_columns, picked, strict=True):
@@ -232,68 +240,48 @@ def _pass_one_raw(
                 errors.add(line, column.name, str(exc))
                 valid = False
         if not valid:
-            return
+            return ""
         try:
             importer.stage_row(line, values)
         except RowInvalid as exc:
             errors.add(line, exc.column, exc.message)
-            return
+            return ""
         texts = ("" if write is None else write(values[value_index[name]])
                  for name, write in zip(header, writers, strict=True))
         slow_writer.writerow([line, *texts])
+        text = slow_text.getvalue()
+        slow_text.seek(0)
+        slow_text.truncate()
+        return text
 
-    feed = source.line_feed()
-    reader = csv.reader(feed, strict=True)
-    match = pattern.fullmatch if pattern is not None else (lambda body: None)
-    limit = limits[0] if limits else None
-    max_rows = source.max_rows
-    rows = 0
+    fast = fast_chunk = None
+    if pattern is not None:
+        match = pattern.fullmatch
+        limit = limits[0] if limits else None
+        # The same expression over a whole chunk: each line's match (the captured time, if any) in one call.
+        findall = re.compile(rf"^(?:{pattern.pattern})\r?$", re.MULTILINE).findall
+
+        def fast(number: int, body: str) -> str | None:
+            """A line the fast expression matches goes to COPY as it is, prefixed by its line number."""
+            found = match(body)
+            if found is not None and (limit is None or found.group(1) <= limit):
+                return f"{number},{body}\r\n"
+            return None
+
+        def fast_chunk(number: int, text: str, lines: list[str]) -> str | None:
+            """``fast`` for a whole chunk: None unless every line is a fast line."""
+            found = findall(text)
+            if len(found) != len(lines) or not found or (limit is not None and max(found) > limit):
+                return None
+            if "\r" in text:  # CRLF line ends (a matched line has no other CR)
+                lines = [line[:-1] if line[-1:] == "\r" else line for line in lines]
+            return "".join([f"{n},{line}\r\n" for n, line in zip(count(number + 1), lines)])
+
     stage.open()
     failed = True
     try:
-        while feed.refill():
-            pieces, i, number = feed.pieces, 0, feed.number
-            out: list[str] = []
-            while i < len(pieces):
-                body = pieces[i]
-                i += 1
-                number += 1
-                if body[-1:] == "\r":  # CRLF: the csv module would take \r\n as the line end
-                    body = body[:-1]
-                if not body:
-                    continue  # a blank line: no record
-                rows += 1
-                if rows > max_rows:
-                    raise FileRejected(
-                        number, "*", f"the file has more than {max_rows:,} data rows, the limit (IMPORT_MAX_ROWS)"
-                    )
-                found = match(body)
-                if found is not None and (limit is None or found.group(1) <= limit):
-                    out.append(f"{number},{body}\r\n")
-                    continue
-                # The precise path: csv.reader takes the record from this line on (it may span lines).
-                feed.pos, feed.number = i - 1, number - 1
-                start = number
-                try:
-                    cells = next(reader)
-                except csv.Error as exc:
-                    raise FileRejected(start, "*", f"not valid CSV: {exc}") from None
-                if not cells:  # e.g. a line of a lone "\r": no record after all
-                    rows -= 1
-                else:
-                    precise(start, cells)
-                    if slow_text.tell():
-                        out.append(slow_text.getvalue())
-                        slow_text.seek(0)
-                        slow_text.truncate()
-                if feed.pieces is not pieces:  # the record ran into the next chunk: go on from there
-                    stage.write_text("".join(out), len(out))
-                    out, pieces = [], feed.pieces
-                i, number = feed.pos, feed.number
-            feed.pos, feed.number = i, number
-            stage.write_text("".join(out), len(out))
-            if progress is not None:
-                progress(rows, None)
+        rows = stream_records(source, fast=fast, precise=precise, write=stage.write_text, fast_chunk=fast_chunk,
+                              progress=None if progress is None else lambda done: progress(done, None))
         failed = False
     finally:
         stage.close(failed=failed)
@@ -325,15 +313,3 @@ def _raw_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
-
-
-def _lock(importer: Importer, sql: Sql) -> None:
-    """Serialise imports that write the same tables (PostgreSQL); readers are not blocked."""
-    if sql.vendor != "postgresql":
-        return
-    tables = ["{creator}", "{creator_categories}"]
-    if importer.kind.endswith("videos"):
-        tables.append("{video}")
-    elif importer.kind == "collaborations":
-        tables.append("{collaboration}")
-    sql.run(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")

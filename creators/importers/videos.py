@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from creators.importers import values as v
 from creators.importers.common import CategoryLookup, CreatorLinkedImporter
@@ -46,6 +46,14 @@ class VideosImporter(CreatorLinkedImporter):
     target = "{video}"
     compared = _VIDEO_COMPARED
     raw_staging = True
+    locked_tables = ("{creator}", "{creator_categories}", "{video}")
+    # The direct load (``direct``, PostgreSQL): a first load into the empty table COPYs the rows straight in.
+    direct_load = True
+    # CSV column → table column, where they differ (the direct load writes the ids in place of the names).
+    direct_targets: ClassVar[dict[str, str]] = {"creator": "creator_id", "product_category": "product_category_id"}
+    # Fast fragments replacing the columns' own on the direct load: an empty boolean cell means false, but it
+    # would be NULL in the table's NOT NULL column (the staging path coalesces it); such lines take the parsers.
+    direct_fast: ClassVar[dict[str, str]] = {"is_sponsored": v.FAST_BOOLEAN_SET, "is_shoppable": v.FAST_BOOLEAN_SET}
 
     def build_columns(self) -> tuple[Column, ...]:
         self.categories = CategoryLookup()
@@ -72,6 +80,10 @@ class VideosImporter(CreatorLinkedImporter):
             Column("duration_s", v.optional(v.small_count), fast=v.FAST_SMALL_COUNT, raw_type="int"),
             Column("hashtags", v.hashtags_text, fast=v.FAST_HASHTAGS),
         )
+
+    def direct_table(self) -> str:
+        """The table the direct load writes."""
+        return self.target.format(**self.sql.names)
 
     def stage_from_raw(self, positions: dict[str, int]) -> None:
         """``{stage}`` as the other kinds stage it, with the creator resolved (external id first, then handle
@@ -128,6 +140,7 @@ class TikTok2020VideosImporter(VideosImporter):
 
     kind = "tiktok2020_videos"
     key_column = "id"
+    direct_load = False  # creates the creators it does not know: always staged
     raw_staging = False  # small real-world files; stage_row derives the flags from the hashtags
     ignored = ("song", "n_total_likes", "n_total_vids")
     stage_columns = (*_VIDEO_STAGE, ("followers", "bigint"))

@@ -167,3 +167,15 @@ def test_a_carriage_return_inside_a_quoted_cell_is_data_not_a_line_end(tmp_path,
     report = import_file(kind="videos", path=write(tmp_path, videos, "videos.csv"), queue_scoring=False)
     assert messages(report) == []
     assert sorted(Video.objects.values_list("external_id", flat=True)) == ["v1", "v3", "v7"]
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+def test_line_numbers_of_whole_fast_chunks_are_exact(tmp_path, creators, monkeypatch, crlf):
+    # The staged path (the table is not empty) numbers the lines of a chunk of fast lines in one go: the
+    # duplicate-key message names both lines, whatever the chunk boundaries and line ends.
+    import_file(kind="videos", path=write(tmp_path, lines(VIDEOS_HEADER, FAST[0]), "first.csv"), queue_scoring=False)
+    text = lines(VIDEOS_HEADER, *FAST[2:], FAST[4].replace("v5", "v9"), "", FAST[3], crlf=crlf)
+    for size in (1 << 20, 1, 50, 120):
+        monkeypatch.setattr(LineFeed, "CHUNK", size)
+        report = import_file(kind="videos", path=write(tmp_path, text), queue_scoring=False)
+        assert messages(report) == ["line 7, column external_id: duplicate key 'v4': already on line 3"], size
