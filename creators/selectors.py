@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -145,14 +146,15 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
     # Everything the queryset is built from: the run, the grants' scope, the tiers (the visible fields) and the
     # partner's weights. Equal keys build equal querysets (no database state goes into them).
     key = (run_id, access.category_ids, access.creator_ids, access.tiers, access.weights)
-    base = _LIST_QUERYSETS.get(key)
-    if base is None:
-        base = _creator_list_queryset(access, run_id)
-        _LIST_QUERYSETS[key] = base
-        if len(_LIST_QUERYSETS) > _LIST_QUERYSETS_MAX:
-            _LIST_QUERYSETS.popitem(last=False)
-    else:
-        _LIST_QUERYSETS.move_to_end(key)
+    with _LIST_QUERYSETS_LOCK:  # threaded servers (runserver, gthread) share the cache between requests
+        base = _LIST_QUERYSETS.get(key)
+        if base is None:
+            base = _creator_list_queryset(access, run_id)
+            _LIST_QUERYSETS[key] = base
+            if len(_LIST_QUERYSETS) > _LIST_QUERYSETS_MAX:
+                _LIST_QUERYSETS.popitem(last=False)
+        else:
+            _LIST_QUERYSETS.move_to_end(key)
     # A clone: callers filter, order and evaluate their own copy, never the shared one.
     return base.all()
 
@@ -162,6 +164,7 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
 # request, the same for every request of a partner: it is built once per key and cloned. Never evaluated itself.
 _LIST_QUERYSETS: OrderedDict[tuple[Any, ...], models.QuerySet] = OrderedDict()
 _LIST_QUERYSETS_MAX = 256
+_LIST_QUERYSETS_LOCK = threading.Lock()
 
 
 def _creator_list_queryset(access: Access, run_id: int) -> models.QuerySet:
