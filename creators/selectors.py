@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
@@ -143,30 +142,16 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
     run_id = published_run_id() if isinstance(run, _Unset) else (run.pk if run is not None else None)
     if run_id is None:
         return Scorecard.objects.none().values("creator_id")
-    # Everything the queryset is built from: the run, the grants' scope, the tiers (the visible fields) and the
-    # partner's weights. Equal keys build equal querysets (no database state goes into them).
-    key = (run_id, access.category_ids, access.creator_ids, access.tiers, access.weights)
-    with _LIST_QUERYSETS_LOCK:  # threaded servers (runserver, gthread) share the cache between requests
-        base = _LIST_QUERYSETS.get(key)
-        if base is None:
-            base = _creator_list_queryset(access, run_id)
-            _LIST_QUERYSETS[key] = base
-            if len(_LIST_QUERYSETS) > _LIST_QUERYSETS_MAX:
-                _LIST_QUERYSETS.popitem(last=False)
-        else:
-            _LIST_QUERYSETS.move_to_end(key)
-    # A clone: callers filter, order and evaluate their own copy, never the shared one.
-    return base.all()
+    # A clone of the queryset built once per access and run (see _creator_list_queryset): callers filter, order
+    # and evaluate their own copy, never the shared one.
+    return _creator_list_queryset(access, run_id).all()
 
 
-# Built creator_list querysets (not their rows), least recently used first. Building the queryset (three
-# correlated lookups, the categories, the visible columns, "our score") costs about a millisecond of Python per
-# request, the same for every request of a partner: it is built once per key and cloned. Never evaluated itself.
-_LIST_QUERYSETS: OrderedDict[tuple[Any, ...], models.QuerySet] = OrderedDict()
-_LIST_QUERYSETS_MAX = 256
-_LIST_QUERYSETS_LOCK = threading.Lock()
-
-
+# Building the queryset (three correlated lookups, the categories, the visible columns, "our score") costs about a
+# millisecond of Python per request, the same for every request of a user: it is built once per (access, run)
+# and cloned. ``Access`` is frozen, so equal accesses (same user, grants, tiers and weights) share an entry and any
+# change of them is a new key. Never evaluated itself; lru_cache is thread-safe.
+@functools.lru_cache(maxsize=256)
 def _creator_list_queryset(access: Access, run_id: int) -> models.QuerySet:
     """The ``creator_list`` queryset of ``access`` over the run ``run_id`` (see ``creator_list``)."""
     visible = access.visible_field_names
