@@ -181,7 +181,14 @@ class CreatorViewSet(PartnerViewSetBase):
         self.audit_object_handle = creator.handle
         run = published_run()
         try:
-            detail = scorecard_detail(creator_id=creator.pk, run=run) if run is not None else None
+            # Impacts only in the categories the partner may see, as on the scorecard page.
+            detail = (
+                scorecard_detail(
+                    creator_id=creator.pk, run=run, impact_categories=Category.objects.visible_to(self.access)
+                )
+                if run is not None
+                else None
+            )
         except Scorecard.DoesNotExist:
             detail = None  # imported after the published run: the profile, no scores until the next run
         return Response(

@@ -232,3 +232,14 @@ def test_the_audit_trail_is_visible_to_the_partners_managers_only(world):
     Membership.objects.filter(user=world.users["bob"]).update(role=Role.MANAGER)
     trail = AuditEvent.objects.visible_to(access_for_user(world.users["bob"]))
     assert [e.username for e in trail] == ["alice"]
+
+
+def test_impacts_outside_the_granted_categories_reach_neither_the_page_nor_the_api(world, alice_client):
+    # beauty_1 is visible to alice (beauty is granted) and also has an impact in gaming (partner B's category).
+    CategoryImpact.objects.create(run=world.run, creator=world.creators["beauty_1"],
+                                  category=world.categories["gaming"], impact=77.0, views=1, videos=1)
+    api = alice_client.get("/api/v1/creators/beauty_1/").json()
+    assert [row["category"] for row in api["category_impacts"]] == ["beauty"]
+    page = alice_client.get("/creators/beauty_1/")
+    assert [row["category"] for row in page.context["impacts"]] == ["beauty"]
+    assert "gaming" not in str(page.context["figures"]), "nor in the impact chart's data"

@@ -79,3 +79,4 @@ def test_the_category_filter_and_visibility_read_the_same_categories(world, alic
                                                                                "page_size": 200}).json()["results"]}
     linked = {h for h, c in world.creators.items() if c.categories.filter(pk=beauty.pk).exists()}
     assert listed == linked and listed
+
