@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,6 +95,77 @@ def wrk(name: str, url: str, *, duration: int, connections: int, headers: dict[s
     load = Load(name, rps, latency.get("50", float("nan")), latency.get("99", float("nan")),
                 int(bad.group(1)) if bad else 0)
     log(f"{name}: {rps:.0f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, non-2xx {load.non_2xx}")
+    return load
+
+
+# wrk's done() hook: the run's totals and its latency quantiles at every 0.1% (microseconds), so that runs in
+# slices can be merged (``merge_slices``): each quantile stands for a thousandth of its slice's requests. (Debian's
+# wrk 4.1 does not expose the raw histogram to Lua.)
+_QUANTILE_STEPS = 1000
+_QUANTILES_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("TOTAL %d %d %d\\n", summary.requests, summary.duration, summary.errors.status))
+  for i = 1, STEPS do
+    io.write(string.format("Q %d\\n", latency:percentile(100.0 * (i - 0.5) / STEPS)))
+  end
+end
+""".replace("STEPS", str(_QUANTILE_STEPS))
+
+
+@dataclass
+class Slice:
+    """One wrk run of a load measured in slices: requests, seconds, non-2xx and latency quantiles (us)."""
+
+    requests: int
+    seconds: float
+    non_2xx: int
+    quantiles: list[int]
+
+
+def wrk_slice(url: str, *, duration: int, connections: int, headers: dict[str, str] | None = None,
+              timeout_s: int = 10) -> Slice:
+    """One wrk run (2 threads, ``connections`` connections) returning its totals and latency quantiles."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(_QUANTILES_SCRIPT)
+        script.flush()
+        command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", f"{timeout_s}s",
+                   "-s", script.name]
+        for header, value in (headers or {}).items():
+            command += ["-H", f"{header}: {value}"]
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    quantiles: list[int] = []
+    requests = seconds = non_2xx = 0
+    for line in output.splitlines():
+        parts = line.split()
+        if parts[:1] == ["Q"]:
+            quantiles.append(int(parts[1]))
+        elif parts[:1] == ["TOTAL"]:
+            requests, seconds, non_2xx = int(parts[1]), int(parts[2]) / 1e6, int(parts[3])
+    return Slice(requests, seconds, non_2xx, quantiles)
+
+
+def _weighted_percentile_ms(points: list[tuple[int, float]], fraction: float) -> float:
+    total = sum(weight for _, weight in points)
+    if not total:
+        return float("nan")
+    seen = 0.0
+    for value, weight in sorted(points):
+        seen += weight
+        if seen >= fraction * total:
+            return value / 1000
+    return max(points)[0] / 1000
+
+
+def merge_slices(name: str, slices: list[Slice]) -> Load:
+    """One ``Load`` from slices of the same load: total requests over total time, and percentiles of the slices'
+    quantiles, each weighted by the share of its slice's requests it stands for."""
+    points = [(value, part.requests / len(part.quantiles)) for part in slices for value in part.quantiles]
+    seconds = sum(part.seconds for part in slices)
+    load = Load(name, sum(part.requests for part in slices) / seconds if seconds else 0.0,
+                _weighted_percentile_ms(points, 0.50), _weighted_percentile_ms(points, 0.99),
+                sum(part.non_2xx for part in slices))
+    log(f"{name}: {load.requests_per_second:.0f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, "
+        f"non-2xx {load.non_2xx} ({len(slices)} slices)")
     return load
 
 
