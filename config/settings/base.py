@@ -216,6 +216,8 @@ SCORING_STALE_SECONDS = env_int("SCORING_STALE_SECONDS", CELERY_TASK_TIME_LIMIT 
 EXPORT_DAILY_ROW_QUOTA = env_int("EXPORT_DAILY_ROW_QUOTA", 2_000_000)
 
 # --- Sessions and security ------------------------------------------------------------------------------------
+# Database sessions read with one plain statement (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
