@@ -178,3 +178,17 @@ def test_the_count_is_exact_up_to_the_cap_and_says_more_beyond_it(world, alice_c
     listed = len(_handles(response))
     assert 1 < listed < visible - 1
     assert _result_count(response) == f"{listed} creators"
+
+
+def test_the_navigation_links_are_the_urlconfs(world, alice_client):
+    """The navigation's links are reversed once per process (creators.context_processors): they must still be
+    exactly what ``reverse`` gives (an analyst has no audit link)."""
+    from django.urls import reverse
+
+    page = alice_client.get(LIST_URL).content.decode()
+    hrefs = set(re.findall(r'<nav aria-label="Main">.*?</nav>', page, re.S)[0].split('href="')[1:])
+    hrefs = {href.split('"')[0] for href in hrefs}
+    assert hrefs >= {reverse(name) for name in ("creators:list", "creators:compare", "shortlists:list", "methodology")}
+    assert reverse("partner:audit") not in hrefs
+    assert f'action="{reverse("logout")}"' in page
+    assert f'action="{reverse("creators:compare")}"' in page
