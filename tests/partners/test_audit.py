@@ -80,3 +80,22 @@ def test_parameters_with_nul_characters_are_recorded_without_them(world, alice_c
     assert response.status_code in (200, 400)
     event = AuditEvent.objects.filter(user=world.users["alice"]).latest("pk")
     assert event.filters == {"q": "beauty", "x": "1"}
+
+
+def test_the_stored_event_is_the_returned_one_field_for_field(world, rf, django_assert_num_queries):
+    """``audit_record`` writes with its own INSERT: what is read back must be exactly what it returned, with the
+    JSON filters, the address and the default time as the ORM would store them."""
+    request = rf.get("/creators/", {"category": "beauty", "volume_min": "50"}, REMOTE_ADDR="203.0.113.7")
+    request.user = world.users["alice"]
+    access = access_for_user(world.users["alice"])
+    before = timezone.now()
+    with django_assert_num_queries(1):
+        event = audit_record(access=access, request=request, action=AuditAction.CREATOR_LIST, row_count=50)
+    stored = AuditEvent.objects.get(pk=event.pk)
+    fields = [field.attname for field in AuditEvent._meta.concrete_fields]
+    assert {name: getattr(stored, name) for name in fields} == {name: getattr(event, name) for name in fields}
+    assert stored.filters == {"category": "beauty", "volume_min": "50"}
+    assert stored.client_address == "203.0.113.7" and stored.row_count == 50 and stored.path == "/creators/"
+    assert stored.user_id == world.users["alice"].pk and stored.partner_id == world.partner_a.pk
+    assert before <= stored.created_at <= timezone.now()
+    assert not event._state.adding
