@@ -19,7 +19,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from creators.api_imports import ImportJobSerializer, progress_percent
 from creators.choices import ImportJobStatus
 from creators.models import ImportJob
 from creators.services import IMPORT_KINDS, import_job_create
@@ -52,6 +51,8 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, job: ImportJob) -> str:
+        from creators.api_imports import progress_percent  # see change_view
+
         return format_html('<progress max="100" value="{}">{}%</progress>', progress_percent(job),
                            progress_percent(job))
 
@@ -94,6 +95,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         job = self.get_object(request, object_id)
         if job is None or not self.has_view_permission(request, job):
             return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        # Imported when a page is shown: the API module brings DRF and the schema generator, which every process
+        # would otherwise load at start-up through the admin's autodiscovery (``import_data`` included).
+        from creators.api_imports import ImportJobSerializer
+
         data = ImportJobSerializer(job).data
         context = {
             **self.admin_site.each_context(request),

@@ -14,13 +14,16 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from creators.models import Creator
-from scoring.services import scorecards_access_sync
 
 # The creator columns the scorecard copies depend on (see scoring.indices.creator_access_sql).
 _ACCESS_FIELDS = frozenset({"country", "primary_category", "primary_category_id"})
 
 
 def _sync(creator_ids: list[int]) -> None:
+    # Imported on use: this module is loaded at start-up (CreatorsConfig.ready) by every process, and
+    # scoring.services brings the task queue's client and DRF with it.
+    from scoring.services import scorecards_access_sync
+
     if creator_ids:
         marks = ", ".join(["%s"] * len(creator_ids))
         scorecards_access_sync(creators_sql=f"SELECT id FROM creators_creator WHERE id IN ({marks})",

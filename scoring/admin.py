@@ -11,7 +11,6 @@ from django.utils.html import format_html
 
 from scoring.choices import RunStatus
 from scoring.models import ScoringChunk, ScoringRun
-from scoring.services import scoring_run_request
 
 
 class ScoringChunkInline(admin.TabularInline):
@@ -75,6 +74,10 @@ class ScoringRunAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not request.user.is_staff:
             return HttpResponseRedirect(reverse("admin:index"))
+        # Imported on use: admin modules load at every process's start-up (autodiscovery), and scoring.services
+        # brings the task queue's client (redis) and DRF, which e.g. ``manage.py import_data`` never needs.
+        from scoring.services import scoring_run_request
+
         run = scoring_run_request(triggered_by="admin", requested_by=request.user)
         if run.status in (RunStatus.PENDING, RunStatus.RUNNING):
             self.message_user(request, f"Scoring run {run.pk} is {run.status}.", messages.SUCCESS)

@@ -21,6 +21,7 @@ import io
 import re
 import time
 from dataclasses import dataclass, field
+from itertools import count
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ def _load(importer: VideosImporter, sql: Sql, path: Path, table: str, progress: 
         ):
             raise Abandon("header")
         rows_estimate = _estimate_rows(handle, path)
-        load = _RowWriter(importer, sql, header, columns)
+        load = _RowWriter(importer, sql, header, columns, first_id=_first_id(sql, table))
         # A time cell without zone is UTC (DESIGN 4): make sure PostgreSQL reads it so.
         sql.run("SET LOCAL TIME ZONE 'UTC'")
         importer.planned_created = rows_estimate
@@ -103,6 +104,7 @@ def _load(importer: VideosImporter, sql: Sql, path: Path, table: str, progress: 
                     progress=None if progress is None else lambda done: progress(done, None),
                 )
             loaded = time.monotonic()
+        load.advance_sequence(sql, table)
         importer.stamp_creators(load.creator_ids())
     return DirectResult(rows=rows, timings={"validate": loaded - started, "apply": time.monotonic() - loaded})
 
@@ -118,18 +120,34 @@ def _estimate_rows(handle: Any, path: Path) -> int:
     return int((path.stat().st_size - position) * lines / len(sample))
 
 
+def _first_id(sql: Sql, table: str) -> int:
+    """The first id the load gives its rows: the table's identity sequence's next value.
+
+    The load numbers its rows itself, in the COPY text, rather than let the column default call ``nextval`` for
+    each row: per row, that call and the primary-key insertion it feeds cost PostgreSQL more than the bare COPY
+    of the whole file, and PostgreSQL's core, not Python's, was the one the pass waited for. No other session can
+    insert into the table meanwhile (the import holds it locked to the commit); ``advance_sequence`` moves the
+    sequence past the last id given.
+    """
+    return int(sql.value("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table]))
+
+
 class _RowWriter:
     """Turns the file's records into COPY text for the target table: the creator reference replaced by the
     creator's id, the category slug by the category's id, columns missing from the header appended with the
     value an empty cell has."""
 
-    def __init__(self, importer: VideosImporter, sql: Sql, header: list[str], columns: dict[str, Any]) -> None:
+    def __init__(
+        self, importer: VideosImporter, sql: Sql, header: list[str], columns: dict[str, Any], *, first_id: int
+    ) -> None:
         self.importer = importer
+        self.next_id = first_id  # the id of the next row written (see ``_first_id``)
         self.header = header
         self.width = len(header)
         targets = importer.direct_targets
         missing = [column for column in importer.columns if column.name not in header]
-        self.target_columns = [targets.get(name, name) for name in header] + [
+        # Each row starts with its id.
+        self.target_columns = ["id"] + [targets.get(name, name) for name in header] + [
             targets.get(column.name, column.name) for column in missing
         ]
         self.missing_texts = [_text(column.parser("")) for column in missing]
@@ -159,6 +177,10 @@ class _RowWriter:
         self.creator_value = next(i for i, c in enumerate(kind_columns) if c.name == "creator")
         self._text = io.StringIO()
         self._writer = csv.writer(self._text, lineterminator="\r\n")
+
+    def advance_sequence(self, sql: Sql, table: str) -> None:
+        """Move the id sequence past the last id the load gave: the next insert gets ``next_id``."""
+        sql.run("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, self.next_id])
 
     def copy_statement(self, table: str) -> str:
         names = ", ".join(self.target_columns)
@@ -242,7 +264,9 @@ class _RowWriter:
         cells[at] = self.used.get(ref) or self.resolve(ref)
         if self.category_at is not None:
             cells[self.category_at] = self.category_ids[cells[self.category_at]]
-        return ",".join(cells) + self.tail
+        row_id = self.next_id
+        self.next_id += 1
+        return f"{row_id}," + ",".join(cells) + self.tail
 
     def fast_chunk(self, number: int, text: str, lines: list[str]) -> str | None:
         """``fast`` for a whole chunk at once: its COPY text when every one of its ``lines`` is a fast line, else
@@ -255,9 +279,13 @@ class _RowWriter:
             return None
         first, second = self.maps
         tail = self.tail
+        start = self.next_id
         for _ in range(2):
             try:
-                return "".join([f"{a}{first[b]}{c}{second[d]}{e}{tail}" for a, b, c, d, e in map(self.parts, found)])
+                text = "".join([f"{n},{a}{first[b]}{c}{second[d]}{e}{tail}"
+                                for n, (a, b, c, d, e) in zip(count(start), map(self.parts, found))])
+                self.next_id = start + len(found)
+                return text
             except KeyError:  # creators not met before: resolve them (or abandon), then write the chunk again
                 for ref in set(map(self.creator_of, found)).difference(self.used):
                     self.resolve(ref)
@@ -278,7 +306,10 @@ class _RowWriter:
             raise Abandon("invalid record") from None
         ref = values[self.creator_value]
         values[self.creator_value] = self.used.get(ref) or self.resolve(ref)
-        self._writer.writerow([*(_text(values[index]) for index in self.value_index), *self.missing_texts])
+        self._writer.writerow(
+            [self.next_id, *(_text(values[index]) for index in self.value_index), *self.missing_texts]
+        )
+        self.next_id += 1
         text = self._text.getvalue()
         self._text.seek(0)
         self._text.truncate()

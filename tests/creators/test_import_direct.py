@@ -160,3 +160,17 @@ def test_a_creator_named_by_a_non_ascii_external_id_is_resolved(tmp_path, creato
 def test_with_more_creators_than_it_may_map_it_stages_the_file(tmp_path, creators):
     report, direct = load(tmp_path, lines(VIDEOS_HEADER, *FAST), IMPORT_DIRECT_MAX_CREATORS=2)
     assert not direct and messages(report) == [] and report.created == 5
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["indexes-kept", "bulk"])
+def test_a_first_load_numbers_its_rows_and_moves_the_id_sequence_past_them(tmp_path, creators, bulk):
+    # The direct load writes the ids itself (no nextval per row): they must be distinct, in file order, and the
+    # next insert must get a fresh one.
+    text = lines(VIDEOS_HEADER, *FAST, *(row.replace("v", "p", 1) for row in PRECISE))
+    report, direct = load(tmp_path, text, IMPORT_BULK_MIN_ROWS=1 if bulk else 10**9)
+    assert direct and report.created == 10
+    ids = list(Video.objects.order_by("id").values_list("id", flat=True))
+    assert len(set(ids)) == 10 and ids == list(range(ids[0], ids[0] + 10))
+    later = Video.objects.create(external_id="later", creator=Creator.objects.get(external_id="c-bob"),
+                                 posted_at=datetime(2020, 1, 1, tzinfo=UTC), views=0, likes=0, comments=0, shares=0)
+    assert later.id > ids[-1]
