@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -26,8 +27,13 @@ from tests.reliability.services import (
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def _start_together(commands: list[list[str]], env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
-    """Starts every command at once (no waiting in between) and collects them all."""
+def _start_together(
+    commands: list[list[str]], env: dict[str, str], *, then: Any = None
+) -> list[subprocess.CompletedProcess[str]]:
+    """Starts every command at once (no waiting in between) and collects them all.
+
+    ``then``: called once every command has printed its first line (its request is made), before collecting.
+    """
     processes = [
         subprocess.Popen(
             [sys.executable, "manage.py", *command],
@@ -39,10 +45,13 @@ def _start_together(commands: list[list[str]], env: dict[str, str]) -> list[subp
         )
         for command in commands
     ]
+    first_lines = [process.stdout.readline() if then is not None else "" for process in processes]
+    if then is not None:
+        then()
     results = []
-    for process, command in zip(processes, commands, strict=True):
+    for process, command, first in zip(processes, commands, first_lines, strict=True):
         stdout, stderr = process.communicate(timeout=240)
-        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+        results.append(subprocess.CompletedProcess(command, process.returncode, first + stdout, stderr))
     return results
 
 
@@ -52,12 +61,20 @@ def test_two_scoring_requests_at_once_make_one_run(world):
 
     database_url = current_database_url()
     runs_before = set(ScoringRun.objects.values_list("pk", flat=True))
-    worker = celery_worker(database_url=database_url, redis_url=settings.REDIS_URL, name="concurrent-runs")
+    workers = []
+
+    def start_worker() -> None:
+        # Only once both requests are made: a run of 20 creators takes a fraction of a second, and on a busy
+        # machine one process could otherwise request after the other's run had already finished (a new run,
+        # rightly). Without a worker the first run stays pending, so the second request must join it.
+        workers.append(celery_worker(database_url=database_url, redis_url=settings.REDIS_URL, name="concurrent-runs"))
+
     try:
         env = child_env(DATABASE_URL=database_url, REDIS_URL=settings.REDIS_URL)
-        results = _start_together([["recompute_scores", "--wait", "--timeout", "180"]] * 2, env)
+        results = _start_together([["recompute_scores", "--wait", "--timeout", "180"]] * 2, env, then=start_worker)
     finally:
-        worker.stop()
+        for worker in workers:
+            worker.stop()
     for result in results:
         assert result.returncode == 0, result.stderr[-2000:]
     run_ids = {int(re.search(r"scoring run (\d+)", result.stdout).group(1)) for result in results}
