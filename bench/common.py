@@ -82,13 +82,20 @@ _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _SCALE_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def _run_wrk(url: str, *, duration: int, connections: int, headers: dict[str, str] | None, timeout_s: int,
+             extra: list[str]) -> str:
+    """wrk's standard output for one run: 2 threads, ``connections`` keep-alive connections, ``duration`` s."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", f"{timeout_s}s", *extra]
+    for header, value in (headers or {}).items():
+        command += ["-H", f"{header}: {value}"]
+    return subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+
 def wrk(name: str, url: str, *, duration: int, connections: int, headers: dict[str, str] | None = None,
         timeout_s: int = 30) -> Load:
     """Load ``url`` with wrk (2 threads, ``connections`` keep-alive connections, ``duration`` seconds)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", f"{timeout_s}s"]
-    for header, value in (headers or {}).items():
-        command += ["-H", f"{header}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    output = _run_wrk(url, duration=duration, connections=connections, headers=headers, timeout_s=timeout_s,
+                      extra=["--latency"])
     latency = {pct: float(value) * _SCALE_MS[unit] for pct, value, unit in _LATENCY.findall(output)}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -128,11 +135,8 @@ def wrk_slice(url: str, *, duration: int, connections: int, headers: dict[str, s
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(_QUANTILES_SCRIPT)
         script.flush()
-        command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", f"{timeout_s}s",
-                   "-s", script.name]
-        for header, value in (headers or {}).items():
-            command += ["-H", f"{header}: {value}"]
-        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+        output = _run_wrk(url, duration=duration, connections=connections, headers=headers, timeout_s=timeout_s,
+                          extra=["-s", script.name])
     quantiles: list[int] = []
     requests = seconds = non_2xx = 0
     for line in output.splitlines():

@@ -372,7 +372,7 @@ def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
                 cells.append(missing)
             else:
                 number = float(value)
-                width = 0.0 if number < 0.0 else (100.0 if number > 100.0 else number)
+                width = max(0.0, min(100.0, number))
                 cells.append(f"{opening}{number:.1f}{bar}{width:.1f}%\"></i></span></td>")
         followers = row.get("followers")
         display_name = row.get("display_name")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -53,10 +54,10 @@ _RUN_FIELDS_WITH_MEDIANS = (*_RUN_FIELDS, "medians")
 @functools.cache
 def _published_run_sql(fields: tuple[str, ...]) -> str:
     """``SELECT <fields> FROM <runs> WHERE is_published = %s ORDER BY id LIMIT 1`` (at most one run is)."""
-    meta = ScoringRun._meta
-    columns = ", ".join(meta.get_field(name).column for name in fields)
-    published = meta.get_field("is_published").column
-    return f"SELECT {columns} FROM {meta.db_table} WHERE {published} = %s ORDER BY {meta.pk.column} LIMIT 1"  # noqa: S608
+    meta, qn = ScoringRun._meta, connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
+    published, pk = qn(meta.get_field("is_published").column), qn(meta.pk.column)
+    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {published} = %s ORDER BY {pk} LIMIT 1"  # noqa: S608
 
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:

@@ -121,7 +121,8 @@ def _insert_statement(connection: Any) -> tuple[str, tuple[models.Field, ...]]:
 def _append(**values: Any) -> AuditEvent:
     """Insert one event with a prepared statement of its own: the same row ``AuditEvent.objects.create`` writes
     (every value prepared by its field, defaults applied), without building an insert query per event, which cost
-    more CPU than the rest of the audit of a page view."""
+    more CPU than the rest of the audit of a page view. No ``pre_save``/``post_save`` signals are sent: nothing
+    listens to audit events, and a receiver added for them would have to be called here."""
     event = AuditEvent(**values)
     using = router.db_for_write(AuditEvent)
     connection = connections[using]

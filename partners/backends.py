@@ -38,9 +38,15 @@ class MemberBackend(ModelBackend):
         return user if self.user_can_authenticate(user) else None
 
 
+# Per model of the join: the model, its fields in select order, and per field its column and the converters the
+# ORM applies to that column's values (the backend's and the field's own).
+_Layout = tuple[tuple[type[models.Model], list[tuple[models.Field, Any, list[Any]]]], ...]
+
+
 @functools.cache
-def _member_statement() -> tuple[str, tuple[tuple[type[models.Model], list[models.Field]], ...]]:
-    """The statement of ``load_member`` and, per model, the fields its columns hold (in select order).
+def _member_statement() -> tuple[str, _Layout]:
+    """The statement of ``load_member`` and, per model, the fields its columns hold (in select order) with their
+    converters.
 
     What ``select_related("membership__partner__weights").get(pk=...)`` sends, written once: building and
     compiling that four-table queryset on every request cost about a millisecond of CPU, five times the query.
@@ -50,10 +56,14 @@ def _member_statement() -> tuple[str, tuple[tuple[type[models.Model], list[model
     user_model = get_user_model()
     qn = connection.ops.quote_name
     parts = ((user_model, "u"), (Membership, "m"), (Partner, "p"), (PartnerWeights, "w"))
-    layout = tuple((model, list(model._meta.concrete_fields)) for model, _ in parts)
+    layout = tuple(
+        (model, [(field, col, [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)])
+                 for field in model._meta.concrete_fields for col in [field.get_col(model._meta.db_table)]])
+        for model, _ in parts
+    )
     columns = ", ".join(
         f"{alias}.{qn(field.column)}" for (model, alias), (_, fields) in zip(parts, layout, strict=True)
-        for field in fields
+        for field, _, _ in fields
     )
     table = {model: qn(model._meta.db_table) for model, _ in parts}
 
@@ -71,17 +81,18 @@ def _member_statement() -> tuple[str, tuple[tuple[type[models.Model], list[model
     return sql, layout
 
 
-def _instance(model: type[models.Model], fields: list[models.Field], values: list[Any]) -> models.Model | None:
+def _instance(
+    model: type[models.Model], fields: list[tuple[models.Field, Any, list[Any]]], values: list[Any]
+) -> models.Model | None:
     """A model instance from its raw column values (converted as the ORM would), or ``None`` for an empty join."""
     if values[0] is None:  # the primary key of a LEFT JOIN that found nothing
         return None
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for converter in [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]:
+    for (_, column, converters), value in zip(fields, values, strict=True):
+        for converter in converters:
             value = converter(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    return model.from_db(connection.alias, [field.attname for field, _, _ in fields], converted)
 
 
 def load_member(user_id: Any) -> Any:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from creators import views
 from creators.models import Category
 from partners.access import access_for_user
 from partners.models import AuditEvent, PartnerWeights
@@ -120,3 +121,20 @@ def test_impacts_outside_the_partners_categories_are_absent_from_the_page(world,
     impact = _figures(html)["impact"]["data"][0]
     assert hidden.name not in impact["y"] and hidden.name not in html
     assert impact["y"] == [creator.primary_category.name]
+
+
+def test_published_run_is_the_published_one_with_its_medians_in_one_query(world, django_assert_num_queries):
+    """``published_run`` reads its columns with a raw query: the published run, never another, and with
+    ``with_medians`` the medians in that same query."""
+    from scoring.models import ScoringRun
+
+    other = ScoringRun.objects.create(as_of=world.run.as_of, is_published=False, medians={"x": 1})
+    with django_assert_num_queries(1):
+        run = views.published_run(with_medians=True)
+        medians = run.medians
+    assert run.pk == world.run.pk != other.pk
+    assert medians == ScoringRun.objects.get(pk=world.run.pk).medians
+    assert (run.as_of, run.window_days, run.revision) == (world.run.as_of, world.run.window_days,
+                                                          ScoringRun.objects.get(pk=world.run.pk).revision)
+    ScoringRun.objects.filter(pk=world.run.pk).update(is_published=False)
+    assert views.published_run() is None
