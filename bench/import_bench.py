@@ -1,17 +1,20 @@
 """Import benchmark (issue 2): ``import_data videos`` against a bare ``COPY`` of the same file.
 
 Generates a ``videos`` CSV of N rows (default 1,000,000, every column filled as real exports fill them) plus
-its creators, imports the creators, then in the same run and on the same PostgreSQL database:
+its creators, imports the creators and a tenth of the videos file (to show memory stays flat in file size), then
+runs rounds (``--rounds``, default 3) on the same PostgreSQL database, each of:
 
-1. loads the videos file with a bare ``COPY ... FROM STDIN (FORMAT csv, HEADER)`` into an unindexed table with
-   the same columns and types (the reference: the fastest way PostgreSQL can ingest the file);
-2. imports it with ``python manage.py import_data videos`` in a subprocess (so its peak RSS is its own);
-3. imports it again (every row unchanged), and imports a tenth of the file, to show memory stays flat in file
-   size.
+1. a bare ``COPY ... FROM STDIN (FORMAT csv, HEADER)`` of the videos file into an unindexed table with the same
+   columns and types (the reference: the fastest way PostgreSQL can ingest the file);
+2. ``python manage.py import_data videos`` of the same file into the emptied videos table, in a subprocess (so
+   its peak RSS is its own; the time is the command's, start-up included);
+3. the same import again (every row unchanged).
 
-Prints rows/s of each, the ratio import/COPY (target: within 3x) and the peak RSS of every import.
+Prints each round, then the medians: rows/s, the ratio import/COPY (target: within 3x) and the peak RSS. The
+machine's speed drifts by tens of percent within minutes, which is why each round has its own reference and the
+ratio reported is the median of the rounds' ratios.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_imports python bench/import_bench.py [--rows N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_imports python bench/import_bench.py [--rows N] [--rounds R]
 
 The database named in DATABASE_URL is created when missing, migrated, and its raw-data tables are emptied: use a
 database of its own, never a real one.
@@ -23,17 +26,28 @@ import argparse
 import csv
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_imports"
 CATEGORIES = ("beauty", "fashion", "electronics", "food", "home", "fitness", "gaming", "travel", "pets", "baby")
 TAGS = ("fyp", "foryou", "viral", "trend", "howto", "review", "funny", "tips", "ad", "tiktokshop")
+
+
+class Round(NamedTuple):
+    """One round's seconds: the bare COPY, the import into empty videos, the re-import; and the imports' RSS."""
+
+    copy: float
+    new: float
+    again: float
+    rss: int
 
 
 def generate(folder: Path, *, rows: int, seed: int = 1) -> tuple[Path, Path, int]:
@@ -137,6 +151,8 @@ def prepare_database(url: str, env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="video rows (default 1,000,000)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (bare COPY, import, re-import); medians are reported (default 3)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgres"):
@@ -163,25 +179,37 @@ def main() -> None:
         seconds, rss, summary = run_import("creators", creators_path, env)
         print(f"creators import: {seconds:.1f} s, {creators / seconds:,.0f} rows/s, peak RSS {rss} MiB  [{summary}]")
 
-        copy_s = bare_copy(url, videos_path)
-        small_s, small_rss, _ = run_import("videos", small_path, env)
-        # The tenth was imported first; start the full import from empty videos again.
         import psycopg
 
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("TRUNCATE creators_video")
-            conn.execute("VACUUM ANALYZE creators_video")
-        import_s, import_rss, summary = run_import("videos", videos_path, env)
-        again_s, again_rss, again_summary = run_import("videos", videos_path, env)
+        small_s, small_rss, _ = run_import("videos", small_path, env)
+        rounds: list[Round] = []
+        for number in range(1, args.rounds + 1):
+            # Each round: the reference, then the import into empty videos, then the same file again.
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("TRUNCATE creators_video")
+                conn.execute("VACUUM ANALYZE creators_video")
+            copy_s = bare_copy(url, videos_path)
+            import_s, import_rss, summary = run_import("videos", videos_path, env)
+            again_s, again_rss, again_summary = run_import("videos", videos_path, env)
+            rounds.append(Round(copy_s, import_s, again_s, max(import_rss, again_rss)))
+            print(f"round {number}: bare COPY {copy_s:5.2f} s | import (new) {import_s:5.2f} s = "
+                  f"{import_s / copy_s:.2f}x  [{summary}] | re-import {again_s:5.2f} s = {again_s / copy_s:.2f}x  "
+                  f"[{again_summary}]", flush=True)
 
     rows = args.rows
-    print(f"bare COPY (unindexed table):  {copy_s:7.1f} s  {rows / copy_s:>10,.0f} rows/s")
-    print(f"import_data videos (new):     {import_s:7.1f} s  {rows / import_s:>10,.0f} rows/s  "
-          f"peak RSS {import_rss} MiB  [{summary}]")
-    print(f"import_data videos (re-run):  {again_s:7.1f} s  {rows / again_s:>10,.0f} rows/s  "
-          f"peak RSS {again_rss} MiB  [{again_summary}]")
-    print(f"import_data, a tenth of file: {small_s:7.1f} s  peak RSS {small_rss} MiB (memory flat in file size)")
-    print(f"ratio import / COPY: {import_s / copy_s:.2f}x (target <= 3x); re-import / COPY: {again_s / copy_s:.2f}x")
+    copy_s = statistics.median(r.copy for r in rounds)
+    import_s = statistics.median(r.new for r in rounds)
+    again_s = statistics.median(r.again for r in rounds)
+    print(f"medians of {len(rounds)} rounds:")
+    print(f"bare COPY (unindexed table):  {copy_s:7.2f} s  {rows / copy_s:>10,.0f} rows/s")
+    print(f"import_data videos (new):     {import_s:7.2f} s  {rows / import_s:>10,.0f} rows/s")
+    print(f"import_data videos (re-run):  {again_s:7.2f} s  {rows / again_s:>10,.0f} rows/s")
+    print(f"peak RSS: whole file {max(r.rss for r in rounds)} MiB, a tenth of it {small_rss} MiB "
+          f"(memory flat in file size; the tenth took {small_s:.1f} s)")
+    ratios = sorted(r.new / r.copy for r in rounds)
+    again = sorted(r.again / r.copy for r in rounds)
+    print(f"ratio import / COPY: median {statistics.median(ratios):.2f}x (target <= 3x; rounds: "
+          f"{', '.join(f'{x:.2f}' for x in ratios)}); re-import / COPY: median {statistics.median(again):.2f}x")
 
 
 if __name__ == "__main__":
