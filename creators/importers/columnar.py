@@ -4,9 +4,10 @@ The two bulk paths, the direct load (``direct``) and the raw staging of the stag
 of the file (a few MiB of whole lines) at once when every line in it is a *fast* line: unquoted cells that the
 column parsers would accept unchanged (the fast fragments of ``values``). Matching that with Python's ``re`` and
 writing the chunk out again was most of an import's time, on one core, while PostgreSQL waited for the text. Here
-Arrow does both: the chunk is read as a column of lines and matched against the whole-line expression (RE2, same
-meaning), and the COPY text is built by one element-wise join whose result buffer is sent as it is. The direct
-load reads the cells too, to put the creator's and the category's ids in place of their names.
+Arrow does both: the whole chunk is matched in one pass against the fast lines' expression (RE2, same meaning),
+then split into lines (staged path) or read into cells (direct load, which puts the creator's and the category's
+ids in place of their names), and the COPY text is built by one element-wise join whose result buffer is sent as
+it is.
 
 Anything unusual (a quote, a NUL byte, a lone CR, a blank line, invalid UTF-8, a line that does not match, a time
 after the import's start) gives None: the chunk then goes through the Python paths, which decide and report
@@ -16,6 +17,7 @@ compare them).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -29,9 +31,6 @@ PYTHON_WHITESPACE = (
     "\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _WHITESPACE_MEMBERS = "".join(f"\\x{{{ord(char):x}}}" for char in PYTHON_WHITESPACE)
-# A byte no fast line holds (it is whitespace to Python): reading a chunk with it as the delimiter gives one cell
-# per line, the line itself.
-_NO_DELIMITER = "\x1f"
 
 
 def re2(fragment: str) -> str:
@@ -69,7 +68,7 @@ def re2(fragment: str) -> str:
 
 
 class FastLines:
-    """Checks chunks against the whole-line fast expression of a header, and reads their cells.
+    """Checks chunks against the whole-line fast expression of a header, and reads their lines and cells.
 
     ``fragments`` are the header's columns' fast fragments in file order; ``limit``, when given, is the largest
     text the ``limited`` column's first ``len(limit)`` characters may have (a time not after the import's start,
@@ -79,40 +78,57 @@ class FastLines:
     def __init__(self, header: Sequence[str], fragments: Sequence[str], *, limited: str | None = None,
                  limit: str | None = None) -> None:
         self.header = list(header)
-        self.pattern = "^" + ",".join(re2(fragment) for fragment in fragments) + "$"
+        line = ",".join(re2(fragment) for fragment in fragments)
+        # Every line of the chunk, each ended by LF or CRLF, matched in one pass of RE2 over the whole chunk (a
+        # match per line costs twice as much). A lone CR, a blank line, a quote: no fragment takes them.
+        self.pattern = rf"\A(?:(?:{line})\r?\n)*\z"
         self.limited = limited
         self.limit = limit
-        # Every value a string, exactly the bytes of the cell (no quoting: a chunk with a quote is never read).
+        # Every value a string, exactly the bytes of the cell (no quoting: a quote fails the expression first).
         self._parse = pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False, newlines_in_values=False)
-        self._line_parse = pa_csv.ParseOptions(delimiter=_NO_DELIMITER, quote_char=False, ignore_empty_lines=False)
-        self._line_convert = pa_csv.ConvertOptions(column_types={"line": pa.string()}, strings_can_be_null=False)
         self._numbers = pa.array([], pa.int64())
         pc.match_substring_regex(pa.array([""]), self.pattern)  # RE2 rejects what it cannot read: fail now
 
-    def lines(self, chunk: bytes, count: int) -> pa.StringArray | None:
-        """The ``count`` lines of ``chunk`` (without line ends) when every one is a fast line, else None."""
-        # A quote is left in its cell (no quoting here), where no fast fragment takes it. A NUL byte, which the
-        # fragments' negated classes would take, stops the Python path with its line's number.
+    def check(self, chunk: bytes) -> bool:
+        """Whether every line of ``chunk`` (whole lines; the file's last may lack its line feed) is a fast line."""
+        # The fragments' negated classes would take a NUL byte, which stops the Python path with its line number.
         if b"\x00" in chunk:
-            return None
-        # Arrow ends a line at a lone CR as well; the Python paths do not (it stays in the cell, or is no record).
-        if b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"):
-            return None
+            return False
+        if chunk.endswith(b"\r"):  # a lone carriage return at the file's end: the Python path says what it is
+            return False
+        if not chunk.endswith(b"\n"):
+            chunk += b"\n"
+        text = _as_text(chunk)
         try:
-            lines = self._read(chunk, ["line"], self._line_parse, self._line_convert).column(0).combine_chunks()
-        except pa.ArrowInvalid:  # invalid UTF-8 (or a line Arrow cannot split): the Python path will say
-            return None
-        if len(lines) != count or not pc.all(pc.match_substring_regex(lines, self.pattern)).as_py():
-            return None
+            text.validate(full=True)  # UTF-8: RE2 must not see invalid sequences
+        except pa.ArrowInvalid:
+            return False
+        return bool(pc.match_substring_regex(text, self.pattern)[0].as_py())
+
+    def lines(self, chunk: bytes, count: int) -> pa.StringArray:
+        """The ``count`` lines of a chunk that ``check`` accepted, without their line ends."""
+        lines = pc.split_pattern(_as_text(chunk), "\n").values
+        if chunk.endswith(b"\n"):
+            lines = lines.slice(0, len(lines) - 1)
+        if b"\r" in chunk:
+            lines = pc.utf8_rtrim(lines, characters="\r")
+        if len(lines) != count:  # a programming error: ``count`` is the chunk's own
+            raise ValueError(f"{len(lines)} lines, {count} expected")
         return lines
 
-    def cells(self, chunk: bytes, names: Sequence[str] | None = None) -> dict[str, pa.StringArray]:
-        """The cells of the columns ``names`` (all when None) of a chunk that ``lines`` accepted."""
+    def cells(self, chunk: bytes, count: int, names: Sequence[str] | None = None) -> dict[str, pa.StringArray]:
+        """The cells of the columns ``names`` (all when None) of the ``count`` lines of a chunk that ``check``
+        accepted."""
         convert = pa_csv.ConvertOptions(
             column_types={name: pa.string() for name in self.header}, strings_can_be_null=False,
             include_columns=list(names) if names is not None else None,
         )
-        table = self._read(chunk, self.header, self._parse, convert)
+        # One block for the whole chunk: one array per column, no chunked arrays to combine.
+        read = pa_csv.ReadOptions(column_names=self.header, use_threads=False, block_size=len(chunk) + 1)
+        table = pa_csv.read_csv(pa.py_buffer(chunk), read_options=read, parse_options=self._parse,
+                                convert_options=convert)
+        if table.num_rows != count:
+            raise ValueError(f"{table.num_rows} rows, {count} expected")
         return {name: table.column(name).combine_chunks() for name in table.column_names}
 
     def within_limit(self, cells: dict[str, pa.StringArray]) -> bool:
@@ -128,12 +144,11 @@ class FastLines:
             self._numbers = pa.array(range(max(count, 2 * len(self._numbers))), pa.int64())
         return pc.cast(pc.add(self._numbers.slice(0, count), first), pa.string())
 
-    @staticmethod
-    def _read(chunk: bytes, names: list[str], parse: pa_csv.ParseOptions,
-              convert: pa_csv.ConvertOptions) -> pa.Table:
-        # One block for the whole chunk: one array per column, no chunked arrays to combine.
-        read = pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=len(chunk) + 1)
-        return pa_csv.read_csv(pa.py_buffer(chunk), read_options=read, parse_options=parse, convert_options=convert)
+
+def _as_text(data: bytes) -> pa.StringArray:
+    """``data`` as a one-value string array, without copying it (and without checking its UTF-8)."""
+    offsets = pa.py_buffer(memoryview(array("i", [0, len(data)])).cast("B"))
+    return pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])
 
 
 def joined(parts: Sequence[pa.Array | str]) -> memoryview:

@@ -262,9 +262,9 @@ class _RowWriter:
     def fast_bytes(self, number: int, chunk: bytes, count: int) -> memoryview | None:
         """``fast_chunk`` for a chunk still in bytes, done by Arrow (``columnar``): the same COPY text."""
         arrow = self.arrow
-        if arrow is None or arrow.lines(chunk, count) is None:
+        if arrow is None or not arrow.check(chunk):
             return None
-        cells = arrow.cells(chunk)
+        cells = arrow.cells(chunk, count)
         if not arrow.within_limit(cells):
             return None
         creators = self._arrow_creator_ids(cells["creator"])

@@ -289,10 +289,11 @@ def _pass_one_raw(
 
         def fast_bytes(number: int, chunk: bytes, lines: int) -> memoryview | None:
             """``fast_chunk`` for a chunk still in bytes: the same COPY text, made by Arrow."""
-            found = arrow.lines(chunk, lines)
-            if found is None or (limited is not None and not arrow.within_limit(arrow.cells(chunk, [limited]))):
+            if not arrow.check(chunk) or (
+                limited is not None and not arrow.within_limit(arrow.cells(chunk, lines, [limited]))
+            ):
                 return None
-            return joined([arrow.numbers(number + 1, lines), ",", found, "\r\n"])
+            return joined([arrow.numbers(number + 1, lines), ",", arrow.lines(chunk, lines), "\r\n"])
 
     stage.open()
     failed = True

@@ -71,8 +71,12 @@ def _fast_lines() -> FastLines:
     ],
 )
 def test_a_chunk_of_fast_lines_is_taken(chunk):
-    found = _fast_lines().lines(chunk, line_count(chunk))
-    assert found is not None and found.to_pylist()[0] == "a,1,2024-05-01T10:00:00Z"
+    arrow = _fast_lines()
+    assert arrow.check(chunk)
+    count = line_count(chunk)
+    lines = arrow.lines(chunk, count).to_pylist()
+    assert lines == chunk.decode().replace("\r\n", "\n").removesuffix("\n").split("\n")
+    assert arrow.cells(chunk, count, ["views"])["views"].to_pylist() == [line.split(",")[1] for line in lines]
 
 
 @pytest.mark.parametrize(
@@ -81,6 +85,7 @@ def test_a_chunk_of_fast_lines_is_taken(chunk):
         b'"a",1,2024-05-01T10:00:00Z\n',  # quoted cell
         b"a,1,2024-05-01T10:00:00Z\n\nb,2,2024-05-01T10:00:00Z\n",  # blank line
         b"a,1,2024-05-01T10:00:00Z\rb,2,2024-05-01T10:00:00Z\n",  # lone CR
+        b"a,1,2024-05-01T10:00:00Z\r",  # lone CR at the end of the file
         b"a\x00,1,2024-05-01T10:00:00Z\n",  # NUL byte
         b"caf\xe9,1,2024-05-01T10:00:00Z\n",  # not UTF-8
         b"a,1,2024-05-01T10:00:00Z\nb,-2,2024-05-01T10:00:00Z\n",  # a line that does not match
@@ -89,15 +94,15 @@ def test_a_chunk_of_fast_lines_is_taken(chunk):
     ],
 )
 def test_anything_unusual_is_left_to_the_python_paths(chunk):
-    assert _fast_lines().lines(chunk, line_count(chunk)) is None
+    assert not _fast_lines().check(chunk)
 
 
 def test_a_time_after_the_limit_is_left_to_the_python_paths():
     arrow = _fast_lines()
     chunk = b"a,1,2024-05-01T10:00:00Z\nb,1,2025-01-01T00:00:01Z\n"
-    assert arrow.lines(chunk, 2) is not None
-    assert not arrow.within_limit(arrow.cells(chunk, ["posted_at"]))
-    assert arrow.within_limit(arrow.cells(chunk.replace(b"00:00:01", b"00:00:00"), ["posted_at"]))
+    assert arrow.check(chunk)
+    assert not arrow.within_limit(arrow.cells(chunk, 2, ["posted_at"]))
+    assert arrow.within_limit(arrow.cells(chunk.replace(b"00:00:01", b"00:00:00"), 2, ["posted_at"]))
 
 
 # -- the direct load's chunks: Arrow's text is the Python path's text -------------------------------------------
