@@ -3,14 +3,17 @@ same COPY text written, and anything unusual left to the Python paths."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
 import sys
 from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from creators.importers import direct
@@ -179,3 +182,19 @@ def test_it_records_the_creators_it_named_and_abandons_at_an_unknown_one(creator
     unknown = ROWS[0].replace("c-alice", "nobody").encode() + b"\n"
     with pytest.raises(Abandon):
         writer.fast_bytes(0, unknown, 1)
+
+
+def test_web_processes_do_not_import_pyarrow():
+    """pyarrow (about 80 MiB mapped) is for imports only: the WSGI application, with its URLconf, every view, the
+    API and the admin loaded, does not import it; the direct load does."""
+    program = (
+        "import sys\n"
+        "import config.wsgi\n"
+        "print('web', 'pyarrow' in sys.modules)\n"
+        "from creators.importers import direct\n"
+        "print('import', 'pyarrow' in sys.modules)\n"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run([sys.executable, "-c", program], cwd=settings.BASE_DIR, env=environment,
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.split("\n")[:2] == ["web False", "import True"]
