@@ -30,15 +30,22 @@ PYTHON_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
     "\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_WHITESPACE_MEMBERS = "".join(f"\\x{{{ord(char):x}}}" for char in PYTHON_WHITESPACE)
+# RE2 class members for Python's whitespace but the line feed: within a line there is none, so the meaning on a
+# line is Python's, and no fragment can take a line end when ``FastLines`` matches a whole chunk of lines at once.
+_WHITESPACE_MEMBERS = "".join(f"\\x{{{ord(char):x}}}" for char in PYTHON_WHITESPACE if char != "\n")
+# Escapes that mean the same in both engines and take no line feed; any other letter or digit escape (``\d``,
+# ``\w``, ``\b``, ``\S``, ``\n`` ...) means something else in RE2 or takes a line end, and has no translation.
+_SAME_ESCAPES = frozenset("rt")
 
 
 def re2(fragment: str) -> str:
-    """A fast fragment (Python ``re`` syntax) in RE2's syntax with the same meaning: ``\\s`` spelled out as
-    Python's whitespace, inside a character class or as one of its own; the rest of the fast fragments' syntax
-    (classes, counted repeats, groups, alternation, escaped punctuation) means the same in both."""
+    """A fast fragment (Python ``re`` syntax, one line) in RE2's syntax with the same meaning on a line, that never
+    takes a line feed: ``\\s`` spelled out as Python's whitespace, and every negated class refusing the line feed
+    as well. The rest of the fast fragments' syntax (classes, counted repeats, groups, alternation, escaped
+    punctuation, ``\\r``, ``\\t``) means the same in both; any other letter or digit escape raises
+    ``ValueError``."""
     out: list[str] = []
-    in_class = False
+    negated = in_class = False
     index = 0
     while index < len(fragment):
         char = fragment[index]
@@ -46,14 +53,17 @@ def re2(fragment: str) -> str:
             escaped = fragment[index : index + 2]
             if escaped == r"\s":
                 out.append(_WHITESPACE_MEMBERS if in_class else f"[{_WHITESPACE_MEMBERS}]")
+            elif escaped[1:].isalnum() and escaped[1:] not in _SAME_ESCAPES:
+                raise ValueError(f"{escaped} in {fragment!r}: no RE2 translation with Python's meaning")
             else:
                 out.append(escaped)
             index += 2
             continue
         if char == "[" and not in_class:
             in_class = True
+            negated = fragment.startswith("[^", index)
             # A ']' right after '[' or '[^' is a member, not the end.
-            opening = "[^" if fragment.startswith("[^", index) else "["
+            opening = "[^" if negated else "["
             out.append(opening)
             index += len(opening)
             if fragment.startswith("]", index):
@@ -62,6 +72,8 @@ def re2(fragment: str) -> str:
             continue
         if char == "]" and in_class:
             in_class = False
+            if negated:
+                out.append(r"\n")
         out.append(char)
         index += 1
     return "".join(out)
@@ -80,7 +92,8 @@ class FastLines:
         self.header = list(header)
         line = ",".join(re2(fragment) for fragment in fragments)
         # Every line of the chunk, each ended by LF or CRLF, matched in one pass of RE2 over the whole chunk (a
-        # match per line costs twice as much). A lone CR, a blank line, a quote: no fragment takes them.
+        # match per line costs twice as much). No translated fragment takes a line feed (``re2``), so each match
+        # of the group is one physical line. A lone CR, a blank line, a quote: no fast fragment takes them.
         self.pattern = rf"\A(?:(?:{line})\r?\n)*\z"
         self.limited = limited
         self.limit = limit

@@ -59,6 +59,21 @@ def test_a_fragment_means_the_same_in_re2(name):
     assert any(python) and not all(python)
 
 
+@pytest.mark.parametrize("escape", [r"\d", r"\w", r"\S", r"\b", r"\n"])
+def test_an_escape_without_the_same_meaning_has_no_translation(escape):
+    with pytest.raises(ValueError, match="no RE2 translation"):
+        re2(rf"[^,{escape}]+")
+
+
+def test_no_fragment_takes_a_line_end_of_a_whole_chunk():
+    # A column taking anything but a comma or a quote ("[^,\"\r]*", an ignored column's fragment) would, matched
+    # across a whole chunk, take "foo\nbar" as one cell: two physical lines, the first of them short a cell.
+    arrow = FastLines(["note", "views"], [r'[^,"\r]*', v.FAST_COUNT])
+    assert not arrow.check(b"foo\nbar,1\n")
+    assert arrow.check(b"foo,1\nbar,2\n")
+    assert arrow.lines(b"foo,1\nbar,2\n", 2).to_pylist() == ["foo,1", "bar,2"]
+
+
 def _fast_lines() -> FastLines:
     header = ["external_id", "views", "posted_at"]
     fragments = [v.FAST_IDENTIFIER, v.FAST_COUNT, v.FAST_TIME]
@@ -159,7 +174,7 @@ def test_arrow_writes_what_the_python_chunk_path_writes(creators, monkeypatch, a
     assert arrow.startswith(b"41,v1,") and arrow.count(b"\r\n") == 4
     # The last line of a file without its line feed.
     arrow, python = _both(VIDEOS_HEADER, chunk.rstrip())
-    assert arrow == python
+    assert arrow is not None and arrow == python
 
 
 @postgresql_only
