@@ -1,4 +1,8 @@
-"""Template filters of the dashboard: numbers as people read them, dict lookups by a variable key."""
+"""Template filters of the dashboard: the display formats of ``creators.formatting``, and dict lookups.
+
+Each formatting filter *is* the function of ``creators.formatting`` (registered under its name), so the pages and
+any Python that shows a value use one definition.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,15 @@ from typing import Any
 
 from django import template
 
-from creators.presenters import compact_number, metric_display, percent_width_text, score_text, thousands_text
+from creators import formatting
 
 register = template.Library()
+
+register.filter("score", formatting.score)
+register.filter("percent_width", formatting.percent_width)
+register.filter("thousands", formatting.thousands)
+register.filter("compact", formatting.compact)
+register.filter("metric", formatting.metric)
 
 
 @register.filter
@@ -18,32 +28,3 @@ def get_item(mapping: Mapping[str, Any] | None, key: str) -> Any:
     if mapping is None:
         return None
     return mapping.get(key)
-
-
-@register.filter
-def score(value: Any) -> str:
-    """An index to one decimal (DESIGN 5), or an en dash for "insufficient data"."""
-    return score_text(value)
-
-
-@register.filter
-def percent_width(value: Any) -> str:
-    """A 0-100 value clamped for a CSS width (``style="width: N%"``)."""
-    return percent_width_text(value)
-
-
-@register.filter
-def compact(value: Any) -> str:
-    """Follower counts as ``12.3K`` / ``4.5M``; the exact number goes in a title attribute beside it."""
-    return compact_number(value)
-
-
-@register.filter
-def thousands(value: Any) -> str:
-    return thousands_text(value)
-
-
-@register.filter
-def metric(value: Any, name: str) -> str:
-    """A raw metric formatted by its kind (``value|metric:"engagement_rate"``)."""
-    return metric_display(name, value)

@@ -181,8 +181,7 @@ def test_the_count_is_exact_up_to_the_cap_and_says_more_beyond_it(world, alice_c
 
 
 def test_the_navigation_links_are_the_urlconfs(world, alice_client):
-    """The navigation's links are reversed once per process (creators.context_processors): they must still be
-    exactly what ``reverse`` gives (an analyst has no audit link)."""
+    """The navigation's and the list forms' links are what ``reverse`` gives (an analyst has no audit link)."""
     from django.urls import reverse
 
     page = alice_client.get(LIST_URL).content.decode()
