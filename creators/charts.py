@@ -21,6 +21,10 @@ IndexLabels = Sequence[tuple[str, str]]
 # Colour-blind-safe palette (Okabe-Ito, reordered so the first two contrast well on white).
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 MUTED = "#8a94a0"
+# The other creators' outlines on a compare radar: context, not content.
+OTHERS = "#c3cad2"
+# The trace types the figures use: the vendored plotly.js bundle (tools/plotly-bundle) registers only these.
+BUNDLED_TRACES = frozenset({"scatter", "bar", "scatterpolar"})
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": "#1b1f24"}
 
 
@@ -111,22 +115,42 @@ def radar_figure(
     return {"data": data, "layout": _radar_layout()}
 
 
-def compare_radar_figure(*, indices: IndexLabels, creators: Sequence[tuple[str, Mapping[str, float | None]]]) -> Figure:
-    """One shared radar with a polygon per compared creator (``creators`` is ``[(handle, values), ...]``)."""
+def compare_radar_figures(
+    *, indices: IndexLabels, creators: Sequence[tuple[str, Mapping[str, float | None]]]
+) -> list[Figure]:
+    """Small multiples: one small radar per compared creator (``creators`` is ``[(handle, values), ...]``).
+
+    Each draws its creator in its own colour over the others' outlines in light grey, so that five creators stay
+    readable (five filled polygons on one radar hide each other) and each still reads against the rest.
+    """
     labels = [label for _, label in indices]
-    data = [
-        _radar_trace(
-            name=f"@{handle}",
-            labels=labels,
-            values=[_rounded(values.get(key)) for key, _ in indices],
-            color=PALETTE[position % len(PALETTE)],
-        )
+    shapes = [
+        (f"@{handle}", [_rounded(values.get(key)) for key, _ in indices], PALETTE[position % len(PALETTE)])
         for position, (handle, values) in enumerate(creators)
     ]
-    layout = _radar_layout()
-    for trace in data:
-        trace["opacity"] = 0.55
-    return {"data": data, "layout": layout}
+    figures = []
+    for position, (name, values, color) in enumerate(shapes):
+        others = [
+            {
+                "type": "scatterpolar",
+                "name": other,
+                "r": _closed(other_values),
+                "theta": _closed(labels),
+                "mode": "lines",
+                "line": {"color": OTHERS, "width": 1},
+                "connectgaps": True,
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+            for index, (other, other_values, _) in enumerate(shapes)
+            if index != position
+        ]
+        layout = _radar_layout()
+        layout.update(showlegend=False, height=340, margin={"l": 80, "r": 80, "t": 40, "b": 40})
+        layout["polar"]["angularaxis"]["tickfont"] = {"size": 12}
+        figures.append({"data": [*others, _radar_trace(name=name, labels=labels, values=values, color=color)],
+                        "layout": layout})
+    return figures
 
 
 def trend_figure(*, indices: IndexLabels, history: Sequence[Mapping[str, Any]]) -> Figure:

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from creators.fields import CountFilter
 from creators.models import Category
 from partners.access import Access, access_for_request
 from scoring.catalogue import FILTERABLE_INDICES
@@ -195,8 +196,9 @@ class CreatorFilterSet(django_filters.FilterSet):
         queryset=Category.objects.none(), to_field_name="slug", method="filter_category", label="Category"
     )
     country = django_filters.ChoiceFilter(field_name="country", choices=(), label="Country")
-    followers_min = django_filters.NumberFilter(field_name="followers", lookup_expr="gte", min_value=0)
-    followers_max = django_filters.NumberFilter(field_name="followers", lookup_expr="lte", min_value=0)
+    # Counts as people type them: 250k, 1.5M, 1,000,000 (creators.fields.CountField).
+    followers_min = CountFilter(field_name="followers", lookup_expr="gte", min_value=0)
+    followers_max = CountFilter(field_name="followers", lookup_expr="lte", min_value=0)
     overall_min = _index_min("overall")
     overall_max = _index_max("overall")
     collaboration_min = _index_min("collaboration")

@@ -7,13 +7,34 @@ too. A missing value (``None`` or ``""``) reads as an en dash everywhere, as the
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
+
+import pycountry
+from django.conf import settings
 
 from scoring.definitions import FOLLOWER_TIERS
 
 MISSING = "–"
 # Raw metrics that are shares of a whole, shown as percentages.
 SHARE_METRICS = frozenset({"engagement_rate", "sponsored_share", "shoppable_share"})
+# Symbols of the currencies GMV may be kept in (``settings.GMV_CURRENCY``); any other shows its ISO code.
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+# What each index's raw score is, in words: (how the raw value reads, what it means). The raw score is the number
+# the percentile ranks; a partner should not have to read the methodology to know what "0.412" is.
+RAW_SCORES: dict[str, tuple[str, str]] = {
+    "collaboration": (
+        "blend",
+        "A 0–1 blend of accepted invitations, on-time delivery, fast answers and sponsored videos.",
+    ),
+    "care": ("share", "Share of the videos with a product link, smoothed toward the average for few videos."),
+    "volume": ("per_week", "Videos posted per week over the 13-week window."),
+    "effectiveness": ("share", "Engagement rate: likes, comments and shares per view."),
+    "sales": ("gpm", "GMV per 1,000 views, over the videos whose GMV is known."),
+    "consistency": ("blend", "A 0–1 blend of weeks with a video (of 13) and how regular the gaps between videos are."),
+}
 
 
 def _missing(value: Any) -> bool:
@@ -61,14 +82,127 @@ def follower_tier(value: Any) -> str:
         return str(value)
 
 
+def percent(value: Any) -> str:
+    """A share of a whole (0-1) as a percentage to one decimal (``0.125`` → ``12.5%``)."""
+    if _missing(value):
+        return MISSING
+    return f"{float(value) * 100:.1f}%"
+
+
+def money(value: Any) -> str:
+    """An amount of GMV with its currency and thousands separators: ``$12,345`` (whole units from 100 on, cents
+    below, where they matter: ``$3.42``)."""
+    if _missing(value):
+        return MISSING
+    amount = float(value)
+    code = getattr(settings, "GMV_CURRENCY", "USD")
+    symbol = CURRENCY_SYMBOLS.get(code)
+    number = f"{amount:,.0f}" if abs(amount) >= 100 else f"{amount:,.2f}"
+    return f"{symbol}{number}" if symbol else f"{number} {code}"
+
+
+def hours(value: Any) -> str:
+    """A duration in hours: ``15 h``, ``2.5 h`` below 10 hours."""
+    if _missing(value):
+        return MISSING
+    number = float(value)
+    return f"{number:,.0f} h" if abs(number) >= 10 else f"{number:.1f} h"
+
+
+@functools.cache
+def country_name(code: str) -> str:
+    """The English short name of an ISO 3166-1 alpha-2 code (``US`` → ``United States``); the code itself when the
+    library does not know it."""
+    if not code:
+        return ""
+    found = pycountry.countries.get(alpha_2=code.upper())
+    if found is None:
+        return code
+    return getattr(found, "common_name", None) or found.name
+
+
+def country(code: Any) -> str:
+    """A country as a person reads it, with its code: ``United States (US)``; an en dash when unknown."""
+    if _missing(code):
+        return MISSING
+    name = country_name(str(code))
+    return name if name == code else f"{name} ({code})"
+
+
+def raw_score(value: Any, index: str) -> str:
+    """An index's raw score in its own unit (``RAW_SCORES``): ``2.3 videos a week``, ``4.1%``, ``$3.42 per 1,000
+    views``, ``0.61 of 1``."""
+    if _missing(value):
+        return MISSING
+    kind = RAW_SCORES.get(index, ("blend", ""))[0]
+    number = float(value)
+    if kind == "share":
+        return percent(number)
+    if kind == "per_week":
+        return f"{number:,.1f} videos a week"
+    if kind == "gpm":
+        return f"{money(number)} per 1,000 views"
+    return f"{number:.2f} of 1"
+
+
+def raw_score_meaning(index: str) -> str:
+    """What an index's raw score is, in a sentence."""
+    return RAW_SCORES.get(index, ("", ""))[1]
+
+
+def group_phrase(label: str) -> str:
+    """A reference group's label as the end of "of the 1,971 ...": ``all creators`` → ``creators``,
+    ``10k–100k followers`` → ``creators with 10k–100k followers``."""
+    text = label.strip()
+    if text.startswith("all "):
+        text = text[4:]
+    if not text.startswith("creators"):
+        text = f"creators with {text}"
+    return text
+
+
+def rank_sentence(value: Any, n: Any, group: str, index_label: str) -> str:
+    """The plain reading of a percentile index: "Better than 77% of the 1,971 creators ranked on care."
+
+    An index is 100 × (creators of the group below this one) / (n − 1) (the methodology's percentile), so it is
+    the share of the *other* creators of the group this one beats. Rounded to a whole percent, never to 0% or 100%
+    unless it is the lowest or the highest.
+    """
+    if _missing(value):
+        return ""
+    topic = index_label.lower()
+    count = int(n or 0)
+    who = group_phrase(group or "all creators")
+    number = float(value)
+    if count == 0:
+        return ""  # the run recorded no group size: no sentence rather than a wrong one
+    if count == 1:
+        return f"The only one of the {who} ranked on {topic}."
+    if number >= 100:
+        return f"The highest of the {count:,} {who} ranked on {topic}."
+    if number <= 0:
+        return f"The lowest of the {count:,} {who} ranked on {topic}."
+    share = min(99, max(1, math.floor(number + 0.5)))
+    return f"Better than {share}% of the {count:,} {who} ranked on {topic}."
+
+
 def metric(value: Any, name: str) -> str:
-    """A raw metric by its kind (``value|metric:"engagement_rate"``): shares as percentages, raw scores to three
-    significant digits (they live on different scales: a share, videos per week, GMV per 1,000 views), the gap
-    CV to two decimals, the follower tier by its label, other numbers with separators."""
+    """A raw metric by its kind (``value|metric:"engagement_rate"``): shares as percentages, GMV with its currency,
+    GPM per 1,000 views, hours with their unit, active weeks of 13, the gap CV to two decimals, the follower tier by
+    its label, other numbers with separators. (``name == "raw"``: a raw score of unknown index, three significant
+    digits; the scorecard uses ``raw_score`` with the index.)"""
     if _missing(value):
         return MISSING
     if name in SHARE_METRICS:
-        return f"{float(value) * 100:.1f}%"
+        return percent(value)
+    if name in ("gmv", "impact_gmv"):
+        return money(value)
+    if name == "gpm":
+        return f"{money(value)} per 1,000 views"
+    if name == "median_response_h":
+        return hours(value)
+    if name == "active_weeks":
+        return f"{int(value)} of 13"
     if name == "raw":
         return f"{float(value):,.3g}"
     if name == "gap_cv":

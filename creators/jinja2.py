@@ -41,5 +41,7 @@ def environment(**options: Any) -> jinja2.Environment:
         thousands=formatting.thousands,
         compact=formatting.compact,
         metric=formatting.metric,
+        country=formatting.country,
+        country_name=formatting.country_name,
     )
     return env

@@ -21,6 +21,16 @@ PROFILE_COLUMNS: tuple[Column, ...] = (
 )
 # Category tags shown in a row; more are summed up as "+N".
 ROW_CATEGORY_TAGS = 3
+# The columns a person may show or hide (``?columns=country,followers,overall``): the profile columns after the
+# handle (which always shows), the categories, and each visible score column. A display choice of the HTML list
+# only: not a filter, so the FilterSet (and the API, which rejects unknown parameters) never sees it.
+HTML_ONLY_PARAMS = frozenset({"columns"})
+CATEGORIES = "categories"
+# Shown unless the person chooses otherwise: everything but the category tags, which fit at 1440 px only without
+# the seven index columns (tests/browser: no horizontal scroll at 1440 px with these).
+DEFAULT_HIDDEN = frozenset({CATEGORIES})
+# The phone card shows the handle, the followers, the overall score and this many more chosen indices.
+CARD_INDICES = 2
 
 
 @dataclass(frozen=True)
@@ -34,10 +44,52 @@ class HeaderCell:
 
 @dataclass(frozen=True)
 class ScoreCell:
-    """One visible score of a row (``value`` None: insufficient data)."""
+    """One shown score of a row (``value`` None: insufficient data); ``in_card``: one of the few the phone card
+    keeps (with ``label`` before it)."""
 
     name: str
     value: float | None
+    label: str = ""
+    in_card: bool = False
+
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """A checkbox of the column chooser."""
+
+    name: str
+    label: str
+    shown: bool
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """What the creator table shows: the chosen profile and score columns (visible fields only, table order), the
+    names of the scores the phone card keeps, and the chooser's checkboxes."""
+
+    profile: tuple[Column, ...]
+    categories: bool
+    scores: tuple[Column, ...]
+    card: frozenset[str]
+    choices: tuple[ColumnChoice, ...]
+    chosen: bool  # the request chose them (``columns`` given) rather than the default
+
+    @property
+    def show_country(self) -> bool:
+        return any(column.name == "country" for column in self.profile)
+
+    @property
+    def show_followers(self) -> bool:
+        return any(column.name == "followers" for column in self.profile)
+
+    @property
+    def shown_names(self) -> list[str]:
+        """The chosen columns as ``?columns=`` names (the handle, always shown, is not one)."""
+        return [
+            *(column.name for column in self.profile if column.name != "handle"),
+            *([CATEGORIES] if self.categories else []),
+            *(column.name for column in self.scores),
+        ]
 
 
 @dataclass(frozen=True)
@@ -72,12 +124,13 @@ class Option:
 
 @dataclass(frozen=True)
 class SelectField:
-    """A ``<select>`` of the filter panel (``includes/select.html``): name, id and the options after the empty
-    one (``empty_selected``: nothing chosen)."""
+    """A ``<select>`` of the filter panel (``includes/select.html``): name, id, the empty option's label ("Any
+    category") and the options after it (``empty_selected``: nothing chosen)."""
 
     name: str
     options: tuple[Option, ...]
     empty_selected: bool
+    empty_label: str = "Any"
 
 
 def header_cells(columns: Iterable[Column], ordering: Sequence[str]) -> list[HeaderCell]:
@@ -95,9 +148,49 @@ def header_cells(columns: Iterable[Column], ordering: Sequence[str]) -> list[Hea
     return cells
 
 
-def creator_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -> list[CreatorRow]:
-    """The table's rows: of each list row, the profile and the values of ``columns`` (the visible scores)."""
-    names = [column.name for column in columns]
+def requested_columns(params: Any) -> list[str] | None:
+    """The column names of ``?columns=`` (comma-separated or repeated), or None when not given."""
+    values = params.getlist("columns") if hasattr(params, "getlist") else [params.get("columns", "")]
+    if not any(values):
+        return None
+    return [name.strip() for value in values for name in str(value).split(",") if name.strip()]
+
+
+def table_columns(
+    *, requested: Sequence[str] | None, score_columns: Sequence[Column], ordering: Sequence[str]
+) -> TableColumns:
+    """The shown columns: the requested ones among those offered (profile columns and the visible
+    ``score_columns``; any other name is ignored, so a hidden field cannot be asked for), else the default.
+
+    The phone card keeps the overall score and the first ``CARD_INDICES`` other shown indices, the one the list is
+    sorted by first.
+    """
+    offered = [*(column.name for column in PROFILE_COLUMNS[1:]), CATEGORIES, *(c.name for c in score_columns)]
+    wanted = {name for name in requested or () if name in offered}
+    chosen = bool(wanted)
+    if not chosen:
+        wanted = set(offered) - DEFAULT_HIDDEN
+    scores = tuple(column for column in score_columns if column.name in wanted)
+    sort_key = ordering[0].lstrip("-") if ordering else ""
+    extra = [c.name for c in scores if c.name not in ("overall", "partner_score")]
+    extra.sort(key=lambda name: name != sort_key)
+    labels = {column.name: column.label for column in (*PROFILE_COLUMNS, *score_columns)} | {CATEGORIES: "Categories"}
+    return TableColumns(
+        profile=tuple(column for column in PROFILE_COLUMNS if column.name == "handle" or column.name in wanted),
+        categories=CATEGORIES in wanted,
+        scores=scores,
+        card=frozenset({"overall", *extra[:CARD_INDICES]}),
+        choices=tuple(ColumnChoice(name, labels[name], name in wanted) for name in offered),
+        chosen=chosen,
+    )
+
+
+def creator_rows(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], card: frozenset[str] = frozenset()
+) -> list[CreatorRow]:
+    """The table's rows: of each list row, the profile and the values of ``columns`` (the shown scores; those in
+    ``card`` are kept by the phone card)."""
+    shapes = [(column.name, column.label, column.name in card) for column in columns]
     table = []
     for row in rows:
         categories = tuple(row.get("categories") or ())
@@ -109,7 +202,7 @@ def creator_rows(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -
                 followers=row.get("followers"),
                 categories=categories[:ROW_CATEGORY_TAGS],
                 more_categories=max(0, len(categories) - ROW_CATEGORY_TAGS),
-                scores=tuple(ScoreCell(name, row.get(name)) for name in names),
+                scores=tuple(ScoreCell(name, row.get(name), label, in_card) for name, label, in_card in shapes),
             )
         )
     return table
@@ -132,7 +225,9 @@ def _as_sent(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def select_field(name: str, choices: Iterable[tuple[Any, Any]], current: Any) -> SelectField:
+def select_field(
+    name: str, choices: Iterable[tuple[Any, Any]], current: Any, *, empty_label: str = "Any"
+) -> SelectField:
     """A select over ``choices`` (``(value, label)``, without the empty one) with ``current`` selected.
 
     Data for ``includes/select.html`` rather than the form field's widget: a ``ModelChoiceField`` widget reads
@@ -141,4 +236,4 @@ def select_field(name: str, choices: Iterable[tuple[Any, Any]], current: Any) ->
     """
     selected = "" if current in (None, "") else str(current)
     options = tuple(Option(str(value), str(label), str(value) == selected) for value, label in choices)
-    return SelectField(name=name, options=options, empty_selected=not selected)
+    return SelectField(name=name, options=options, empty_selected=not selected, empty_label=empty_label)

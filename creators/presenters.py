@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Floor, Least
 
+from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
@@ -177,6 +178,12 @@ class IndexCard:
     reference_median: float | None = None
     raw: float | None = None
     metrics: list[tuple[str, str, Any]] = field(default_factory=list)
+
+    @property
+    def rank_text(self) -> str:
+        """The plain reading of the index, before the raw figures: "Better than 77% of the 1,971 creators ranked
+        on care." (empty without a value)."""
+        return formatting.rank_sentence(self.value, self.reference_n, self.reference_label, self.label)
 
 
 def index_cards(*, access: Access, values: Mapping[str, Any], references: Mapping[str, Mapping[str, Any]]) -> list:

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views import View
 from django.views.generic import TemplateView
 
-from creators import charts, list_page, presenters
+from creators import charts, formatting, list_page, presenters
 from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Creator
@@ -100,17 +100,26 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         ]
         # One category list for both category selects (the filter set has read it to validate them).
         category_options = [(category.slug, category.name) for category in filterset.visible_categories()]
+        # Countries by name, with the code ("United States (US)"); without the field's own empty choice.
+        country_options = sorted(
+            ((code, formatting.country(code)) for code, _ in form.fields["country"].choices if code != ""),
+            key=lambda option: option[1],
+        )
         selects = {
-            "category": list_page.select_field("category", category_options, form["category"].value()),
+            "category": list_page.select_field(
+                "category", category_options, form["category"].value(), empty_label="Any category"
+            ),
             "country": list_page.select_field(
-                # Without the field's own empty choice: the select has its own.
-                "country", [c for c in form.fields["country"].choices if c[0] != ""], form["country"].value()
+                "country", country_options, form["country"].value(), empty_label="Any country"
             ),
         }
         if "impact_category" in form.fields:
             selects["impact_category"] = list_page.select_field(
-                "impact_category", category_options, form["impact_category"].value()
+                "impact_category", category_options, form["impact_category"].value(), empty_label="Choose a category"
             )
+        columns = list_page.table_columns(
+            requested=list_page.requested_columns(self.request.GET), score_columns=score_columns, ordering=ordering
+        )
         context.update(
             nav_section="creators",
             run=run,
@@ -122,12 +131,23 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
                 self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
             ),
             active_filters=active_filters,
-            rows=list_page.creator_rows(page.rows, score_columns),
+            rows=list_page.creator_rows(page.rows, columns.scores, columns.card),
+            columns=columns,
+            # The column chooser's form carries the rest of the query as hidden fields: the filters the form has
+            # and accepted (a forbidden or invalid parameter is not sent again), and the ordering in force.
+            kept_params=[
+                (name, value)
+                for name in form.fields
+                if name != "ordering" and name not in form.errors
+                for value in self.request.GET.getlist(name)
+                if value != ""
+            ]
+            + [("ordering", ",".join(ordering))],
             page=page,
             total=total,
             total_more=more,
-            profile_headers=list_page.header_cells(list_page.PROFILE_COLUMNS, ordering),
-            score_headers=list_page.header_cells(score_columns, ordering),
+            profile_headers=list_page.header_cells(columns.profile, ordering),
+            score_headers=list_page.header_cells(columns.scores, ordering),
             ordering=",".join(ordering),
             can_export=access.can_export,
             compare_max=COMPARE_MAX,
@@ -259,10 +279,10 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
         self.audit_object_handle = ",".join(row["handle"] for row in rows)
         self.audit_row_count = len(rows)
         axes = presenters.radar_indices(access)
-        figure = (
-            charts.compare_radar_figure(indices=axes, creators=[(row["handle"], row) for row in rows])
+        radars = (
+            charts.compare_radar_figures(indices=axes, creators=[(row["handle"], row) for row in rows])
             if rows and axes
-            else None
+            else []
         )
         names = presenters.visible_names(access)
         compare_fields = [
@@ -277,7 +297,9 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             compare_max=COMPARE_MAX,
             handles=",".join(row["handle"] for row in rows),
             compare_fields=compare_fields,
-            figures={"compare": figure} if figure else {},
+            # One small radar per creator ("fig-compare-0"...), in the order of the table's columns.
+            radars=[(f"compare-{position}", row["handle"]) for position, row in enumerate(rows[: len(radars)])],
+            figures={f"compare-{position}": figure for position, figure in enumerate(radars)},
         )
         return context
 

@@ -149,11 +149,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # plotly.js comes from the pinned plotly package (no CDN, no committed copy): static "vendor/plotly.min.js".
-    "creators.staticfinders.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (served by WhiteNoise with a year's max-age and "immutable") and a gzip and a brotli copy of
+    # each file (the ``brotli`` package), served to browsers that accept them: plotly.js is most of a scorecard.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -223,6 +223,8 @@ SCORING_CHUNK_SIZE = env_int("SCORING_CHUNK_SIZE", 500_000)
 # chunk that is merely slow is never reaped.
 SCORING_STALE_SECONDS = env_int("SCORING_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 300)
 EXPORT_DAILY_ROW_QUOTA = env_int("EXPORT_DAILY_ROW_QUOTA", 2_000_000)
+# The ISO 4217 currency GMV is recorded in: the pages show amounts with its symbol ("$12,345").
+GMV_CURRENCY = env_str("GMV_CURRENCY", "USD")
 
 # --- Sessions and security ------------------------------------------------------------------------------------
 # Database sessions read with one plain statement (config/sessions.py).

@@ -25,6 +25,13 @@ register.filter("percent_width", formatting.percent_width)
 register.filter("thousands", formatting.thousands)
 register.filter("compact", formatting.compact)
 register.filter("metric", formatting.metric)
+register.filter("percent", formatting.percent)
+register.filter("money", formatting.money)
+register.filter("hours", formatting.hours)
+register.filter("country", formatting.country)
+register.filter("country_name", formatting.country_name)
+register.filter("raw_score", formatting.raw_score)
+register.filter("raw_score_meaning", formatting.raw_score_meaning)
 
 
 @register.filter

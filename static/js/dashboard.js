@@ -9,10 +9,12 @@
       var source = document.getElementById(element.dataset.figure);
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
+      // No mode bar: its buttons (zoom, pan, reset) are focusable controls without names inside an image
+      // region, and these small charts need none of them; hover still shows every value.
       window.Plotly.newPlot(element, figure.data, figure.layout, {
+        displayModeBar: false,
         displaylogo: false,
-        responsive: true,
-        modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"]
+        responsive: true
       }).then(function () { element.dataset.rendered = "true"; });
     });
   }
@@ -57,6 +59,39 @@
     });
   }
 
-  function init() { drawCharts(); limitCompare(); weightSliders(); autoApply(); }
+  // Filter forms send only the fields that say something: an empty box adds nothing to the URL, and the column
+  // chooser's ticks travel as one "columns=a,b,c".
+  function dropEmptyFields() {
+    ["filter-form", "columns-form"].forEach(function (id) {
+      var form = document.getElementById(id);
+      if (!form) { return; }
+      form.addEventListener("formdata", function (event) {
+        var data = event.formData;
+        var empty = [];
+        data.forEach(function (value, name) { if (value === "") { empty.push(name); } });
+        empty.forEach(function (name) {
+          var kept = data.getAll(name).filter(function (value) { return value !== ""; });
+          data.delete(name);
+          kept.forEach(function (value) { data.append(name, value); });
+        });
+        var columns = data.getAll("columns");
+        if (columns.length > 1) {
+          data.delete("columns");
+          data.append("columns", columns.join(","));
+        }
+      });
+    });
+  }
+
+  // The filter panel is a <details> so that it folds behind a "Filters" button on a phone; on a wide screen it
+  // is always open (app.css does this where ::details-content exists; this covers the other browsers).
+  function openFiltersOnWideScreens() {
+    var panel = document.getElementById("filters-disclosure");
+    if (panel && window.matchMedia("(min-width: 980px)").matches) { panel.open = true; }
+  }
+
+  function init() {
+    openFiltersOnWideScreens(); dropEmptyFields(); drawCharts(); limitCompare(); weightSliders(); autoApply();
+  }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

@@ -116,6 +116,17 @@ def test_followers_range(world, alice):
     assert sorted(handles(got)) == expected
 
 
+def test_followers_are_read_as_people_type_them(world, alice):
+    # The fixture's counts are multiples of 1,000: "12k", "12,000" and "12000" are one filter.
+    cards = cards_of(world)
+    expected = sorted(c.creator.handle for c in cards if 4_000 <= c.followers <= 12_000)
+    assert expected
+    for low, high in (("4k", "12K"), ("4,000", "12,000"), ("0.004M", "12000")):
+        assert sorted(handles(all_results(alice, {"followers_min": low, "followers_max": high}))) == expected
+    response = alice.get(LIST, {"followers_min": "lots"})
+    assert response.status_code == 400 and "followers_min" in response.json()["errors"]
+
+
 @pytest.mark.parametrize("index", FILTERABLE_INDICES)
 def test_index_range_filters(world, alice, index):
     cards = cards_of(world)

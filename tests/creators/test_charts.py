@@ -15,6 +15,8 @@ VISIBLE = [("overall", "Overall"), ("volume", "Volume"), ("effectiveness", "Effe
 def _valid(figure: dict) -> dict:
     # plotly's own schema validation: raises on any unknown or mistyped property.
     go.Figure(figure)
+    # The page's plotly.js bundle (static/vendor, tools/plotly-bundle) draws only these trace types.
+    assert {trace["type"] for trace in figure["data"]} <= charts.BUNDLED_TRACES
     return figure
 
 
@@ -44,7 +46,7 @@ def test_hidden_indices_never_reach_the_chart_json():
     values = {"overall": 61.0, "volume": 30.0, "effectiveness": 20.0, "sales": 97.3, "care": 12.3}
     figures = [
         charts.radar_figure(indices=VISIBLE, values=values, reference=values, name="@x"),
-        charts.compare_radar_figure(indices=VISIBLE, creators=[("x", values), ("y", values)]),
+        *charts.compare_radar_figures(indices=VISIBLE, creators=[("x", values), ("y", values)]),
         charts.trend_figure(indices=VISIBLE, history=[{"as_of": "2020-11-07", **values}]),
     ]
     for figure in figures:
@@ -53,14 +55,21 @@ def test_hidden_indices_never_reach_the_chart_json():
         assert "Care" not in text and "97.3" not in text and "12.3" not in text
 
 
-def test_compare_radar_gives_each_creator_its_own_colour():
-    figure = _valid(
-        charts.compare_radar_figure(
-            indices=VISIBLE, creators=[(handle, {"overall": 10.0 * n}) for n, handle in enumerate("abc")]
-        )
-    )
-    assert [trace["name"] for trace in figure["data"]] == ["@a", "@b", "@c"]
-    assert len({trace["line"]["color"] for trace in figure["data"]}) == 3
+def test_compare_draws_one_small_radar_per_creator_in_its_colour_over_the_others_in_grey():
+    creators = [(handle, {"overall": 10.0 * (n + 1), "volume": 5.0 * n}) for n, handle in enumerate("abc")]
+    figures = [_valid(figure) for figure in charts.compare_radar_figures(indices=VISIBLE, creators=creators)]
+    assert len(figures) == 3
+    colours = []
+    for (handle, values), figure in zip(creators, figures, strict=True):
+        *others, own = figure["data"]
+        # Its own polygon last (drawn on top), filled, in its colour, with its values; the two others as grey lines.
+        assert own["name"] == f"@{handle}" and own["fill"] == "toself"
+        assert own["r"] == [values["overall"], values["volume"], None, values["overall"]]
+        assert sorted(trace["name"] for trace in others) == sorted(f"@{h}" for h, _ in creators if h != handle)
+        assert {trace["line"]["color"] for trace in others} == {charts.OTHERS}
+        assert all(trace["hoverinfo"] == "skip" for trace in others)
+        colours.append(own["line"]["color"])
+    assert len(set(colours)) == 3 and charts.OTHERS not in colours
 
 
 def test_trend_has_a_line_per_index_over_runs_oldest_first():

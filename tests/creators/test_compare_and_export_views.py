@@ -26,15 +26,22 @@ def _list_handles(client, params) -> list[str]:
     return re.findall(r'<tr data-handle="([^"]+)"', html)
 
 
-def test_compare_shows_three_creators_side_by_side_with_one_radar(world, alice_client):
+def test_compare_shows_three_creators_side_by_side_with_a_small_radar_each(world, alice_client):
     handles = world.handles_a[:3]
     response = alice_client.get("/creators/compare/", {"handles": ",".join(handles)})
     html = response.content.decode()
     assert response.status_code == 200
     for handle in handles:
         assert f"@{handle}</a></th>" in html
-    figure = json.loads(re.search(r'<script id="fig-compare" type="application/json">(.*?)</script>', html, re.S)[1])
-    assert [trace["name"] for trace in figure["data"]] == [f"@{h}" for h in handles]
+    for position, handle in enumerate(handles):
+        figure = json.loads(
+            re.search(rf'<script id="fig-compare-{position}" type="application/json">(.*?)</script>', html, re.S)[1]
+        )
+        # Its own creator drawn last, over the two others.
+        assert [trace["name"] for trace in figure["data"]][-1] == f"@{handle}"
+        assert sorted(trace["name"] for trace in figure["data"]) == sorted(f"@{h}" for h in handles)
+        assert f'id="chart-compare-{position}" data-figure="fig-compare-{position}"' in html
+    assert 'id="fig-compare-3"' not in html
 
 
 def test_compare_reports_invisible_and_unknown_handles_alike(world, alice_client):

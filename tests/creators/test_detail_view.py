@@ -35,7 +35,7 @@ def test_it_shows_every_visible_index_with_its_evidence(world, alice_client):
     for name in ("collaboration", "care", "volume", "effectiveness", "sales", "consistency"):
         assert f'id="index-{name}"' in html
     assert f'<span class="value" id="overall-value">{card.overall:.1f}</span>' in html.replace("\n", "")
-    assert "Why this score" in html and "Group median" in html
+    assert "Why this score" in html and "Median of the group" in html
     assert 'id="data-as-of"' in html
 
 

@@ -193,3 +193,55 @@ def test_the_navigation_links_are_the_urlconfs(world, alice_client):
     assert reverse("partner:audit") not in hrefs
     assert f'action="{reverse("logout")}"' in page
     assert f'action="{reverse("creators:compare")}"' in page
+
+
+def test_followers_typed_with_k_or_m_or_separators_filter_the_list(world, alice_client):
+    plain = _handles(alice_client.get(LIST_URL, {"followers_min": "4000", "followers_max": "12000"}))
+    assert plain
+    for low, high in (("4k", "12K"), ("4,000", "0.012m")):
+        response = alice_client.get(LIST_URL, {"followers_min": low, "followers_max": high})
+        assert _handles(response) == plain
+        # The box shows what was typed.
+        assert f'value="{low}"' in response.content.decode()
+
+
+def test_the_chosen_columns_are_shown_kept_in_the_links_and_hidden_fields_cannot_be_asked_for(world, alice_client,
+                                                                                            charlie_client):
+    html = alice_client.get(LIST_URL, {"columns": "followers,care,volume", "ordering": "-volume"}).content.decode()
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    assert re.findall(r'data-sort="([a-z_]+)"', head) == ["handle", "followers", "care", "volume"]
+    # Sort links, the filter form and the chooser keep the choice; the chooser ticks what is shown.
+    sort_link = unescape(re.search(r'href="([^"]+)" data-sort="care"', head).group(1))
+    assert parse_qs(urlparse(sort_link).query)["columns"] == ["followers,care,volume"]
+    assert '<input type="hidden" name="columns" value="followers,care,volume">' in html
+    assert '<input type="checkbox" name="columns" value="care" checked>' in html
+    assert '<input type="checkbox" name="columns" value="overall">' in html
+    # The phone card keeps the followers, then the sorted index first among the two chosen ones.
+    row = re.search(r'<tr data-handle="[^"]+">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'in-card" data-col="([a-z_]+)"', row) == ["care", "volume"]
+    # A partner without the commercial tier asks for a commercial column: it is not there, nor offered.
+    html = charlie_client.get(LIST_URL, {"columns": "sales,care,volume"}).content.decode()
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    assert re.findall(r'data-sort="([a-z_]+)"', head) == ["handle", "volume"]
+    assert 'value="sales"' not in html and 'value="care"' not in html
+
+
+def test_without_a_choice_every_column_but_the_categories_shows(world, alice_client):
+    html = alice_client.get(LIST_URL, {"columns": "no-such-column"}).content.decode()
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    assert re.findall(r'data-sort="([a-z_]+)"', head) == [
+        "handle", "country", "followers", "overall", "collaboration", "care", "volume", "effectiveness", "sales",
+        "consistency",
+    ]
+    assert "col-categories" not in head
+    assert '<input type="hidden" name="columns"' not in html
+
+
+def test_empty_selects_say_what_they_mean_and_countries_have_names(world, alice_client):
+    html = alice_client.get(LIST_URL).content.decode()
+    assert '<option value="" selected>Any category</option>' in html
+    assert '<option value="" selected>Any country</option>' in html
+    assert "---------" not in html
+    country = re.search(r'<select name="country" id="id_country">(.*?)</select>', html, re.S).group(1)
+    labels = re.findall(r'<option value="[A-Z]{2}">([^<]+)</option>', country)
+    assert "United States (US)" in labels and labels == sorted(labels)

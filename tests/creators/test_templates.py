@@ -31,20 +31,25 @@ def test_an_index_card_shows_value_confidence_and_evidence_escaped():
                  reference_label="all creators", reference_n=12345, reference_median=0.5, raw=1.23456,
                  metrics=[("engagement_rate", "Engagement rate", 0.0812), ("follower_tier", "Follower tier", 1)])
     assert '<article class="index-card" id="index-volume">' in html
-    assert '<div class="value">42.3</div>' in html and 'style="width: 42.3%"' in html
+    assert '<div class="value">42.3</div>' in html and 'value="42.3" aria-hidden="true"></meter>' in html
     assert '<span class="conf conf-high" title="Confidence from the sample size">high</span>' in html
     assert "Videos &lt;per&gt; week" in html
+    # A plain sentence first, then the figures, each in its unit.
+    assert '<p class="why-lead">Better than 42% of the 12,345 creators ranked on volume.</p>' in html
+    assert html.index("why-lead") < html.index("<table>")
     assert '<td class="num">all creators (12,345)</td>' in html
-    assert '<tr><td>Raw score</td><td class="num">1.23</td></tr>' in html
-    assert '<tr><td>Engagement rate</td><td class="num">8.1%</td></tr>' in html
-    assert '<tr><td>Follower tier</td><td class="num">10k–100k</td></tr>' in html
+    assert '<th scope="row">This creator’s raw score</th><td class="num">1.2 videos a week</td>' in html
+    assert '<th scope="row">Median of the group</th><td class="num">0.5 videos a week</td>' in html
+    assert '<th scope="row">Engagement rate</th><td class="num">8.1%</td>' in html
+    assert '<th scope="row">Follower tier</th><td class="num">10k–100k</td>' in html
+    assert "Raw score: Videos posted per week over the 13-week window." in html
 
 
 def test_an_index_card_without_a_value_says_insufficient_data():
     html = _card(name="sales", label="Sales", help="", value=None, confidence=None)
     assert '<span class="na">–</span>' in html and "Insufficient data for this index." in html
-    assert 'style="width: 0%"' in html
-    assert "Compared with" not in html and "conf-" not in html
+    assert 'value="0" aria-hidden="true"></meter>' in html
+    assert "Compared with" not in html and "conf-" not in html and "why-lead" not in html
 
 
 def _rows(html: str) -> dict[str, str]:
@@ -56,10 +61,13 @@ def test_a_table_row_links_the_scorecard_and_shows_scores_to_one_decimal(world, 
     card = Scorecard.objects.get(run=world.run, creator__handle=handle)
     row = _rows(alice_client.get(LIST_URL).content.decode())[handle]
     assert f'<a href="{reverse("creators:detail", kwargs={"handle": handle})}">@{handle}</a>' in row
-    assert f'<td class="num" title="{card.followers:,}">{formatting.compact(card.followers)}</td>' in row
-    volume = re.search(r'<td class="num" data-col="volume">(.*?)</td>', row, re.S).group(1)
+    assert (f'<td class="num col-followers in-card" data-label="Followers" title="{card.followers:,}">'
+            f"{formatting.compact(card.followers)}</td>") in row
+    volume = re.search(r'<td class="num col-score[^"]*" data-col="volume"[^>]*>(.*?)</td>', row, re.S).group(1)
     assert f'<span class="score">{card.volume:.1f}</span>' in volume
-    assert f'<i style="width: {card.volume:.1f}%"></i>' in volume
+    assert f'<meter class="score-bar" min="0" max="100" value="{card.volume:.1f}" aria-hidden="true">' in volume
+    # The country as its code, with the name for those who do not know it.
+    assert f'<abbr title="{formatting.country_name(card.creator.country)}">{card.creator.country}</abbr>' in row
 
 
 def test_a_missing_score_is_a_dash_and_extra_categories_are_counted(world, alice_client):
@@ -69,8 +77,10 @@ def test_a_missing_score_is_a_dash_and_extra_categories_are_counted(world, alice
         sales=None, category_ids=sorted(c.pk for c in world.categories.values())
     )
     row = _rows(alice_client.get(LIST_URL).content.decode())[creator.handle]
-    sales = re.search(r'<td class="num" data-col="sales">(.*?)</td>', row, re.S).group(1)
+    sales = re.search(r'<td class="num col-score[^"]*" data-col="sales"[^>]*>(.*?)</td>', row, re.S).group(1)
     assert sales == '<span class="na" title="Insufficient data">–</span>'
+    assert '<span class="tag">' not in row  # categories are not a default column
+    row = _rows(alice_client.get(LIST_URL, {"columns": "categories,sales"}).content.decode())[creator.handle]
     assert row.count('<span class="tag">') == 4 and '<span class="tag">+2</span>' in row
 
 
@@ -82,7 +92,7 @@ def test_the_filter_panel_echoes_the_request_escaped_and_labels_every_input(worl
     assert 'value="&quot;&gt;&lt;script&gt;"' in html and "<script>" not in html
     assert '<label class="visually-hidden" for="id_care_max">Care at most</label>' in html
     category = re.search(r'<select name="category" id="id_category">(.*?)</select>', html, re.S).group(1)
-    assert '<option value="">---------</option>' in category
+    assert '<option value="">Any category</option>' in category
     assert '<option value="beauty" selected>Beauty</option>' in category
     assert '<option value="fashion">Fashion</option>' in category
 
@@ -90,8 +100,8 @@ def test_the_filter_panel_echoes_the_request_escaped_and_labels_every_input(worl
 def test_sort_links_keep_the_filters_and_drop_the_cursor(world, alice_client):
     html = alice_client.get(LIST_URL, {"category": "beauty", "cursor": "abc", "ordering": "-volume"}).content.decode()
     head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
-    volume = re.search(r'<th scope="col" class="num" aria-sort="descending"[^>]*><a class="sort" href="([^"]+)" '
-                       r'data-sort="volume">Volume ▼</a></th>', head)
+    volume = re.search(r'<th scope="col" class="num col-score" aria-sort="descending"[^>]*>'
+                       r'<a class="sort" href="([^"]+)" data-sort="volume">Volume ▼</a></th>', head)
     assert volume and volume.group(1) == "?category=beauty&amp;ordering=volume"
     assert 'href="?category=beauty&amp;ordering=handle" data-sort="handle">Creator</a>' in head
 
@@ -119,7 +129,7 @@ def test_one_set_of_formats_for_pages_and_python(value, score, width, thousands,
                            reference_n=value if isinstance(value, int) and value > 0 else None)},
     )
     if value is not None:
-        assert f'<div class="value">{score}</div>' in rendered and f'style="width: {width}%"' in rendered
+        assert f'<div class="value">{score}</div>' in rendered and f'value="{width}" aria-hidden="true"' in rendered
 
 
 def _presented(value: Any, depth: int = 0) -> Iterator[str]:
