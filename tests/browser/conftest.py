@@ -61,6 +61,7 @@ class BrowserWorld:
     password: str
     category: str
     categories: list[str]
+    manager: str = "max-manager"
 
 
 @pytest.fixture
@@ -103,7 +104,27 @@ def scored_world(transactional_db) -> BrowserWorld:
     partner_grant_upsert(name=partner, category_slugs=top, creator_handles=[], performance=True, commercial=True)
     partner_user_upsert(partner_name=partner, username="ana-analyst", role=Role.ANALYST, password=PASSWORD)
     partner_user_upsert(partner_name=partner, username="vic-viewer", role=Role.VIEWER, password=PASSWORD)
+    partner_user_upsert(partner_name=partner, username="max-manager", role=Role.MANAGER, password=PASSWORD)
+    # The partner's own weights: the creator table then has its widest default set ("Our score" too).
+    from partners.models import Partner, PartnerWeights
+
+    PartnerWeights.objects.update_or_create(
+        partner=Partner.objects.get(name=partner),
+        defaults={"collaboration": 2, "care": 1, "volume": 1, "effectiveness": 3, "sales": 2, "consistency": 1},
+    )
     return BrowserWorld(partner, "ana-analyst", "vic-viewer", PASSWORD, top[0], top)
+
+
+def session_cookie(live_url: str, username: str) -> dict:
+    """A logged-in session for ``username`` as a Playwright cookie: a page opened with it is a cold first visit
+    (nothing in the browser's cache, not even the login page's stylesheet)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_url}
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from scoring.models import Scorecard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT = {"width": 1440, "height": 900}
 
 
 class ConsoleErrors(list):
@@ -103,7 +103,6 @@ def test_an_analyst_finds_reads_compares_shortlists_and_exports(browser, live_se
     page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(trio)})}")
     page.wait_for_selector('#chart-compare[data-rendered="true"] svg.main-svg', timeout=15_000)
     assert page.locator("#compare-table thead th").count() == 1 + len(trio)
-    page.screenshot(path=str(screenshot_dir / "compare.png"), full_page=False)
 
     assert list(errors) == []
     context.close()
@@ -121,15 +120,4 @@ def test_a_viewer_gets_no_export(browser, live_server, scored_world):
     # Typing the URL anyway: the same answer as a page that does not exist.
     response = page.goto(f"{live_server.url}/creators/export.csv")
     assert response.status == 404
-    context.close()
-
-
-def test_the_list_is_usable_on_a_phone(browser, live_server, scored_world):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    _log_in(page, live_server, scored_world.analyst, scored_world.password)
-    # Filters stack above the results and the table scrolls inside its own box, not the page.
-    page_width = page.evaluate("document.documentElement.scrollWidth")
-    assert page_width <= 400
-    assert page.get_by_label("Search").is_visible()
     context.close()

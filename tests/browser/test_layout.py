@@ -1,0 +1,170 @@
+"""The creator list fits the screen: at 1440 px the default columns need no sideways scroll and the handle stays in
+view when chosen columns do; on a phone each creator is a compact card and the filters fold behind a button; the
+compare page uses the full width with a small radar per creator.
+
+Debian's Chromium through Playwright, the real TikTok-2020 data (tests/browser/conftest.py).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from scoring.models import Scorecard
+from tests.browser.conftest import session_cookie
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _page(browser, live_server, username, viewport, **options):
+    context = browser.new_context(viewport=viewport, **options)
+    context.add_cookies([session_cookie(live_server.url, username)])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
+def _overflow(page, selector: str) -> dict:
+    return page.evaluate(
+        """(selector) => {
+            const wrap = document.querySelector(selector);
+            return {page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                    wrap: wrap.scrollWidth - wrap.clientWidth};
+        }""",
+        selector,
+    )
+
+
+def test_the_default_columns_fit_at_1440_and_the_handle_stays_in_view(browser, live_server, scored_world):
+    context, page, errors = _page(browser, live_server, scored_world.analyst, DESKTOP)
+    page.goto(f"{live_server.url}/creators/")
+    headers = page.locator("#creator-table thead th").all_inner_texts()
+    # The widest default set a partner can have: every index and its own score ("Our score").
+    for label in ("Creator", "Followers", "Overall", "Collaboration", "Effectiveness", "Consistency", "Our score"):
+        assert any(label.upper() in text.upper() for text in headers), (label, headers)
+    assert _overflow(page, "#creator-table-wrap") == {"page": 0, "wrap": 0}
+
+    # Every column chosen (the categories too): the table is wider than its box and scrolls inside it; the tick
+    # box and the handle stay where they were.
+    page.locator("#column-chooser summary").click()
+    page.get_by_label("Categories", exact=True).check()
+    page.get_by_role("button", name="Show columns").click()
+    page.wait_for_url("**columns=**")
+    assert "%2C" in page.url or "," in page.url  # one "columns=a,b,c", not one parameter per tick
+    overflow = _overflow(page, "#creator-table-wrap")
+    assert overflow["page"] == 0 and overflow["wrap"] > 0
+    handle = page.locator("#creator-table tbody tr").first.locator("td.col-handle")
+    before = handle.bounding_box()
+    page.locator("#creator-table-wrap").evaluate("wrap => { wrap.scrollLeft = wrap.scrollWidth; }")
+    page.wait_for_function("document.querySelector('#creator-table-wrap').scrollLeft > 0")
+    after = handle.bounding_box()
+    wrap = page.locator("#creator-table-wrap").bounding_box()
+    assert after["x"] == pytest.approx(before["x"], abs=1) and after["x"] >= wrap["x"]
+    # Nothing is drawn over the handle: the cell itself is what the point under it hits.
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('td')?.className",
+        [after["x"] + after["width"] / 2, after["y"] + after["height"] / 2],
+    )
+    assert "col-handle" in hit
+    assert errors == []
+    context.close()
+
+
+def test_on_a_phone_each_creator_is_a_card_and_the_filters_fold(browser, live_server, scored_world, screenshot_dir):
+    context, page, errors = _page(browser, live_server, scored_world.analyst, PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{live_server.url}/creators/?ordering=-care")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # The filters are folded behind a "Filters" button.
+    search = page.get_by_label("Search")
+    assert not search.is_visible()
+    toggle = page.locator("#filters-toggle")
+    assert toggle.is_visible() and toggle.inner_text().startswith("Filters")
+    page.screenshot(path=str(screenshot_dir / "list-phone.png"), full_page=False)
+
+    # Each creator is a card: handle, followers, overall and two indices (the sorted one among them, in the
+    # table's order), each labelled; no header row, no other cell.
+    assert not page.locator("#creator-table thead").is_visible()
+    row = page.locator("#creator-table tbody tr").first
+    visible = row.locator("td").evaluate_all(
+        "cells => cells.filter(c => c.offsetParent !== null).map(c => c.dataset.col || c.className)"
+    )
+    assert visible[:2] == ["col-pick", "col-handle creator-cell"]
+    assert "col-followers" in visible[2] and visible[3:] == ["overall", "collaboration", "care"]
+    labels = row.locator("td.in-card").evaluate_all(
+        "cells => cells.filter(c => c.offsetParent !== null).map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert labels == ['"Followers"', '"Overall"', '"Collaboration"', '"Care"']
+    card = row.bounding_box()
+    assert card["width"] <= PHONE["width"] and card["height"] < 150
+
+    # The button opens the panel; a filter applied from it works.
+    toggle.click()
+    assert search.is_visible()
+    search.fill(page.locator("#creator-table tbody tr").first.get_attribute("data-handle"))
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**q=**")
+    assert page.locator("#creator-table tbody tr").count() >= 1
+    assert errors == []
+
+    handle = page.locator("#creator-table tbody tr").first.get_attribute("data-handle")
+    page.goto(f"{live_server.url}/creators/{handle}/")
+    page.wait_for_selector('#chart-radar[data-rendered="true"] svg.main-svg', timeout=15_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "scorecard-phone.png"), full_page=False)
+    assert errors == []
+    context.close()
+
+
+def test_empty_filters_stay_out_of_the_url(browser, live_server, scored_world):
+    context, page, errors = _page(browser, live_server, scored_world.analyst, DESKTOP)
+    page.goto(f"{live_server.url}/creators/")
+    page.get_by_label("Followers at least").fill("250k")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**followers_min=**")
+    query = page.url.split("?", 1)[1]
+    assert sorted(part.split("=")[0] for part in query.split("&")) == ["followers_min", "ordering"]
+    assert "followers_min=250k" in query
+    followers = [
+        card.followers
+        for card in Scorecard.objects.filter(
+            run__is_published=True, creator__handle__in=page.locator("#creator-table tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.handle)"
+            )
+        )
+    ]
+    assert followers and min(followers) >= 250_000
+    assert errors == []
+    context.close()
+
+
+def test_compare_uses_the_width_and_draws_a_small_radar_per_creator(browser, live_server, scored_world,
+                                                                   screenshot_dir):
+    five = list(
+        Scorecard.objects.filter(
+            run__is_published=True, overall__isnull=False, creator__primary_category__slug__in=scored_world.categories
+        )
+        .order_by("-overall")
+        .values_list("creator__handle", flat=True)[:5]
+    )
+    context, page, errors = _page(browser, live_server, scored_world.analyst, DESKTOP)
+    page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(five)})}")
+    for position in range(5):
+        page.wait_for_selector(f'#chart-compare-{position}[data-rendered="true"] svg.main-svg', timeout=15_000)
+    assert _overflow(page, "#compare-table")["page"] == 0
+    table = page.locator("#compare-table").bounding_box()
+    assert table["width"] > 1300  # the full width of a 1440 px screen, not a 1320 px column split in two
+    # Each creator's column is wide enough for its handle on one line.
+    for handle in five:
+        cell = page.locator(f'#compare-table thead a[href="/creators/{handle}/"]')
+        assert cell.bounding_box()["height"] < 30
+    radars = [page.locator(f"#chart-compare-{n}").bounding_box() for n in range(5)]
+    assert all(radar["width"] >= 350 for radar in radars)
+    page.screenshot(path=str(screenshot_dir / "compare.png"), full_page=True)
+    assert errors == []
+    context.close()
