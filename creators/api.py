@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
 from creators.exports import creator_export_response
+from creators.fields import COUNT_PATTERN
 from creators.filtersets import CreatorFilterSet
 from creators.models import Category
 from creators.selectors import creator_list, creator_list_count
@@ -52,6 +53,13 @@ class CSVRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         # Only error bodies pass through here (the export itself is a streaming response): keep them JSON.
         return JSONRenderer().render(data)
+
+
+# Follower counts as people type them (creators.fields.CountField, whose pattern this is).
+FOLLOWER_COUNT_SCHEMA = {"type": "string", "pattern": f"^{COUNT_PATTERN}$"}
+FOLLOWER_COUNT_FORMS = (
+    "A whole number, with or without thousands separators, or with k, M or B: 250000, 250,000, 250k, 0.25M."
+)
 
 
 def _index_parameters() -> list[OpenApiParameter]:
@@ -87,12 +95,12 @@ FILTER_PARAMETERS: list[OpenApiParameter] = [
         "countries of the partner's visible creators.", examples=[OpenApiExample("country", value="US")]
     ),
     OpenApiParameter(
-        "followers_min", OpenApiTypes.INT, description="At least this many followers.",
-        examples=[OpenApiExample("followers_min", value=10000)],
+        "followers_min", FOLLOWER_COUNT_SCHEMA, description="At least this many followers. " + FOLLOWER_COUNT_FORMS,
+        examples=[OpenApiExample("followers_min", value="10000"), OpenApiExample("followers_min_k", value="250k")],
     ),
     OpenApiParameter(
-        "followers_max", OpenApiTypes.INT, description="At most this many followers.",
-        examples=[OpenApiExample("followers_max", value=1000000)],
+        "followers_max", FOLLOWER_COUNT_SCHEMA, description="At most this many followers. " + FOLLOWER_COUNT_FORMS,
+        examples=[OpenApiExample("followers_max", value="1,000,000"), OpenApiExample("followers_max_m", value="1.5M")],
     ),
     *_index_parameters(),
     OpenApiParameter(

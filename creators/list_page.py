@@ -26,9 +26,10 @@ ROW_CATEGORY_TAGS = 3
 # only: not a filter, so the FilterSet (and the API, which rejects unknown parameters) never sees it.
 HTML_ONLY_PARAMS = frozenset({"columns"})
 CATEGORIES = "categories"
-# Shown unless the person chooses otherwise: everything but the category tags, which fit at 1440 px only without
-# the seven index columns (tests/browser: no horizontal scroll at 1440 px with these).
-DEFAULT_HIDDEN = frozenset({CATEGORIES})
+# Shown unless the person chooses otherwise: every column, but the category tags only beside at most this many
+# score columns: with all seven indices and "our score" they do not fit at 1440 px (tests/browser: no horizontal
+# scroll at 1440 px with the default set).
+CATEGORIES_BY_DEFAULT_MAX_SCORES = 4
 # The phone card shows the handle, the followers, the overall score and this many more chosen indices.
 CARD_INDICES = 2
 
@@ -169,7 +170,9 @@ def table_columns(
     wanted = {name for name in requested or () if name in offered}
     chosen = bool(wanted)
     if not chosen:
-        wanted = set(offered) - DEFAULT_HIDDEN
+        wanted = set(offered)
+        if len(score_columns) > CATEGORIES_BY_DEFAULT_MAX_SCORES:
+            wanted.discard(CATEGORIES)
     scores = tuple(column for column in score_columns if column.name in wanted)
     sort_key = ordering[0].lstrip("-") if ordering else ""
     extra = [c.name for c in scores if c.name not in ("overall", "partner_score")]

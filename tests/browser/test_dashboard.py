@@ -98,10 +98,11 @@ def test_an_analyst_finds_reads_compares_shortlists_and_exports(browser, live_se
     page.get_by_role("link", name="Holiday campaign").click()
     assert page.locator(f'#shortlist-entries tr[data-handle="{first}"]').count() == 1
 
-    # Compare three creators on a shared radar.
+    # Compare three creators: a small radar each.
     trio = sorted_handles[:3] if len(sorted_handles) >= 3 else list(cards)[:3]
     page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(trio)})}")
-    page.wait_for_selector('#chart-compare[data-rendered="true"] svg.main-svg', timeout=15_000)
+    for position in range(len(trio)):
+        page.wait_for_selector(f'#chart-compare-{position}[data-rendered="true"] svg.main-svg', timeout=15_000)
     assert page.locator("#compare-table thead th").count() == 1 + len(trio)
 
     assert list(errors) == []
