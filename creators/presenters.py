@@ -25,7 +25,8 @@ from django.utils.safestring import SafeString, mark_safe
 from creators.models import Category
 from partners.access import Access, visible_fields
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, Kind
-from scoring.choices import INDEX_NAMES
+from scoring.choices import INDEX_NAMES, NullReason
+from scoring.definitions import NULL_REASON_TEXT, null_reason
 from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
 
 CACHE_SECONDS = 600
@@ -177,6 +178,18 @@ class IndexCard:
     reference_median: float | None = None
     raw: float | None = None
     metrics: list[tuple[str, str, Any]] = field(default_factory=list)
+    # Why the value is null (``scoring.choices.NullReason``; insufficient data unless told), None with a value.
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is None and self.reason is None:
+            self.reason = NullReason.INSUFFICIENT_DATA
+        if self.value is not None:
+            self.reason = None
+
+    @property
+    def reason_text(self) -> str:
+        return NULL_REASON_TEXT.get(self.reason, "") if self.reason else ""
 
 
 def index_cards(*, access: Access, values: Mapping[str, Any], references: Mapping[str, Mapping[str, Any]]) -> list:
@@ -194,18 +207,21 @@ def index_cards(*, access: Access, values: Mapping[str, Any], references: Mappin
             for metric, value in (reference.get("metrics") or {}).items()
             if metric in names and metric in FIELDS_BY_NAME
         ]
+        value = values.get(name)
         cards.append(
             IndexCard(
                 name=name,
                 label=spec.label,
                 help=spec.help,
-                value=values.get(name),
-                confidence=values.get(confidence_field) if confidence_field in names else None,
+                value=value,
+                # A null index has no confidence band (DESIGN 5): there is nothing to be confident about.
+                confidence=values.get(confidence_field) if confidence_field in names and value is not None else None,
                 reference_label=str(reference.get("label") or ""),
                 reference_n=reference.get("n"),
                 reference_median=reference.get("median"),
                 raw=reference.get("raw"),
                 metrics=metrics,
+                reason=null_reason(value=value, raw=reference.get("raw")),
             )
         )
     return cards
@@ -249,8 +265,11 @@ def index_cards_html(cards: Sequence[IndexCard]) -> SafeString:
             if card.confidence
             else ""
         )
-        value = '<span class="na">–</span>' if card.value is None else _escape(score_text(card.value))
-        insufficient = "Insufficient data for this index. " if card.value is None else ""
+        if card.reason == NullReason.NO_SIGNAL:
+            value = '<span class="na no-signal">No signal</span>'
+        else:
+            value = '<span class="na">–</span>' if card.value is None else _escape(score_text(card.value))
+        insufficient = f"{_escape(card.reason_text)} " if card.reason else ""
         rows = []
         if card.reference_label:
             count = f" ({_escape(thousands_text(card.reference_n))})" if card.reference_n else ""
@@ -350,12 +369,16 @@ def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
     # Per column, once per page: its escaped name and the two shapes of its cell around the formatted number
     # (numbers formatted with "%.1f" need no escaping: digits, a sign and a point).
     cell_shapes = []
+    no_signal_title = _escape(NULL_REASON_TEXT[NullReason.NO_SIGNAL])
     for column in columns:
         name = _escape(column.name)
         cell_shapes.append((
             column.name,
             f'<td class="num" data-col="{name}"><span class="na" title="Insufficient data">–</span></td>',
             f'<td class="num" data-col="{name}"><span class="score">',
+            # A null index whose raw score is present: no signal in the run's data (``definitions.null_reason``).
+            f'<td class="num" data-col="{name}"><span class="na no-signal" title="{no_signal_title}">no signal</span>'
+            "</td>",
         ))
     bar = '</span><span class="score-bar hide-sm" aria-hidden="true"><i style="width: '
     parts = []
@@ -366,10 +389,10 @@ def creator_rows_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[Colum
         if len(categories) > 3:
             tags += f'<span class="tag">+{len(categories) - 3}</span>'
         cells = []
-        for key, missing, opening in cell_shapes:
+        for key, missing, opening, no_signal in cell_shapes:
             value = row.get(key)
             if value is None:
-                cells.append(missing)
+                cells.append(missing if row.get(f"{key}_raw") is None else no_signal)
             else:
                 number = float(value)
                 width = max(0.0, min(100.0, number))

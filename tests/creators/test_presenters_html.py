@@ -36,3 +36,12 @@ def test_index_cards_show_value_confidence_and_evidence_escaped():
     sales = html[html.index('id="index-sales"'):]
     assert '<span class="na">–</span>' in sales and "Insufficient data for this index." in sales
     assert "Compared with" not in sales and "conf-" not in sales
+
+
+def test_a_null_index_without_signal_says_so_and_has_no_confidence_badge():
+    card = IndexCard(name="care", label="Care", help="", value=None, confidence=None, raw=0.0, reason="no_signal",
+                     reference_label="all creators", reference_n=250, reference_median=0.0)
+    html = index_cards_html([card])
+    assert '<div class="value"><span class="na no-signal">No signal</span></div>' in html
+    assert "No signal in this run&#x27;s data: every creator of the reference group has the same raw score" in html
+    assert "Insufficient data" not in html and "conf-" not in html
