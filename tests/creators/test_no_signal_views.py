@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
