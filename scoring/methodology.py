@@ -64,7 +64,8 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
     add("T-(W-1) .. T inclusive, by the UTC date of a video's publication time"
         + (" or of an invitation's date." if commercial else "."))
     add("Every scoring run computes every creator; a creator without any video in the window still gets a "
-        "scorecard.")
+        "scorecard. No run is made before any video has been imported. A scorecard's trend shows one point per "
+        "as-of date: the latest run of that date.")
     add("")
 
     metrics = [(name, text) for name, text in _METRICS if _visible(name, shown)]
