@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-
 from django.db.models import Max
 
 from creators.models import Collaboration, Video
