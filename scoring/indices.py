@@ -97,12 +97,6 @@ class Dialect:
         ``sum(numeric)`` over millions of rows is slow; a bigint sum is exact)."""
         return f"CAST(ROUND({column} * 100) AS BIGINT)"
 
-    def money(self, cents: str) -> str:
-        """Integer cents back to an amount for a decimal column (exact on PostgreSQL; SQLite stores a double)."""
-        if self.vendor == POSTGRESQL:
-            return f"(CAST({cents} AS NUMERIC) / 100)"
-        return f"({cents} / 100.0)"
-
     def week_number(self, column: str, window: Window) -> str:
         """Week k (0 = the 7 days ending at T) of a timestamp, exact at midnight boundaries."""
         last = window.days - 1
@@ -118,6 +112,12 @@ class Dialect:
 
     def sqrt(self, expr: str) -> str:
         return f"SQRT({expr})"
+
+
+def _money(cents: str) -> str:
+    """Integer cents back to an amount for a decimal column, once, where a run writes its rows: on PostgreSQL
+    ``bigint / 100.0`` is an exact numeric division (``100.0`` is a numeric literal), SQLite stores a double."""
+    return f"({cents} / 100.0)"
 
 
 def _f(value: float) -> str:
@@ -352,7 +352,7 @@ def _signal(index: str, *, n: str, low: str, high: str) -> str:
     The raw score is kept: an index that is null while its raw score is not is exactly a no-signal index
     (``definitions.null_reason``), so every reader can tell it from insufficient data.
     """
-    return f"CASE WHEN {n} >= 2 AND {low} = {high} THEN NULL ELSE {index} END"
+    return f"CASE WHEN {n} >= {d.NO_SIGNAL_MIN_GROUP} AND {low} = {high} THEN NULL ELSE {index} END"
 
 
 def gap_cv_sql(*, dialect: Dialect, n: str, total: str, squares: str) -> str:
@@ -464,7 +464,6 @@ d AS (
            CASE WHEN views > 0 THEN {_ratio("engagements", "views")} END AS engagement_rate,
            CASE WHEN videos > 0 THEN {_ratio("sponsored", "videos")} END AS sponsored_share,
            CASE WHEN videos > 0 THEN {_ratio("shoppable", "videos")} END AS shoppable_share,
-           {dialect.money("gmv_cents")} AS gmv,
            -- GMV per 1,000 views = cents * 10 / views: the exact sum of cents, converted once.
            CASE WHEN gmv_videos > 0 AND gmv_views > 0 THEN {_ratio("gmv_cents * 10", "gmv_views")} END AS gpm,
            {gap_cv} AS gap_cv,
@@ -593,7 +592,8 @@ def creator_access_join_sql(*, dialect: Dialect, creator: str) -> tuple[str, dic
 
 def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:
     cols = ", ".join(SCORECARD_COLUMNS)
-    sources = ", ".join(f"s.{name}" for name in SCORECARD_COLUMNS)
+    # GMV stays in exact cents through the ranking; it becomes an amount here, at the write.
+    sources = ", ".join(_money("s.gmv_cents") if name == "gmv" else f"s.{name}" for name in SCORECARD_COLUMNS)
     raw_targets = ", ".join(f"{name}_raw" for name in RAW)
     raw_sources = ", ".join(f"s.{column}" for column in RAW.values())
     join, access = creator_access_join_sql(dialect=dialect, creator="cr")
@@ -628,7 +628,7 @@ def impacts_sql(*, dialect: Dialect, run_id: int, category_tables: list[str]) ->
 {dialect.create_table} {impacts_table(run_id)} AS
 SELECT creator_id, category_id,
        CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END AS impact,
-       views, {dialect.money("gmv_cents")} AS gmv, videos
+       views, gmv_cents, videos
 FROM (
     SELECT c.creator_id, c.category_id, c.views, c.gmv_cents, c.videos,
            CASE WHEN COUNT(*) OVER cat = 1 THEN {one} ELSE 100.0 * PERCENT_RANK() OVER cat_views END AS pct_views,
@@ -646,9 +646,10 @@ def impacts_insert_sql(*, run_id: int) -> str:
     """The run's category impacts from the staging table, in the order of the unique (run, creator, category)
     index, so that every index entry is appended at the right edge instead of scattered through the index."""
     cols = ", ".join(IMPACT_COLUMNS)
+    sources = ", ".join(_money("gmv_cents") if name == "gmv" else name for name in IMPACT_COLUMNS)
     return (
         f"INSERT INTO scoring_categoryimpact (run_id, {cols}) "
-        f"SELECT {int(run_id)}, {cols} FROM {impacts_table(run_id)} ORDER BY creator_id, category_id"
+        f"SELECT {int(run_id)}, {sources} FROM {impacts_table(run_id)} ORDER BY creator_id, category_id"
     )
 
 

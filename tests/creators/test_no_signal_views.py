@@ -124,4 +124,5 @@ def test_the_csv_has_an_empty_care_cell(no_shop_run):
         rows = list(csv.DictReader(io.StringIO(body, newline="")))
         assert len(rows) == len(HANDLES)
         assert all(row["care"] == "" and row["overall"] != "" for row in rows), url
+        assert all(float(row["care_raw"]) == 0.0 for row in rows), "the raw score tells no signal from no data"
 
