@@ -129,10 +129,10 @@ def scoring_run_request(
     With eager Celery (the embedded set-up) the whole run executes in that commit hook; outside a transaction
     that is before this function returns, and the returned run is then refreshed.
     """
-    if not Video.objects.exists():
-        raise NothingToScore
     # Redis down: refuse before writing anything, rather than leave a run that no worker will ever take.
     queue_check()
+    if not Video.objects.exists():
+        raise NothingToScore
     scoring_runs_reap_stale()
     for _ in range(3):
         active = ScoringRun.objects.filter(is_active=True).first()
