@@ -103,9 +103,9 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         rows = filterset.qs
         score_columns = presenters.index_columns(access)
         # Only what the table shows (the profile and the visible indices, every possible sort key among them, as
-        # the keyset cursor reads its values from the rows), not the raw metrics: a smaller statement to build and
+        # the keyset cursor reads its values from the rows) and each index's raw score (which tells "no signal"
+        # from "insufficient data" in a null cell), not the other raw metrics: a smaller statement to build and
         # fewer values to fetch and convert.
-        # The raw score of each index too, which tells "no signal" from "insufficient data" in a null cell.
         visible = presenters.visible_names(access)
         raws = [f"{column.name}_raw" for column in score_columns if f"{column.name}_raw" in visible]
         shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws)
