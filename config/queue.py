@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.management.base import CommandError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.html import escape
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -88,7 +88,7 @@ class QueueUnavailableMiddleware:
         else:
             # No page to return to (or it is this one): answer the message itself rather than loop.
             response = HttpResponse(
-                f"<!doctype html><title>Try again</title><p>{escape(message)}</p>",
+                render_to_string("queue_unavailable.html", {"message": message}),
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         response["Retry-After"] = str(QUEUE_RETRY_AFTER_SECONDS)

@@ -15,9 +15,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 
 from creators.choices import ImportJobStatus
 from creators.models import ImportJob
@@ -53,8 +53,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     def progress_bar(self, job: ImportJob) -> str:
         from creators.api_imports import progress_percent  # see change_view
 
-        return format_html('<progress max="100" value="{}">{}%</progress>', progress_percent(job),
-                           progress_percent(job))
+        return render_to_string("admin/creators/importjob/progress.html", {"percent": progress_percent(job)})
 
     # --- permissions: a record, not an editable object --------------------------------------------------------
 

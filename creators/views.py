@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views import View
 from django.views.generic import TemplateView
 
-from creators import charts, presenters
+from creators import charts, list_page, presenters
 from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Creator
@@ -74,21 +74,6 @@ def _ordering_keys(filterset: CreatorFilterSet) -> list[str]:
     return list(cleaned.get("ordering") or filterset.default_ordering())
 
 
-def _sort_links(columns: list[presenters.Column], current: list[str]) -> dict[str, dict[str, str | None]]:
-    """For each sortable column: the ``ordering`` a click asks for, and its ``aria-sort`` state."""
-    first = current[0] if current else ""
-    links: dict[str, dict[str, str | None]] = {}
-    for column in columns:
-        if first == f"-{column.name}":
-            links[column.name] = {"ordering": column.name, "aria": "descending"}
-        elif first == column.name:
-            links[column.name] = {"ordering": f"-{column.name}", "aria": "ascending"}
-        else:
-            # Numbers read best largest first; names alphabetically.
-            links[column.name] = {"ordering": f"-{column.name}" if column.numeric else column.name, "aria": None}
-    return links
-
-
 class CreatorListView(PartnerAccessMixin, TemplateView):
     """``/creators/``: filter panel, sortable table, keyset pages, data-as-of banner."""
 
@@ -113,31 +98,22 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         total, more = self.count(rows, run=run)
         self.audit_row_count = len(page.rows)
 
-        profile_columns = [
-            presenters.Column("handle", "Creator", numeric=False),
-            presenters.Column("country", "Country", numeric=False),
-            presenters.Column("followers", "Followers"),
-        ]
         ordering = _ordering_keys(filterset)
         form = filterset.form
-        # The visible indices that have min/max filters (not "our score"), rendered in Python like the table.
-        index_ranges = presenters.index_ranges_html(
-            self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
-        )
         active_filters = [
             name for name in form.fields if name not in {"ordering"} and self.request.GET.get(name, "") != ""
         ]
-        # The filter selects, rendered directly (one category query for both category selects).
+        # One category list for both category selects (the filter set has read it to validate them).
         category_options = [(category.slug, category.name) for category in filterset.visible_categories()]
         selects = {
-            "category": presenters.select_html("category", category_options, form["category"].value()),
-            "country": presenters.select_html(
-                # Without the field's own empty choice: select_html adds it.
+            "category": list_page.select_field("category", category_options, form["category"].value()),
+            "country": list_page.select_field(
+                # Without the field's own empty choice: the select has its own.
                 "country", [c for c in form.fields["country"].choices if c[0] != ""], form["country"].value()
             ),
         }
         if "impact_category" in form.fields:
-            selects["impact_category"] = presenters.select_html(
+            selects["impact_category"] = list_page.select_field(
                 "impact_category", category_options, form["impact_category"].value()
             )
         context.update(
@@ -146,20 +122,17 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             form=form,
             selects=selects,
             filter_errors=form.errors if form.is_bound else {},
-            index_ranges=index_ranges,
-            has_impact_filter="impact_category" in form.fields,
+            # The visible indices that have min/max filters (not "our score").
+            index_ranges=list_page.range_filters(
+                self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
+            ),
             active_filters=active_filters,
-            rows=page.rows,
-            table_body=presenters.creator_rows_html(page.rows, score_columns),
+            rows=list_page.creator_rows(page.rows, score_columns),
             page=page,
             total=total,
             total_more=more,
-            profile_columns=profile_columns,
-            score_columns=score_columns,
-            table_head=presenters.table_head_html(
-                self.request.GET, profile_columns, score_columns,
-                _sort_links(profile_columns + score_columns, ordering),
-            ),
+            profile_headers=list_page.header_cells(list_page.PROFILE_COLUMNS, ordering),
+            score_headers=list_page.header_cells(score_columns, ordering),
             ordering=",".join(ordering),
             can_export=access.can_export,
             compare_max=COMPARE_MAX,
@@ -238,10 +211,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         context.update(
             values=values,
             cards=cards,
-            index_cards=presenters.index_cards_html(cards),
             figures=figures,
             impacts=impacts,
-            metric_display=presenters.metric_display,
             overall=values.get("overall"),
             partner_score=row.get("partner_score"),
             has_partner_score="partner_score" in row,

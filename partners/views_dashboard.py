@@ -223,19 +223,15 @@ class MethodologyView(PartnerAccessMixin, TemplateView):
     template_name = "partners/methodology.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from markdown_it import MarkdownIt
-
         from scoring.methodology import methodology_markdown
 
         context = super().get_context_data(**kwargs)
-        text = methodology_markdown(tiers=self.access.tiers)
-        # Raw HTML in the source is escaped, not rendered: the text is ours, but the rule costs nothing.
-        html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
         weights = self.access.weights_dict
         form = kwargs.get("form") or PartnerWeightsForm(access=self.access, initial_weights=weights)
         context.update(
             nav_section="methodology",
-            methodology_html=html,
+            # Rendered by the template's ``markdown`` filter.
+            methodology_markdown=methodology_markdown(tiers=self.access.tiers),
             can_set_weights=self.access.can_see_audit,
             weights_form=form,
             has_weights=weights is not None,

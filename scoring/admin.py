@@ -6,8 +6,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import format_html
 
 from scoring.choices import RunStatus
 from scoring.models import ScoringChunk, ScoringRun
@@ -53,10 +53,7 @@ class ScoringRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, obj: ScoringRun) -> str:
-        return format_html(
-            '<progress value="{}" max="100" title="{}%"></progress> {}% <small>({}/{} chunks)</small>',
-            obj.progress, obj.progress, obj.progress, obj.chunks_done, obj.chunks_total,
-        )
+        return render_to_string("admin/scoring/scoringrun/progress.html", {"run": obj})
 
     @admin.display(description="duration")
     def duration(self, obj: ScoringRun) -> str:

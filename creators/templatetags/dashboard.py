@@ -1,15 +1,30 @@
-"""Template filters of the dashboard: numbers as people read them, dict lookups by a variable key."""
+"""Template filters and tags of the dashboard: the display formats of ``creators.formatting``, dict lookups, and
+the include of a Jinja2 template.
+
+Each formatting filter *is* the function of ``creators.formatting`` (registered under its name), so the pages, the
+Jinja2 templates (``creators.jinja2``) and any Python that shows a value use one definition.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from django import template
+from django.template import engines
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
 
-from creators.presenters import compact_number, metric_display, percent_width_text, score_text, thousands_text
+from creators import formatting
 
 register = template.Library()
+
+register.filter("score", formatting.score)
+register.filter("percent_width", formatting.percent_width)
+register.filter("thousands", formatting.thousands)
+register.filter("compact", formatting.compact)
+register.filter("metric", formatting.metric)
 
 
 @register.filter
@@ -20,30 +35,23 @@ def get_item(mapping: Mapping[str, Any] | None, key: str) -> Any:
     return mapping.get(key)
 
 
-@register.filter
-def score(value: Any) -> str:
-    """An index to one decimal (DESIGN 5), or an en dash for "insufficient data"."""
-    return score_text(value)
+@functools.cache
+def _markdown_parser() -> MarkdownIt:
+    # Raw HTML in the source is escaped, not rendered: the text is ours, but the rule costs nothing.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-@register.filter
-def percent_width(value: Any) -> str:
-    """A 0-100 value clamped for a CSS width (``style="width: N%"``)."""
-    return percent_width_text(value)
+@register.filter(is_safe=True)
+def markdown(text: str) -> SafeString:
+    """``{{ text|markdown }}``: CommonMark with tables, as HTML (the methodology page)."""
+    return mark_safe(_markdown_parser().render(text))
 
 
-@register.filter
-def compact(value: Any) -> str:
-    """Follower counts as ``12.3K`` / ``4.5M``; the exact number goes in a title attribute beside it."""
-    return compact_number(value)
-
-
-@register.filter
-def thousands(value: Any) -> str:
-    return thousands_text(value)
-
-
-@register.filter
-def metric(value: Any, name: str) -> str:
-    """A raw metric formatted by its kind (``value|metric:"engagement_rate"``)."""
-    return metric_display(name, value)
+@register.simple_tag(takes_context=True)
+def jinja2_include(context: template.Context, template_name: str, **values: Any) -> SafeString:
+    """``{% jinja2_include "creators/creator_table.html" rows=rows ... %}``: a template of the ``jinja2`` engine
+    rendered with exactly these values (and the request), like ``{% include ... with ... only %}``."""
+    request = context.get("request")
+    html = engines["jinja2"].get_template(template_name).render(values, request=request)
+    # Jinja2 rendered it with autoescaping on (Django's Jinja2 backend default): every value in it is escaped.
+    return mark_safe(html)
