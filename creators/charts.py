@@ -154,8 +154,14 @@ def compare_radar_figures(
 
 
 def trend_figure(*, indices: IndexLabels, history: Sequence[Mapping[str, Any]]) -> Figure:
-    """Each visible index over the kept runs; ``history`` is oldest first, each item has ``as_of`` and the values."""
+    """Each visible index over the kept runs; ``history`` is oldest first, one item per as-of date (the selector
+    keeps the latest run of a date), each with ``as_of`` and the values.
+
+    A single date is drawn on a category axis labelled with that date: a date axis zooms a lone point to a
+    millisecond range ("23:59:59.9995 / 00:00:00.0005").
+    """
     dates = [str(item["as_of"]) for item in history]
+    single = len(set(dates)) < 2
     data = [
         {
             "type": "scatter",
@@ -170,7 +176,7 @@ def trend_figure(*, indices: IndexLabels, history: Sequence[Mapping[str, Any]]) 
         for position, (key, label) in enumerate(indices)
     ]
     layout = _layout(
-        xaxis={"type": "date", "gridcolor": "#eef0f3"},
+        xaxis={"type": "category", "gridcolor": "#eef0f3"} if single else {"type": "date", "gridcolor": "#eef0f3"},
         yaxis={"title": {"text": "Index"}, "range": [0, 100], "gridcolor": "#eef0f3"},
         showlegend=True,
         legend={"orientation": "h", "y": -0.2},

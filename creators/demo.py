@@ -11,6 +11,10 @@ production data. Distributions are chosen to look like a real creator population
 - commercial propensities differ by creator: some never post sponsored or shoppable videos, some mostly do;
 - shoppable videos carry orders and GMV (sometimes unknown), brand invitations have varied acceptance,
   response times and on-time delivery.
+
+The data has a past: ``weekly_as_of_dates`` gives the as-of dates of the demo's weekly scoring runs, and
+``collaboration_as_of`` what an invitation looked like at one of them (not answered yet, not delivered yet), so
+that ``seed_demo`` can load the data week by week and score each week on what was known then.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 DEMO_CATEGORIES: tuple[tuple[str, str, float], ...] = (
     # slug, name, typical product price (for GMV)
@@ -247,3 +251,46 @@ def collaboration_rows(
             elif rng.random() < 0.05:
                 row["status"] = "cancelled"
             yield row
+
+
+# --- the demo's past: weekly snapshots ----------------------------------------------------------------------
+def weekly_as_of_dates(*, last: date, weeks: int) -> list[date]:
+    """``weeks`` as-of dates a week apart, oldest first, the last one ``last``."""
+    return [last - timedelta(days=7 * (weeks - 1 - k)) for k in range(weeks)]
+
+
+def end_of_day(day: date) -> datetime:
+    """Midnight (UTC) after ``day``: everything before it is known to a scoring run as of ``day``."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _moment(text: object) -> datetime | None:
+    return datetime.fromisoformat(str(text)) if text else None
+
+
+def collaboration_as_of(row: dict[str, object], *, moment: datetime, data_end: datetime) -> dict[str, object] | None:
+    """The invitation ``row`` (final state, from ``collaboration_rows``) as it stood at ``moment``; None before it
+    was sent.
+
+    Not answered yet: pending, without answer, due or delivery dates. Accepted but not delivered yet: accepted,
+    without delivery. A cancellation is only known at the data's end (``data_end``), where the generator decided
+    it; an invitation without an answer keeps its final status (pending and expired score alike). At
+    ``moment >= data_end`` the row is returned unchanged.
+    """
+    invited_at = _moment(row["invited_at"])
+    if invited_at is None or invited_at >= moment:
+        return None
+    if moment >= data_end:
+        return dict(row)
+    snapshot = dict(row)
+    responded_at = _moment(row["responded_at"])
+    if responded_at is None:
+        return snapshot
+    if responded_at > moment:
+        snapshot.update(status="pending", responded_at="", due_at="", delivered_at="")
+        return snapshot
+    if row["status"] in ("completed", "cancelled"):
+        delivered_at = _moment(row["delivered_at"])
+        if delivered_at is None or delivered_at > moment:
+            snapshot.update(status="accepted", delivered_at="")
+    return snapshot

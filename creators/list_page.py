@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from creators.presenters import Column
+from scoring.choices import NullReason
+from scoring.definitions import NULL_REASON_TEXT, null_reason
+
+# The title of a "no signal" cell (the sentence the scorecard shows).
+NO_SIGNAL_TEXT = NULL_REASON_TEXT[NullReason.NO_SIGNAL]
 
 # Profile columns of the creator table, in display order (sortable; categories follow them, unsortable).
 PROFILE_COLUMNS: tuple[Column, ...] = (
@@ -45,13 +50,18 @@ class HeaderCell:
 
 @dataclass(frozen=True)
 class ScoreCell:
-    """One shown score of a row (``value`` None: insufficient data); ``in_card``: one of the few the phone card
-    keeps (with ``label`` before it)."""
+    """One shown score of a row (``value`` None: insufficient data, or no signal in the run's data); ``in_card``:
+    one of the few the phone card keeps (with ``label`` before it)."""
 
     name: str
     value: float | None
+    no_signal: bool = False
     label: str = ""
     in_card: bool = False
+
+    @property
+    def no_signal_text(self) -> str:
+        return NO_SIGNAL_TEXT
 
 
 @dataclass(frozen=True)
@@ -188,11 +198,18 @@ def table_columns(
     )
 
 
+def _cell(row: Mapping[str, Any], name: str, label: str, in_card: bool) -> ScoreCell:
+    value = row.get(name)
+    # The row carries each visible index's raw score, which tells no signal from insufficient data.
+    reason = null_reason(value=value, raw=row.get(f"{name}_raw"))
+    return ScoreCell(name, value, no_signal=reason == NullReason.NO_SIGNAL, label=label, in_card=in_card)
+
+
 def creator_rows(
     rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], card: frozenset[str] = frozenset()
 ) -> list[CreatorRow]:
-    """The table's rows: of each list row, the profile and the values of ``columns`` (the shown scores; those in
-    ``card`` are kept by the phone card)."""
+    """The table's rows: of each list row, the profile and the values of ``columns`` (the shown scores, each with
+    its raw score when the row has it; those in ``card`` are kept by the phone card)."""
     shapes = [(column.name, column.label, column.name in card) for column in columns]
     table = []
     for row in rows:
@@ -205,7 +222,7 @@ def creator_rows(
                 followers=row.get("followers"),
                 categories=categories[:ROW_CATEGORY_TAGS],
                 more_categories=max(0, len(categories) - ROW_CATEGORY_TAGS),
-                scores=tuple(ScoreCell(name, row.get(name), label, in_card) for name, label, in_card in shapes),
+                scores=tuple(_cell(row, name, label, in_card) for name, label, in_card in shapes),
             )
         )
     return table

@@ -26,7 +26,8 @@ from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
-from scoring.choices import INDEX_NAMES
+from scoring.choices import INDEX_NAMES, NullReason
+from scoring.definitions import NULL_REASON_TEXT, null_reason
 from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
 
 CACHE_SECONDS = 600
@@ -178,6 +179,18 @@ class IndexCard:
     reference_median: float | None = None
     raw: float | None = None
     metrics: list[tuple[str, str, Any]] = field(default_factory=list)
+    # Why the value is null (``scoring.choices.NullReason``; insufficient data unless told), None with a value.
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is None and self.reason is None:
+            self.reason = NullReason.INSUFFICIENT_DATA
+        if self.value is not None:
+            self.reason = None
+
+    @property
+    def reason_text(self) -> str:
+        return NULL_REASON_TEXT.get(self.reason, "") if self.reason else ""
 
     @property
     def rank_text(self) -> str:
@@ -201,18 +214,21 @@ def index_cards(*, access: Access, values: Mapping[str, Any], references: Mappin
             for metric, value in (reference.get("metrics") or {}).items()
             if metric in names and metric in FIELDS_BY_NAME
         ]
+        value = values.get(name)
         cards.append(
             IndexCard(
                 name=name,
                 label=spec.label,
                 help=spec.help,
-                value=values.get(name),
-                confidence=values.get(confidence_field) if confidence_field in names else None,
+                value=value,
+                # A null index has no confidence band (DESIGN 5): there is nothing to be confident about.
+                confidence=values.get(confidence_field) if confidence_field in names and value is not None else None,
                 reference_label=str(reference.get("label") or ""),
                 reference_n=reference.get("n"),
                 reference_median=reference.get("median"),
                 raw=reference.get("raw"),
                 metrics=metrics,
+                reason=null_reason(value=value, raw=reference.get("raw")),
             )
         )
     return cards

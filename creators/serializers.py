@@ -17,7 +17,8 @@ from typing import Any
 from rest_framework import serializers
 
 from scoring.catalogue import FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, FieldSpec, Kind, Tier
-from scoring.choices import Confidence
+from scoring.choices import Confidence, NullReason
+from scoring.definitions import null_reasons
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.PROFILE)
 
@@ -43,20 +44,24 @@ class ListShape:
     profile: tuple[str, ...]
     indices: tuple[str, ...]
     partner_score: bool
+    # The raw scores of the visible indices (same tier as their index): read only to give a null index its reason.
+    raws: tuple[str, ...] = ()
 
     @classmethod
     def for_fields(cls, names: Iterable[str], *, partner_score: bool) -> ListShape:
         visible = set(names)
+        indices = tuple(name for name in FILTERABLE_INDICES if name in visible)
         return cls(
             profile=tuple(name for name in PROFILE_FIELDS if name in visible),
-            indices=tuple(name for name in FILTERABLE_INDICES if name in visible),
+            indices=indices,
             partner_score=partner_score,
+            raws=tuple(f"{name}_raw" for name in indices if f"{name}_raw" in visible),
         )
 
     @property
     def value_names(self) -> tuple[str, ...]:
         """The names to ask ``.values()`` for."""
-        return self.profile + self.indices + (("partner_score",) if self.partner_score else ())
+        return self.profile + self.indices + self.raws + (("partner_score",) if self.partner_score else ())
 
 
 def _categories(value: Any) -> list[str]:
@@ -74,6 +79,7 @@ def creator_list_item(row: Mapping[str, Any], shape: ListShape) -> dict[str, Any
     if "categories" in item:
         item["categories"] = _categories(item["categories"])
     item["scores"] = {name: row[name] for name in shape.indices}
+    item["reasons"] = null_reasons(row, shape.indices)
     if shape.partner_score:
         item["partner_score"] = row["partner_score"]
     return item
@@ -86,7 +92,7 @@ _SCORE_EXAMPLE = {"overall": 71.3, "volume": 64.0, "effectiveness": 80.2, "consi
 
 
 class ScoresSerializer(serializers.Serializer):
-    """The creator's indices, 0-100 (unrounded), or null where the data is insufficient."""
+    """The creator's indices, 0-100 (unrounded), or null: insufficient data or no signal (see `reasons`)."""
 
     overall = serializers.FloatField(allow_null=True, required=False, help_text=_help("overall"))
     collaboration = serializers.FloatField(allow_null=True, required=False, help_text=_help("collaboration"))
@@ -95,6 +101,17 @@ class ScoresSerializer(serializers.Serializer):
     effectiveness = serializers.FloatField(allow_null=True, required=False, help_text=_help("effectiveness"))
     sales = serializers.FloatField(allow_null=True, required=False, help_text=_help("sales"))
     consistency = serializers.FloatField(allow_null=True, required=False, help_text=_help("consistency"))
+
+
+_REASON_HELP = (
+    "Why each null index of `scores` is null, by index name (indices with a value are absent): "
+    "`insufficient_data` (too little data for this creator) or `no_signal` (every creator of the reference group "
+    "has the same raw score in this run, so a rank would say nothing)."
+)
+
+
+def _reasons_field() -> serializers.Field:
+    return serializers.DictField(child=serializers.ChoiceField(choices=NullReason.choices), help_text=_REASON_HELP)
 
 
 class CreatorListItemSerializer(serializers.Serializer):
@@ -106,6 +123,7 @@ class CreatorListItemSerializer(serializers.Serializer):
     categories = serializers.ListField(child=serializers.CharField(), help_text=_help("categories"))
     followers = serializers.IntegerField(allow_null=True, help_text=_help("followers"))
     scores = ScoresSerializer(help_text="Only the indices the partner may see are present.")
+    reasons = _reasons_field()
     partner_score = serializers.FloatField(
         allow_null=True,
         required=False,
@@ -187,6 +205,7 @@ class ScorecardSerializer(serializers.Serializer):
     as_of = serializers.DateField(allow_null=True, help_text="As-of date of the published scoring run.")
     window_days = serializers.IntegerField(allow_null=True, help_text="Window of the published run, in days.")
     scores = ScoresSerializer()
+    reasons = _reasons_field()
     metrics = MetricsSerializer()
     references = serializers.DictField(
         child=IndexReferenceSerializer(), help_text="Per visible index: its reference group and median."
@@ -226,6 +245,8 @@ def scorecard_representation(*, creator: Any, run: Any, detail: Any, visible: fr
         "as_of": run.as_of if run is not None else None,
         "window_days": run.window_days if run is not None else None,
         "scores": {name: values.get(name) for name in indices},
+        # Empty without a scorecard (no published run, or imported since): its scores are then absent data.
+        "reasons": null_reasons(values, indices),
         "metrics": {name: _number(values.get(name)) for name in METRIC_FIELDS if name in visible},
         "references": {
             name: {

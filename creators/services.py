@@ -63,10 +63,15 @@ def on_import_committed(*, report: ImportReport, requested_by: object | None = N
         return
 
     from config.queue import QueueUnavailable
+    from scoring.services import NothingToScore
 
     logger.info("import %s committed (%s); requesting a scoring run", report.kind, report.summary())
     try:
         scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    except NothingToScore:
+        # E.g. a creators file imported before its videos: the run follows the videos' import.
+        logger.info("import %s committed; no video yet, so no scoring run", report.kind,
+                    extra={"event": "import.scoring_nothing_to_score"})
     except QueueUnavailable:
         # The import itself needs only the database and is committed; its scores follow with the next run.
         logger.warning(

@@ -27,7 +27,9 @@ from partners.access import visible_fields
 from partners.choices import AuditAction
 from partners.models import Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
-from scoring.catalogue import FIELDS_BY_NAME
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.choices import NullReason
+from scoring.definitions import NULL_REASON_TEXT, null_reasons
 from scoring.models import ScoringRun
 
 PAGE_SIZE = 50
@@ -86,9 +88,12 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         rows = filterset.qs
         score_columns = presenters.index_columns(access)
         # Only what the table shows (the profile and the visible indices, every possible sort key among them, as
-        # the keyset cursor reads its values from the rows), not the raw metrics: a smaller statement to build and
+        # the keyset cursor reads its values from the rows) and each index's raw score (which tells "no signal"
+        # from "insufficient data" in a null cell), not the other raw metrics: a smaller statement to build and
         # fewer values to fetch and convert.
-        shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns))
+        visible = presenters.visible_names(access)
+        raws = [f"{column.name}_raw" for column in score_columns if f"{column.name}_raw" in visible]
+        shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws)
         page = keyset_page(shown, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
         total, more = self.count(rows, run=run)
         self.audit_row_count = len(page.rows)
@@ -276,6 +281,11 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             for row in creator_list(access=access).filter(creator_id__in=[creator.pk for creator in creators])
         }
         rows = [rows_by_id[creator.pk] for creator in creators if creator.pk in rows_by_id]
+        for row in rows:
+            # The visible indices that are null for want of signal in the run (shown as such, not as a dash).
+            row["no_signal"] = [
+                name for name, reason in null_reasons(row, FILTERABLE_INDICES).items() if reason == NullReason.NO_SIGNAL
+            ]
         self.audit_object_handle = ",".join(row["handle"] for row in rows)
         self.audit_row_count = len(rows)
         axes = presenters.radar_indices(access)
@@ -297,6 +307,7 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             compare_max=COMPARE_MAX,
             handles=",".join(row["handle"] for row in rows),
             compare_fields=compare_fields,
+            no_signal_text=NULL_REASON_TEXT[NullReason.NO_SIGNAL],
             # One small radar per creator ("fig-compare-0"...), in the order of the table's columns.
             radars=[(f"compare-{position}", row["handle"]) for position, row in enumerate(rows[: len(radars)])],
             figures={f"compare-{position}": figure for position, figure in enumerate(radars)},

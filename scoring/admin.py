@@ -73,9 +73,13 @@ class ScoringRunAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:index"))
         # Imported on use: admin modules load at every process's start-up (autodiscovery), and scoring.services
         # brings the task queue's client (redis) and DRF, which e.g. ``manage.py import_data`` never needs.
-        from scoring.services import scoring_run_request
+        from scoring.services import NothingToScore, scoring_run_request
 
-        run = scoring_run_request(triggered_by="admin", requested_by=request.user)
+        try:
+            run = scoring_run_request(triggered_by="admin", requested_by=request.user)
+        except NothingToScore as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:scoring_scoringrun_changelist"))
         if run.status in (RunStatus.PENDING, RunStatus.RUNNING):
             self.message_user(request, f"Scoring run {run.pk} is {run.status}.", messages.SUCCESS)
         else:

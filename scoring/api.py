@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.permissions import IsAdminUser
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from config.rest import NoStoreMixin
 from scoring.models import ScoringRun
-from scoring.services import scoring_run_request
+from scoring.services import NothingToScore, scoring_run_request
 
 
 class ScoringRunSerializer(serializers.ModelSerializer):
@@ -86,10 +86,14 @@ class ScoringRunCreateView(NoStoreMixin, APIView):
         operation_id="scoring_runs_create",
         tags=["staff"],
         request=ScoringRunRequestSerializer,
-        responses={202: ScoringRunSerializer},
+        responses={
+            202: ScoringRunSerializer,
+            409: OpenApiResponse(description="No video has been imported yet: nothing to score, no run started."),
+        },
         summary="Start a scoring run",
         description="Staff only. Answers 202 with the run; follow it at `GET /api/v1/scoring-runs/{id}/`. When a "
-        "run is already pending or running, that run is answered instead of starting a second one.",
+        "run is already pending or running, that run is answered instead of starting a second one. Before any video "
+        "has been imported, 409 with a `detail` message and no run.",
         examples=[OpenApiExample("Defaults", value={}, request_only=True),
                   OpenApiExample("As of a date", value={"as_of": "2020-11-07", "window_days": 90},
                                  request_only=True)],
@@ -97,12 +101,15 @@ class ScoringRunCreateView(NoStoreMixin, APIView):
     def post(self, request: Request) -> Response:
         params = ScoringRunRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        run = scoring_run_request(
-            triggered_by="api",
-            requested_by=request.user,
-            as_of=params.validated_data.get("as_of"),
-            window_days=params.validated_data.get("window_days"),
-        )
+        try:
+            run = scoring_run_request(
+                triggered_by="api",
+                requested_by=request.user,
+                as_of=params.validated_data.get("as_of"),
+                window_days=params.validated_data.get("window_days"),
+            )
+        except NothingToScore as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         run.refresh_from_db()  # in the embedded (eager) set-up the run has already finished: show how it ended
         headers = {"Location": reverse("api:scoring-run-detail", kwargs={"pk": run.pk})}
         return Response(ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED, headers=headers)

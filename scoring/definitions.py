@@ -7,9 +7,12 @@ module does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from scoring.catalogue import FIELDS_BY_NAME, Tier
+from scoring.choices import NullReason
 
 # --- Window -------------------------------------------------------------------------------------------------
 DEFAULT_WINDOW_DAYS = 90
@@ -21,6 +24,9 @@ WEEKS = 13
 SMOOTHING_K = 5
 # The score of a creator alone in its reference group.
 GROUP_OF_ONE_PCT = 50.0
+
+# No signal: a reference group of at least this many creators with a raw score, all equal, gives no index.
+NO_SIGNAL_MIN_GROUP = 2
 
 # --- Sample-size rules --------------------------------------------------------------------------------------
 MIN_VIDEOS = 3  # care, effectiveness, consistency (and collaboration without invitations) need this many
@@ -107,6 +113,39 @@ def responsiveness(median_response_h: float | None) -> float:
 def smoothed(x: float, n: float, pooled: float) -> float:
     """A rate shrunk toward the pooled rate: ``(x + K·m) / (n + K)``."""
     return (x + SMOOTHING_K * pooled) / (n + SMOOTHING_K)
+
+
+# --- Null indices ------------------------------------------------------------------------------------------
+# What a reader shows instead of a null index (the scorecard page, the methodology), by reason.
+NULL_REASON_TEXT: dict[str, str] = {
+    NullReason.INSUFFICIENT_DATA: "Insufficient data for this index.",
+    NullReason.NO_SIGNAL: (
+        "No signal in this run's data: every creator of the reference group has the same raw score, so a rank "
+        "among equals would say nothing."
+    ),
+}
+
+
+def null_reason(*, value: float | None, raw: float | None) -> NullReason | None:
+    """Why an index is null: None when it has a value; ``no_signal`` when the creator has a raw score (so the
+    data was sufficient) but the index is null, which the run does only for a group without signal
+    (``scoring.indices._signal``); else ``insufficient_data``. The overall has no raw score: always insufficient.
+    """
+    if value is not None:
+        return None
+    return NullReason.NO_SIGNAL if raw is not None else NullReason.INSUFFICIENT_DATA
+
+
+def null_reasons(row: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """``{index: reason}`` for the indices among ``names`` that are null in ``row`` (a scorecard's values keyed by
+    field name, with each index's ``<index>_raw``); indices absent from ``row`` are skipped."""
+    reasons = {}
+    for name in names:
+        if name in row:
+            reason = null_reason(value=row[name], raw=row.get(f"{name}_raw"))
+            if reason is not None:
+                reasons[name] = str(reason)
+    return reasons
 
 
 # --- The indices, as the methodology describes them ---------------------------------------------------------

@@ -77,30 +77,47 @@ class Dialect:
         return f"'{value:%Y-%m-%d %H:%M:%S}'"
 
     def epoch(self, column: str) -> str:
-        """Seconds since 1970 as a float."""
+        """Whole seconds since 1970 as an integer (DESIGN 5: times are whole seconds since the epoch).
+
+        Integers on both backends, so that a gap between two videos is the same exact number on PostgreSQL and
+        SQLite whatever the order of the rows (SQLite's ``julianday`` is a float that errs by up to 1e-8 h).
+        """
         if self.vendor == POSTGRESQL:
-            # date_part returns float8 directly; EXTRACT returns numeric, much slower over millions of rows.
-            return f"date_part('epoch', {column})"
-        return f"((julianday({column}) - 2440587.5) * 86400.0)"
+            # date_part returns float8 directly (exact for whole seconds); EXTRACT returns numeric, much slower over
+            # millions of rows. FLOOR drops a fraction of a second the same way SQLite's '%s' does for times >= 1970.
+            return f"CAST(FLOOR(date_part('epoch', {column})) AS BIGINT)"
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
     def hours_between(self, start: str, end: str) -> str:
-        if self.vendor == POSTGRESQL:
-            return f"(date_part('epoch', {end} - {start}) / 3600.0)"
-        return f"((julianday({end}) - julianday({start})) * 24.0)"
+        """Hours from ``start`` to ``end``, from whole seconds since the epoch (exact and the same on both)."""
+        return f"(CAST({self.epoch(end)} - {self.epoch(start)} AS {DOUBLE}) / 3600.0)"
+
+    def cents(self, column: str) -> str:
+        """A money column (a decimal with two places) as integer cents: summed exactly and fast (LIMITS: a
+        ``sum(numeric)`` over millions of rows is slow; a bigint sum is exact)."""
+        return f"CAST(ROUND({column} * 100) AS BIGINT)"
 
     def week_number(self, column: str, window: Window) -> str:
         """Week k (0 = the 7 days ending at T) of a timestamp, exact at midnight boundaries."""
         last = window.days - 1
         if self.vendor == POSTGRESQL:
-            start_epoch = window.start.timestamp()
-            day = f"FLOOR(({self.epoch(column)} - {start_epoch!r}) / 86400.0)"
-            return f"CAST(FLOOR(({last} - {day}) / 7.0) AS INTEGER)"
+            # Integer division of non-negative integers (the window starts at the first day's midnight, and a
+            # video is before the end): an exact floor, in bigint rather than numeric arithmetic.
+            start_epoch = int(window.start.timestamp())
+            day = f"(({self.epoch(column)} - {start_epoch}) / 86400)"
+            return f"CAST(({last} - {day}) / 7 AS INTEGER)"
         # julianday of a date is exact (x.5), so the day difference is an exact integer.
         day = f"CAST(julianday(date({column})) - julianday('{window.first_day:%Y-%m-%d}') AS INTEGER)"
         return f"(({last} - {day}) / 7)"
 
     def sqrt(self, expr: str) -> str:
         return f"SQRT({expr})"
+
+
+def _money(cents: str) -> str:
+    """Integer cents back to an amount for a decimal column, once, where a run writes its rows: on PostgreSQL
+    ``bigint / 100.0`` is an exact numeric division (``100.0`` is a numeric literal), SQLite stores a double."""
+    return f"({cents} / 100.0)"
 
 
 def _f(value: float) -> str:
@@ -132,7 +149,7 @@ def scored_table(run_id: int) -> str:
 
 # --- stage 1 and 2: per chunk -------------------------------------------------------------------------------
 CATEGORY_COLUMNS = (
-    "creator_id", "category_id", "videos", "views", "engagements", "sponsored", "shoppable", "gmv", "orders",
+    "creator_id", "category_id", "videos", "views", "engagements", "sponsored", "shoppable", "gmv_cents", "orders",
     "gmv_views", "gmv_videos", "active_weeks", "gap_n", "gap_sum", "gap_sumsq",
 )
 
@@ -144,6 +161,10 @@ def chunk_category_sql(*, dialect: Dialect, window: Window, run_id: int, number:
     One sorted pass per creator gives the gaps between consecutive videos (``LAG``) and the first video of each
     week; their sums add up across a creator's categories, so the per-creator metrics are exact sums of these
     rows. A video's category is its product category, else its creator's primary category.
+
+    Every sum is an integer, so it is exact and the same in any order of the rows and on either backend (DESIGN 5:
+    ties are ties): GMV in cents, gaps in whole seconds (with their squares, from which ``scored_sql`` derives
+    the coefficient of variation; a gap is at most the window, so the sums stay far inside a bigint).
     """
     return f"""
 {dialect.create_table} {chunk_category_table(run_id, number)} AS
@@ -153,18 +174,18 @@ SELECT creator_id, category_id,
        CAST(SUM(engagements) AS BIGINT) AS engagements,
        CAST(SUM(sponsored) AS BIGINT) AS sponsored,
        CAST(SUM(shoppable) AS BIGINT) AS shoppable,
-       SUM(gmv) AS gmv,
+       CAST(SUM(gmv_cents) AS BIGINT) AS gmv_cents,
        CAST(SUM(orders) AS BIGINT) AS orders,
        CAST(SUM(gmv_views) AS BIGINT) AS gmv_views,
-       COUNT(gmv) AS gmv_videos,
+       COUNT(gmv_cents) AS gmv_videos,
        CAST(SUM(new_week) AS BIGINT) AS active_weeks,
        COUNT(gap) AS gap_n,
-       SUM(gap) AS gap_sum,
-       SUM(gap * gap) AS gap_sumsq
+       CAST(SUM(gap) AS BIGINT) AS gap_sum,
+       CAST(SUM(gap * gap) AS BIGINT) AS gap_sumsq
 FROM (
-    SELECT w.creator_id, w.category_id, w.views, w.engagements, w.sponsored, w.shoppable, w.gmv, w.orders,
+    SELECT w.creator_id, w.category_id, w.views, w.engagements, w.sponsored, w.shoppable, w.gmv_cents, w.orders,
            w.gmv_views,
-           (w.epoch - LAG(w.epoch) OVER s) / 3600.0 AS gap,
+           w.epoch - LAG(w.epoch) OVER s AS gap,
            CASE WHEN w.week < {d.WEEKS} AND COALESCE(LAG(w.week) OVER s, -1) <> w.week THEN 1 ELSE 0 END
                AS new_week
     FROM (
@@ -176,7 +197,7 @@ FROM (
                v.likes + v.comments + v.shares AS engagements,
                CASE WHEN v.is_sponsored THEN 1 ELSE 0 END AS sponsored,
                CASE WHEN v.is_shoppable THEN 1 ELSE 0 END AS shoppable,
-               CAST(v.gmv AS {DOUBLE}) AS gmv,
+               {dialect.cents("v.gmv")} AS gmv_cents,
                CASE WHEN v.gmv IS NOT NULL THEN v.orders END AS orders,
                CASE WHEN v.gmv IS NOT NULL THEN v.views END AS gmv_views
         FROM creators_video v
@@ -191,7 +212,7 @@ GROUP BY creator_id, category_id
 
 
 CREATOR_COLUMNS = (
-    "creator_id", "followers", "videos", "views", "engagements", "sponsored", "shoppable", "gmv", "orders",
+    "creator_id", "followers", "videos", "views", "engagements", "sponsored", "shoppable", "gmv_cents", "orders",
     "gmv_views", "gmv_videos", "active_weeks", "gap_n", "gap_sum", "gap_sumsq", "invitations", "accepted",
     "responded", "due", "on_time", "median_response_h",
 )
@@ -215,7 +236,7 @@ SELECT cr.id AS creator_id,
        COALESCE(a.engagements, 0) AS engagements,
        COALESCE(a.sponsored, 0) AS sponsored,
        COALESCE(a.shoppable, 0) AS shoppable,
-       a.gmv AS gmv,
+       a.gmv_cents AS gmv_cents,
        a.orders AS orders,
        COALESCE(a.gmv_views, 0) AS gmv_views,
        COALESCE(a.gmv_videos, 0) AS gmv_videos,
@@ -233,10 +254,11 @@ FROM creators_creator cr
 LEFT JOIN (
     SELECT creator_id, CAST(SUM(videos) AS BIGINT) AS videos, CAST(SUM(views) AS BIGINT) AS views,
            CAST(SUM(engagements) AS BIGINT) AS engagements, CAST(SUM(sponsored) AS BIGINT) AS sponsored,
-           CAST(SUM(shoppable) AS BIGINT) AS shoppable, SUM(gmv) AS gmv, CAST(SUM(orders) AS BIGINT) AS orders,
+           CAST(SUM(shoppable) AS BIGINT) AS shoppable, CAST(SUM(gmv_cents) AS BIGINT) AS gmv_cents,
+           CAST(SUM(orders) AS BIGINT) AS orders,
            CAST(SUM(gmv_views) AS BIGINT) AS gmv_views, CAST(SUM(gmv_videos) AS BIGINT) AS gmv_videos,
            CAST(SUM(active_weeks) AS BIGINT) AS active_weeks, CAST(SUM(gap_n) AS BIGINT) AS gap_n,
-           SUM(gap_sum) AS gap_sum, SUM(gap_sumsq) AS gap_sumsq
+           CAST(SUM(gap_sum) AS BIGINT) AS gap_sum, CAST(SUM(gap_sumsq) AS BIGINT) AS gap_sumsq
     FROM {chunk_category_table(run_id, number)}
     GROUP BY creator_id
 ) a ON a.creator_id = cr.id
@@ -322,6 +344,32 @@ def _index_from_rank(raw: str, rank: str, size: str) -> str:
     )
 
 
+def _signal(index: str, *, n: str, low: str, high: str) -> str:
+    """``index``, or null when its reference group has no signal (DESIGN 5): two or more creators of the group
+    have a raw score and all of those scores are equal. Their ranks would all be 0 and read as "the lowest"
+    (every creator "refuses to sell" in a source without shop links), where the data says nothing.
+
+    The raw score is kept: an index that is null while its raw score is not is exactly a no-signal index
+    (``definitions.null_reason``), so every reader can tell it from insufficient data.
+    """
+    return f"CASE WHEN {n} >= {d.NO_SIGNAL_MIN_GROUP} AND {low} = {high} THEN NULL ELSE {index} END"
+
+
+def gap_cv_sql(*, dialect: Dialect, n: str, total: str, squares: str) -> str:
+    """The coefficient of variation (population std / mean) of ``n`` gaps from their exact integer sum and sum of
+    squares: ``sqrt(n·Σg² − (Σg)²) / Σg`` (the unit cancels, so seconds give what hours would).
+
+    Null when there is no gap or every gap is zero (DESIGN 5). The integer sums do not depend on the order of the
+    videos, so neither does the result: the same gaps in another order give the same ``gap_cv``. With gaps of at
+    most the window, ``(Σg)²`` is below 2**53 and all-equal gaps give exactly 0; clamped at 0 all the same.
+    """
+    spread = f"(CAST({n} AS {DOUBLE}) * {squares} - CAST({total} AS {DOUBLE}) * {total})"
+    return (
+        f"CASE WHEN {n} > 0 AND {total} > 0 THEN "
+        f"{dialect.sqrt(f'CASE WHEN {spread} > 0 THEN {spread} ELSE 0.0 END')} / {total} END"
+    )
+
+
 # Indices ranked among all creators that have the raw score (effectiveness is ranked per follower tier).
 POPULATION_RANKED = tuple(name for name in RAW if name != "effectiveness")
 
@@ -337,13 +385,7 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
     cw = d.COLLABORATION_WEIGHTS
     sw = d.CONSISTENCY_WEIGHTS
     m = d.MIN_VIDEOS
-    gap_mean = "(gap_sum / gap_n)"
-    # Population variance from sums of squares (SQLite has no stddev); clamped at 0 against rounding.
-    variance = f"(gap_sumsq / gap_n - {gap_mean} * {gap_mean})"
-    gap_cv = (
-        f"CASE WHEN gap_n > 0 AND gap_sum > 0 THEN "
-        f"{dialect.sqrt(f'CASE WHEN {variance} > 0 THEN {variance} ELSE 0 END')} / {gap_mean} END"
-    )
+    gap_cv = gap_cv_sql(dialect=dialect, n="gap_n", total="gap_sum", squares="gap_sumsq")
     overall_num = " + ".join(f"COALESCE({w!r} * {name}, 0)" for name, w in d.OVERALL_WEIGHTS.items())
     overall_den = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE {w!r} END" for name, w in d.OVERALL_WEIGHTS.items())
     overall_n = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE 1 END" for name in d.OVERALL_WEIGHTS)
@@ -355,6 +397,13 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
         f"SUM(CASE WHEN raw_effectiveness IS NOT NULL AND follower_tier = {t} THEN 1 ELSE 0 END) AS n_eff_t{t}"
         for t in tiers
     ]
+    # The lowest and highest raw score of each reference group, for the no-signal rule (``_signal``).
+    for name in POPULATION_RANKED:
+        counts += [f"MIN({RAW[name]}) AS lo_{name}", f"MAX({RAW[name]}) AS hi_{name}"]
+    counts += ["MIN(raw_effectiveness) AS lo_eff_pop", "MAX(raw_effectiveness) AS hi_eff_pop"]
+    for t in tiers:
+        tier_raw = f"CASE WHEN follower_tier = {t} THEN raw_effectiveness END"
+        counts += [f"MIN({tier_raw}) AS lo_eff_t{t}", f"MAX({tier_raw}) AS hi_eff_t{t}"]
     # Declared first, so that PostgreSQL evaluates it last: the ranks come out in creator order, and so (the
     # hash join keeps the order of its probe side) do the ranked table and the scorecards inserted from it. The
     # scorecard indexes led by (run, creator) and (creator, run) are then filled in key order instead of at
@@ -371,16 +420,26 @@ def scored_sql(*, dialect: Dialect, run_id: int, creator_tables: list[str]) -> s
         "RANK() OVER w_eff_tier AS rk_eff_tier", "ROW_NUMBER() OVER w_eff_tier AS rn_eff_tier",
         "RANK() OVER w_eff_pop AS rk_eff_pop", "ROW_NUMBER() OVER w_eff_pop AS rn_eff_pop",
     ]
-    n_eff_tier = "CASE r.follower_tier " + " ".join(f"WHEN {t} THEN c.n_eff_t{t}" for t in tiers) + " END"
+    def by_tier(prefix: str) -> str:
+        return "CASE r.follower_tier " + " ".join(f"WHEN {t} THEN c.{prefix}_eff_t{t}" for t in tiers) + " END"
+
+    n_eff_tier = by_tier("n")
     indices = []
     for name in POPULATION_RANKED:
         expr = _index_from_rank(f"r.{RAW[name]}", f"k.rk_{name}", f"c.n_{name}")
         if name == "volume":
             # A creator without videos scores 0 whatever the size of the run.
             expr = f"CASE WHEN r.videos = 0 THEN 0.0 ELSE {expr} END"
+        expr = _signal(expr, n=f"c.n_{name}", low=f"c.lo_{name}", high=f"c.hi_{name}")
         indices += [f"{expr} AS {name}", f"k.rn_{name}", f"c.n_{name}"]
-    eff_tier = _index_from_rank("r.raw_effectiveness", "k.rk_eff_tier", n_eff_tier)
-    eff_pop = _index_from_rank("r.raw_effectiveness", "k.rk_eff_pop", "c.n_eff_pop")
+    eff_tier = _signal(
+        _index_from_rank("r.raw_effectiveness", "k.rk_eff_tier", n_eff_tier),
+        n=n_eff_tier, low=by_tier("lo"), high=by_tier("hi"),
+    )
+    eff_pop = _signal(
+        _index_from_rank("r.raw_effectiveness", "k.rk_eff_pop", "c.n_eff_pop"),
+        n="c.n_eff_pop", low="c.lo_eff_pop", high="c.hi_eff_pop",
+    )
     indices += [
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN {eff_tier} ELSE {eff_pop} END AS effectiveness",
         f"CASE WHEN {n_eff_tier} >= {d.TIER_MIN_GROUP} THEN 1 ELSE 0 END AS eff_by_tier",
@@ -405,7 +464,8 @@ d AS (
            CASE WHEN views > 0 THEN {_ratio("engagements", "views")} END AS engagement_rate,
            CASE WHEN videos > 0 THEN {_ratio("sponsored", "videos")} END AS sponsored_share,
            CASE WHEN videos > 0 THEN {_ratio("shoppable", "videos")} END AS shoppable_share,
-           CASE WHEN gmv_videos > 0 AND gmv_views > 0 THEN gmv * 1000.0 / gmv_views END AS gpm,
+           -- GMV per 1,000 views = cents * 10 / views: the exact sum of cents, converted once.
+           CASE WHEN gmv_videos > 0 AND gmv_views > 0 THEN {_ratio("gmv_cents * 10", "gmv_views")} END AS gpm,
            {gap_cv} AS gap_cv,
            {_smoothed("accepted", "invitations", "pool.m_acceptance")} AS acceptance_s,
            {_smoothed("on_time", "due", "pool.m_on_time")} AS on_time_s,
@@ -532,7 +592,8 @@ def creator_access_join_sql(*, dialect: Dialect, creator: str) -> tuple[str, dic
 
 def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:
     cols = ", ".join(SCORECARD_COLUMNS)
-    sources = ", ".join(f"s.{name}" for name in SCORECARD_COLUMNS)
+    # GMV stays in exact cents through the ranking; it becomes an amount here, at the write.
+    sources = ", ".join(_money("s.gmv_cents") if name == "gmv" else f"s.{name}" for name in SCORECARD_COLUMNS)
     raw_targets = ", ".join(f"{name}_raw" for name in RAW)
     raw_sources = ", ".join(f"s.{column}" for column in RAW.values())
     join, access = creator_access_join_sql(dialect=dialect, creator="cr")
@@ -556,7 +617,8 @@ def impacts_sql(*, dialect: Dialect, run_id: int, category_tables: list[str]) ->
     """Category impact of every (creator, category) with a video in the window, as a narrow staging table.
 
     Each (creator, category) lives in exactly one chunk table (chunks are disjoint ranges of creators), so the
-    union needs no regrouping. GMV in c counts unknown GMV as 0 for the percentile, but is stored as null.
+    union needs no regrouping. GMV in c counts unknown GMV as 0 for the percentile, but is stored as null; it is
+    ranked in exact integer cents, so equal GMV is a tie.
     Ranked in a ``CREATE TABLE ... AS`` (parallel-capable on PostgreSQL, unlike ``INSERT ... SELECT``); the
     run's rows are then copied in creator order by ``impacts_insert_sql`` and the category medians read here.
     """
@@ -566,16 +628,16 @@ def impacts_sql(*, dialect: Dialect, run_id: int, category_tables: list[str]) ->
 {dialect.create_table} {impacts_table(run_id)} AS
 SELECT creator_id, category_id,
        CASE WHEN has_gmv = 1 THEN {wv} * pct_views + {wg} * pct_gmv ELSE pct_views END AS impact,
-       views, gmv, videos
+       views, gmv_cents, videos
 FROM (
-    SELECT c.creator_id, c.category_id, c.views, c.gmv, c.videos,
+    SELECT c.creator_id, c.category_id, c.views, c.gmv_cents, c.videos,
            CASE WHEN COUNT(*) OVER cat = 1 THEN {one} ELSE 100.0 * PERCENT_RANK() OVER cat_views END AS pct_views,
            CASE WHEN COUNT(*) OVER cat = 1 THEN {one} ELSE 100.0 * PERCENT_RANK() OVER cat_gmv END AS pct_gmv,
-           MAX(CASE WHEN c.gmv IS NOT NULL THEN 1 ELSE 0 END) OVER cat AS has_gmv
-    FROM ({_union(category_tables, ("creator_id", "category_id", "views", "gmv", "videos"))}) c
+           MAX(CASE WHEN c.gmv_cents IS NOT NULL THEN 1 ELSE 0 END) OVER cat AS has_gmv
+    FROM ({_union(category_tables, ("creator_id", "category_id", "views", "gmv_cents", "videos"))}) c
     WINDOW cat AS (PARTITION BY c.category_id),
            cat_views AS (cat ORDER BY c.views),
-           cat_gmv AS (cat ORDER BY COALESCE(c.gmv, 0.0))
+           cat_gmv AS (cat ORDER BY COALESCE(c.gmv_cents, 0))
 ) x
 """
 
@@ -584,9 +646,10 @@ def impacts_insert_sql(*, run_id: int) -> str:
     """The run's category impacts from the staging table, in the order of the unique (run, creator, category)
     index, so that every index entry is appended at the right edge instead of scattered through the index."""
     cols = ", ".join(IMPACT_COLUMNS)
+    sources = ", ".join(_money("gmv_cents") if name == "gmv" else name for name in IMPACT_COLUMNS)
     return (
         f"INSERT INTO scoring_categoryimpact (run_id, {cols}) "
-        f"SELECT {int(run_id)}, {cols} FROM {impacts_table(run_id)} ORDER BY creator_id, category_id"
+        f"SELECT {int(run_id)}, {sources} FROM {impacts_table(run_id)} ORDER BY creator_id, category_id"
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from scoring import definitions as d
 from scoring.catalogue import FIELDS, FIELDS_BY_NAME, Kind, Tier
+from scoring.choices import NullReason
 
 ALL_TIERS = frozenset(Tier)
 
@@ -26,7 +27,8 @@ _METRICS: tuple[tuple[str, str], ...] = (
     ("orders", "sum of orders over the videos whose GMV is known; null when none is known"),
     ("gpm", "GMV per 1,000 views, over the videos with known GMV"),
     ("active_weeks", f"number of the {d.WEEKS} weeks ending at T (week k = days T-7k-6 .. T-7k) with a video"),
-    ("gap_cv", "coefficient of variation (population std / mean) of the gaps, in hours, between consecutive videos"),
+    ("gap_cv", "coefficient of variation (population std / mean) of the gaps, in hours, between consecutive videos; "
+               "null when there is no gap or every gap is zero"),
     ("invitations", "brand invitations sent in the window (by invitation date)"),
     ("accepted", "of them, accepted or completed"),
     ("responded", "of them, answered (a response time is recorded)"),
@@ -62,7 +64,8 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
     add("T-(W-1) .. T inclusive, by the UTC date of a video's publication time"
         + (" or of an invitation's date." if commercial else "."))
     add("Every scoring run computes every creator; a creator without any video in the window still gets a "
-        "scorecard.")
+        "scorecard. No run is made before any video has been imported. A scorecard's trend shows one point per "
+        "as-of date: the latest run of that date.")
     add("")
 
     metrics = [(name, text) for name, text in _METRICS if _visible(name, shown)]
@@ -92,6 +95,20 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
             "pct(v) = 100 × (number of values below v) / (n − 1), among the n creators of the group that have a "
             f"value. Ties share a rank; a group of one scores {d.GROUP_OF_ONE_PCT:g}. Indices are stored "
             "unrounded and shown to one decimal.")
+        add("Equal inputs are ties whatever the order of the data: times count in whole seconds since 1970"
+            + (" and money is summed exactly (in cents) before any rounding" if commercial else "")
+            + ", so two creators with the same videos get the same index.")
+        add("")
+        add("## No signal")
+        add("")
+        add(f"When {d.NO_SIGNAL_MIN_GROUP} or more creators of a reference group have a raw score and all of those "
+            "raw scores are equal, the index is null for every one of them, with the reason "
+            f"\"{NullReason.NO_SIGNAL.label.lower()}\": a rank among equals says nothing, and 0 would read as the "
+            "lowest score"
+            + (" (a source without shop links gives every creator the same care raw score, which is not a refusal "
+               "to sell)." if commercial else "."))
+        add("A null index is shown with its reason (insufficient data for this creator, or no signal in the run's "
+            "data) and without a confidence band; the overall score is computed from the indices present.")
         add("")
         add("## Indices")
         add("")

@@ -40,7 +40,7 @@ class ScorecardDetail:
     (``key``, ``label``, ``n``), its median raw score and the creator's raw score and metrics. ``category_impacts``:
     dicts with ``category``, ``name``, ``impact``, ``impact_views``, ``impact_gmv``, ``impact_videos`` and the
     category's median impact, highest impact first. ``history``: ``{run_id, as_of, <index>: value}`` over the kept
-    succeeded runs up to this one, oldest first.
+    succeeded runs up to this one, one per as-of date (the latest run of that date), oldest first.
     """
 
     creator_id: int
@@ -102,14 +102,17 @@ def scorecard_detail(
         for row in impact_rows.order_by("-impact", "category__slug")
         .values("category__slug", "category__name", "impact", "views", "gmv", "videos")
     ]
-    history = [
-        {"run_id": row.pop("run_id"), "as_of": row.pop("run__as_of"), **row}
-        for row in Scorecard.objects.filter(
-            creator_id=creator_id, run__status=RunStatus.SUCCEEDED, run_id__lte=run.pk
-        )
+    # One point per as-of date: a later run of the same date (e.g. after an import of corrected data) replaces the
+    # earlier one, which said the same date with older data. At most SCORING_RUNS_KEPT rows: deduplicated here.
+    by_date: dict[Any, dict[str, Any]] = {}
+    for row in (
+        Scorecard.objects.filter(creator_id=creator_id, run__status=RunStatus.SUCCEEDED, run_id__lte=run.pk)
         .order_by("run__as_of", "run_id")
         .values("run_id", "run__as_of", *INDEX_NAMES, "overall")
-    ]
+    ):
+        as_of = row.pop("run__as_of")
+        by_date[as_of] = {"run_id": row.pop("run_id"), "as_of": as_of, **row}
+    history = list(by_date.values())
     population = {name: (v or {}).get("median") for name, v in (run.medians or {}).get("indices", {}).items()}
     return ScorecardDetail(
         creator_id=creator_id,

@@ -91,11 +91,25 @@ def _drop_stage_tables(run_id: int) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
 
 
+class NothingToScore(Exception):
+    """No video has been imported: a scoring run would score nothing, so none is started (DESIGN 5)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No video has been imported yet, so there is nothing to score: no scoring run was started. Import "
+            "videos first (python manage.py import_data videos FILE); a run then starts by itself."
+        )
+
+
 def default_as_of() -> date:
-    """The date (UTC) of the newest imported video; today when there is none."""
+    """The date (UTC) of the newest imported video, never today's date by default.
+
+    Raises ``NothingToScore`` when there is no video at all: a run as of today over no data would draw every
+    trend down to zero at a date the data never reached.
+    """
     newest = Video.objects.aggregate(newest=Max("posted_at"))["newest"]
     if newest is None:
-        return timezone.now().date()
+        raise NothingToScore
     return newest.astimezone(UTC).date()
 
 
@@ -109,12 +123,16 @@ def scoring_run_request(
 ) -> ScoringRun:
     """Start a scoring run, or join the active one.
 
+    Raises ``NothingToScore`` (and starts nothing) when no video has been imported: the callers (import hook,
+    beat, command, API, admin) show its message instead. The default ``as_of`` is the newest video's date.
     The run is enqueued when the surrounding transaction commits (nothing is sent for a rolled-back import).
     With eager Celery (the embedded set-up) the whole run executes in that commit hook; outside a transaction
     that is before this function returns, and the returned run is then refreshed.
     """
     # Redis down: refuse before writing anything, rather than leave a run that no worker will ever take.
     queue_check()
+    if not Video.objects.exists():
+        raise NothingToScore
     scoring_runs_reap_stale()
     for _ in range(3):
         active = ScoringRun.objects.filter(is_active=True).first()

@@ -131,6 +131,10 @@ def scoring_runs_reap_stale() -> list[int]:
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
-def scoring_run_nightly() -> int:
-    """The nightly run (celery beat): as of the newest video, default window."""
-    return services.scoring_run_request(triggered_by="beat").pk
+def scoring_run_nightly() -> int | None:
+    """The nightly run (celery beat): as of the newest video, default window; none before any video."""
+    try:
+        return services.scoring_run_request(triggered_by="beat").pk
+    except services.NothingToScore as exc:
+        logger.info("nightly scoring run not started: %s", exc)
+        return None

@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from creators.models import Category, Creator
+from creators.models import Category, Creator, Video
 from partners.choices import Role
 from partners.models import AccessGrant, Membership, Partner
 from scoring.choices import Confidence, RunStatus
@@ -225,6 +225,18 @@ def world(db) -> World:
         "dana": make_user("dana"),
         "sam": make_user("sam", staff=True),
     }
+    return world
+
+
+@pytest.fixture
+def scorable_world(world: World) -> World:
+    """``world`` plus a video per creator (yesterday): a scoring run starts only when there is a video."""
+    yesterday = timezone.now() - timedelta(days=1)
+    Video.objects.bulk_create(
+        Video(external_id=f"world-v-{creator.handle}", creator=creator, posted_at=yesterday, views=100, likes=5,
+              comments=1, shares=1)
+        for creator in world.creators.values()
+    )
     return world
 
 

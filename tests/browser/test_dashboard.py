@@ -122,3 +122,29 @@ def test_a_viewer_gets_no_export(browser, live_server, scored_world):
     response = page.goto(f"{live_server.url}/creators/export.csv")
     assert response.status == 404
     context.close()
+
+
+def test_the_real_data_shows_no_signal_for_care_not_zero(browser, live_server, scored_world):
+    # The 2020 export has no shop links: care has no signal; it once read "Care 0.0 HIGH" on every scorecard.
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors = ConsoleErrors()
+    errors.watch(page)
+    _log_in(page, live_server, scored_world.analyst, scored_world.password)
+    cells = page.locator('#creator-table td[data-col="care"]')
+    assert cells.count() > 0
+    assert set(cells.all_inner_texts()) <= {"no signal", "–"} and "no signal" in cells.all_inner_texts()
+    handle = next(
+        card.creator.handle
+        for card in Scorecard.objects.filter(run__is_published=True, care_raw__isnull=False).select_related(
+            "creator__primary_category")
+        if card.creator.primary_category.slug in scored_world.categories
+    )
+    page.goto(f"{live_server.url}/creators/{handle}/")
+    care = page.locator("#index-care")
+    assert care.locator(".value").inner_text() == "No signal"
+    assert "No signal in this run's data" in care.inner_text()
+    assert care.locator(".conf").count() == 0
+    page.wait_for_selector('#chart-trend[data-rendered="true"] svg.main-svg', timeout=15_000)
+    assert list(errors) == []
+    context.close()

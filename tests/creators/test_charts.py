@@ -84,6 +84,14 @@ def test_trend_has_a_line_per_index_over_runs_oldest_first():
     assert figure["data"][2]["y"] == [None, 30.0]
 
 
+def test_a_trend_of_one_run_shows_its_date_not_a_millisecond_time_axis():
+    figure = _valid(charts.trend_figure(indices=VISIBLE, history=[{"as_of": "2020-11-07", "overall": 61.04}]))
+    assert figure["layout"]["xaxis"]["type"] == "category"
+    assert figure["data"][0]["x"] == ["2020-11-07"] and figure["data"][0]["y"] == [61.0]
+    two = [{"as_of": "2020-10-31", "overall": 60.0}, {"as_of": "2020-11-07", "overall": 61.0}]
+    assert charts.trend_figure(indices=VISIBLE, history=two)["layout"]["xaxis"]["type"] == "date"
+
+
 def test_impact_bars_put_the_strongest_category_on_top_and_respect_the_limit():
     impacts = [{"name": f"Cat {n}", "impact": float(n), "impact_videos": n} for n in range(30)]
     figure = _valid(charts.impact_bars_figure(impacts=impacts, limit=5))

@@ -52,6 +52,14 @@ def test_an_index_card_without_a_value_says_insufficient_data():
     assert "Compared with" not in html and "conf-" not in html and "why-lead" not in html
 
 
+def test_an_index_card_without_signal_says_so_and_has_no_confidence_badge():
+    html = _card(name="care", label="Care", help="", value=None, confidence=None, raw=0.0, reason="no_signal",
+                 reference_label="all creators", reference_n=250, reference_median=0.0)
+    assert '<div class="value"><span class="na no-signal">No signal</span></div>' in html
+    assert "No signal in this run&#x27;s data: every creator of the reference group has the same raw score" in html
+    assert "Insufficient data" not in html and "conf-" not in html
+
+
 def _rows(html: str) -> dict[str, str]:
     return dict(re.findall(r'<tr data-handle="([^"]+)">(.*?)</tr>', html, re.S))
 

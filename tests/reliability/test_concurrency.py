@@ -55,7 +55,7 @@ def _start_together(
     return results
 
 
-def test_two_scoring_requests_at_once_make_one_run(world):
+def test_two_scoring_requests_at_once_make_one_run(world, scorable_world):
     require_real_services()
     from django.conf import settings
 

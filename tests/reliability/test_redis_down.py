@@ -199,7 +199,7 @@ def _post_start(base: str, session_id: str) -> tuple[int, dict[str, str]]:
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_a_scoring_request_refused_while_redis_is_down_succeeds_once_it_is_back(world, sam_client):
+def test_a_scoring_request_refused_while_redis_is_down_succeeds_once_it_is_back(world, scorable_world, sam_client):
     require_real_services()
     session_id = sam_client.cookies["sessionid"].value
     with redis_server() as redis:

@@ -69,7 +69,7 @@ def _kill_worker_mid_chunk(redis_url: str, name: str) -> ScoringRun:
     return run
 
 
-def test_a_killed_chunk_is_redelivered_and_the_run_completes(world):
+def test_a_killed_chunk_is_redelivered_and_the_run_completes(world, scorable_world):
     require_real_services()
     from django.conf import settings
 
@@ -104,7 +104,7 @@ def test_a_killed_chunk_is_redelivered_and_the_run_completes(world):
     assert not ScoringRun.objects.filter(pk=before[0], is_published=True).exists()
 
 
-def test_a_run_whose_worker_died_is_failed_by_the_reaper_and_a_new_run_succeeds(world):
+def test_a_run_whose_worker_died_is_failed_by_the_reaper_and_a_new_run_succeeds(world, scorable_world):
     require_real_services()
     from django.conf import settings
 

@@ -134,7 +134,7 @@ def test_effectiveness_ranks_within_tier_and_falls_back_below_twenty(run_scoring
 )
 def test_follower_tier_boundaries(followers, tier, run_scoring, cards):
     assert definitions.follower_tier(followers) == tier
-    make_creator("a", followers=followers)
+    make_video(make_creator("a", followers=followers), days_before(1))  # a run needs a video to start
     assert cards(run_scoring())["a"].follower_tier == tier
 
 

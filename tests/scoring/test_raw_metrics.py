@@ -85,6 +85,7 @@ def test_collaboration_counts_and_median_response(run_scoring, cards):
     even = make_creator("even")
     make_collaboration(even, days_before(5), status="declined", responded_after_h=10)
     make_collaboration(even, days_before(6), status="declined", responded_after_h=30)
+    make_video(even, days_before(1))  # a run needs a video to start
     sc = cards(run_scoring())
     card = sc["x"]
     assert (card.invitations, card.accepted, card.responded, card.due, card.on_time) == (4, 2, 3, 2, 1)

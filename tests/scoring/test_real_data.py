@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db.models import Max
 
-from creators.models import Collaboration
+from creators.models import Collaboration, Video
 from creators.services import import_file
-from scoring.models import Scorecard
+from scoring import definitions
+from scoring.choices import NullReason
+from scoring.models import Scorecard, ScoringRun
 from scoring.services import scoring_run_request
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +35,14 @@ HAND_CHECKED = {
 }
 
 
-@pytest.fixture
-def tiktok_run(django_capture_on_commit_callbacks):
+def _need_data() -> None:
     if not (DATA / "top_users_vids.csv").is_file():
         pytest.skip(f"the real TikTok 2020 data is not at {DATA}")
+
+
+@pytest.fixture
+def tiktok_run(django_capture_on_commit_callbacks):
+    _need_data()
     for kind, name in (("tiktok2020_creators", "top-250-tiktokers.csv"), ("tiktok2020_videos", "top_users_vids.csv")):
         report = import_file(kind=kind, path=DATA / name, queue_scoring=False)
         assert report.ok, report.errors[:5]
@@ -76,3 +83,29 @@ def test_the_real_data_scores_as_of_its_newest_video(tiktok_run):
         assert sc.volume_raw == pytest.approx(videos / 13)
     # Equal video counts share a volume rank; more videos rank higher.
     assert cards["charlidamelio"].volume == cards["addisonre"].volume > cards["zachking"].volume
+
+
+def test_no_shop_links_give_care_no_signal_not_zero(tiktok_run):
+    # The export has no shop links: every care raw score is the same, so no creator gets a care index (nor the
+    # "Care 0.0 HIGH" this once showed), and the overall comes from the indices present.
+    cards = list(Scorecard.objects.filter(run=tiktok_run))
+    scored = [sc for sc in cards if sc.videos >= 3]
+    assert scored and len({sc.care_raw for sc in scored}) == 1
+    assert all(sc.care is None for sc in cards)
+    assert {definitions.null_reason(value=sc.care, raw=sc.care_raw) for sc in scored} == {NullReason.NO_SIGNAL}
+    assert all(sc.overall is not None for sc in scored if sc.volume is not None and sc.effectiveness is not None
+               and sc.consistency is not None)
+
+
+def test_importing_the_creators_then_the_videos_leaves_one_run_per_as_of(django_capture_on_commit_callbacks):
+    _need_data()
+    for kind, name in (("tiktok2020_creators", "top-250-tiktokers.csv"), ("tiktok2020_videos", "top_users_vids.csv")):
+        with django_capture_on_commit_callbacks(execute=True):
+            report = import_file(kind=kind, path=DATA / name)  # each import requests its own run
+        assert report.ok, report.errors[:5]
+        if kind == "tiktok2020_creators":
+            assert not ScoringRun.objects.exists(), "no video yet: nothing to score"
+    newest = Video.objects.aggregate(newest=Max("posted_at"))["newest"].date()
+    runs = list(ScoringRun.objects.values_list("as_of", "status"))
+    assert len(runs) == len({as_of for as_of, _ in runs})
+    assert runs == [(newest, "succeeded")]

@@ -78,7 +78,7 @@ def test_chunks_give_exactly_the_same_scorecards_as_one_chunk(run_scoring, setti
 
 
 def test_a_second_request_joins_the_active_run(django_capture_on_commit_callbacks):
-    make_creator("a")
+    make_video(make_creator("a"), days_before(1))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = services.scoring_run_request(triggered_by="one")
         second = services.scoring_run_request(triggered_by="two", as_of=AS_OF)
@@ -132,7 +132,7 @@ def test_a_failing_final_stage_deletes_what_the_other_stage_wrote(run_scoring, m
 
 
 def test_the_reaper_fails_a_run_without_progress_and_a_new_run_starts(django_capture_on_commit_callbacks, settings):
-    make_creator("a")
+    make_video(make_creator("a"), days_before(1))
     with django_capture_on_commit_callbacks(execute=False):
         stuck = services.scoring_run_request(triggered_by="lost")
     ScoringRun.objects.filter(pk=stuck.pk).update(
@@ -184,7 +184,7 @@ def test_recompute_scores_waits_and_reports(capsys):
 
 @pytest.mark.django_db(transaction=True)  # the run starts when the request commits
 def test_recompute_scores_exits_nonzero_when_the_run_fails(monkeypatch):
-    make_creator("a")
+    make_video(make_creator("a"), days_before(1))
     monkeypatch.setattr(indices, "chunk_creator_sql", lambda **kwargs: "SELECT broken")
     with pytest.raises(CommandError, match="failed"):
         call_command("recompute_scores", "--wait")
@@ -217,6 +217,43 @@ def test_staff_start_a_run_from_the_admin_and_see_its_progress(admin_client):
     assert b"Start scoring run" in page.content and b"<progress" in page.content
     detail = admin_client.get(f"/admin/scoring/scoringrun/{run.pk}/change/")
     assert detail.status_code == 200 and b'<progress value="100"' in detail.content
+
+
+# --- no video, no run -------------------------------------------------------------------------------------------
+def test_no_run_is_started_without_any_video(django_capture_on_commit_callbacks):
+    make_creator("a")  # creators, but no video at all
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.NothingToScore):
+        services.scoring_run_request(triggered_by="test")
+    with pytest.raises(services.NothingToScore, match="No video has been imported yet"):
+        services.scoring_run_request(triggered_by="test", as_of=AS_OF)
+    with pytest.raises(services.NothingToScore):
+        services.default_as_of()
+    assert not ScoringRun.objects.exists()
+
+
+def test_the_command_says_there_is_nothing_to_score():
+    with pytest.raises(CommandError, match="No video has been imported yet.*nothing to score"):
+        call_command("recompute_scores", "--wait")
+    assert not ScoringRun.objects.exists()
+
+
+def test_the_nightly_task_starts_nothing_without_videos():
+    make_creator("a")
+    assert tasks.scoring_run_nightly.delay().get() is None
+    assert not ScoringRun.objects.exists()
+
+
+def test_the_admin_button_says_there_is_nothing_to_score(admin_client):
+    response = admin_client.post("/admin/scoring/scoringrun/start/", follow=True)
+    assert b"No video has been imported yet" in response.content
+    assert not ScoringRun.objects.exists()
+
+
+def test_the_api_answers_409_without_videos(admin_client):
+    response = admin_client.post("/api/v1/scoring-runs/", {}, content_type="application/json")
+    assert response.status_code == 409
+    assert "No video has been imported yet" in response.json()["detail"]
+    assert not ScoringRun.objects.exists()
 
 
 def test_the_admin_start_button_is_for_staff_only(client, django_user_model):

@@ -58,6 +58,18 @@ def test_scorecard_detail_explains_the_scores_in_a_bounded_number_of_queries(
     assert set(detail.population_medians) >= {"volume", "overall"}
 
 
+def test_history_has_one_point_per_as_of_date_the_latest_run_of_that_date(run_scoring):
+    star = _three_creators()
+    earlier = run_scoring(as_of=AS_OF - timedelta(days=7))
+    run_scoring()
+    # New data for the same date (an import after the first run of AS_OF): its run replaces that date's point.
+    make_video(star, days_before(0, hour=20), views=9000, likes=3000)
+    latest = run_scoring()
+    detail = scorecard_detail(creator_id=star.pk, run=latest)
+    assert [(h["run_id"], h["as_of"]) for h in detail.history] == [(earlier.pk, earlier.as_of), (latest.pk, AS_OF)]
+    assert detail.history[-1]["volume"] == detail.values["volume"]
+
+
 def test_scorecard_detail_reads_only_the_impacts_in_the_given_categories(run_scoring):
     star = _three_creators()
     run = run_scoring()
@@ -66,6 +78,7 @@ def test_scorecard_detail_reads_only_the_impacts_in_the_given_categories(run_sco
 
 
 def test_scorecard_detail_of_a_creator_without_scorecard_raises(run_scoring):
+    _three_creators()
     run = run_scoring()
     newcomer = make_creator("late")
     with pytest.raises(Scorecard.DoesNotExist):

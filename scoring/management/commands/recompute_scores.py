@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.choices import RunStatus
 from scoring.models import ScoringRun
-from scoring.services import scoring_run_request
+from scoring.services import NothingToScore, scoring_run_request
 
 
 def _date(value: str) -> date:
@@ -34,9 +34,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["window_days"] is not None and options["window_days"] < 1:
             raise CommandError("--window-days must be at least 1")
-        run = scoring_run_request(
-            triggered_by="cli", as_of=options["as_of"], window_days=options["window_days"]
-        )
+        try:
+            run = scoring_run_request(
+                triggered_by="cli", as_of=options["as_of"], window_days=options["window_days"]
+            )
+        except NothingToScore as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"scoring run {run.pk} as of {run.as_of}, window {run.window_days} days: {run.status}")
         if not options["wait"]:
             return
