@@ -281,18 +281,26 @@ SPECTACULAR_SETTINGS = {
 # process, so they live in Redis when there is one (a change made by one process is seen by all); local memory
 # only in the embedded, single-process default. Throttle counters have a cache of their own (own key prefix).
 CACHE_KEY_PREFIX = "scorecards"
+# Redis unreachable: reads are misses and writes are skipped (config/cache.py), within half a second.
+_REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": _REDIS_CACHE_OPTIONS,
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+        {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+            "OPTIONS": _REDIS_CACHE_OPTIONS,
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),
