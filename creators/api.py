@@ -39,7 +39,7 @@ from partners.api import PartnerViewSetBase
 from partners.audit import request_filters
 from partners.choices import AuditAction
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
-from scoring.models import Scorecard, ScoringRun
+from scoring.models import Scorecard
 from scoring.selectors import published_run, scorecard_detail
 
 
@@ -160,7 +160,7 @@ class CreatorViewSet(PartnerViewSetBase):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
             return Scorecard.objects.none()
         # The published run read once per request, for the list and for the count's cache key.
-        self.published_run = ScoringRun.objects.filter(is_published=True).only("id", "revision").first()
+        self.published_run = published_run()
         return creator_list(access=self.access, run=self.published_run)
 
     def get_renderers(self) -> list[BaseRenderer]:
@@ -187,7 +187,7 @@ class CreatorViewSet(PartnerViewSetBase):
         self.audit_action = AuditAction.CREATOR_VIEW
         creator = self.get_creator_or_404(handle)
         self.audit_object_handle = creator.handle
-        run = published_run()
+        run = published_run(with_medians=True)
         try:
             # Impacts only in the categories the partner may see, as on the scorecard page.
             detail = (

@@ -18,6 +18,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from creators.models import Category, Creator
 from scoring.catalogue import FIELDS, Kind
 from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
+from scoring.selectors import published_run
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -84,11 +85,6 @@ class _Unset:
 UNSET = _Unset()
 
 
-def published_run_id() -> int | None:
-    """The id of the published scoring run, or ``None`` before the first publication."""
-    return ScoringRun.objects.filter(is_published=True).values_list("id", flat=True).first()
-
-
 def partner_score_expression(access: Access) -> models.Expression | None:
     """The partner's own weighted mean of the visible indices, renormalised over those present.
 
@@ -139,12 +135,13 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
     """
     if not access.is_partner:
         return Scorecard.objects.none().values("creator_id")
-    run_id = published_run_id() if isinstance(run, _Unset) else (run.pk if run is not None else None)
-    if run_id is None:
+    if isinstance(run, _Unset):
+        run = published_run()
+    if run is None:
         return Scorecard.objects.none().values("creator_id")
     # A clone of the queryset built once per access and run (see _creator_list_queryset): callers filter, order
     # and evaluate their own copy, never the shared one.
-    return _creator_list_queryset(access, run_id).all()
+    return _creator_list_queryset(access, run.pk).all()
 
 
 # Building the queryset (three correlated lookups, the categories, the visible columns, "our score") costs about a
@@ -183,10 +180,11 @@ def creator_list_count(queryset: models.QuerySet, *, cap: int | None = None, run
     of the run's visible rows (``scoring.services.scorecards_access_sync``, ``creator_forget``). Exact, never
     stale. Pass the published ``run`` (with its ``revision``) when already read.
     """
-    published = ScoringRun.objects.filter(is_published=True) if run is None else None
-    key_run = (run.pk, run.revision) if run is not None else published.values_list("id", "revision").first()
-    if key_run is None:
+    if run is None:
+        run = published_run()
+    if run is None:
         return 0
+    key_run = (run.pk, run.published_at, run.revision)
     counted = queryset.values("creator_id").order_by()
     if cap is not None:
         counted = counted[: cap + 1]

@@ -7,10 +7,8 @@ Every view is built on ``partners.views.PartnerAccessMixin`` (login, ``self.acce
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -31,35 +29,12 @@ from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
 from scoring.choices import NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reasons
 from scoring.models import ScoringRun
+from scoring.selectors import published_run, scorecard_detail
 
 PAGE_SIZE = 50
 # Counting a filtered set of a million rows exactly costs more than the page itself; past this we say "10,000+".
 COUNT_CAP = 10_000
 COMPARE_MAX = 5
-
-
-def published_run(*, with_medians: bool = False) -> ScoringRun | None:
-    """The run partners see (for the "data as of" banner and the scorecard).
-
-    ``with_medians`` loads the reference medians too (the scorecard's "why this score" reads them): in the same
-    query rather than by a second one when the deferred field is first read. A raw query of the few columns,
-    because building and compiling the equivalent queryset on every page cost more CPU than the lookup itself.
-    """
-    fields = _RUN_FIELDS_WITH_MEDIANS if with_medians else _RUN_FIELDS
-    return next(iter(ScoringRun.objects.raw(_published_run_sql(fields), [True])), None)
-
-
-_RUN_FIELDS = ("id", "as_of", "window_days", "published_at", "revision")
-_RUN_FIELDS_WITH_MEDIANS = (*_RUN_FIELDS, "medians")
-
-
-@functools.cache
-def _published_run_sql(fields: tuple[str, ...]) -> str:
-    """``SELECT <fields> FROM <runs> WHERE is_published = %s ORDER BY id LIMIT 1`` (at most one run is)."""
-    meta, qn = ScoringRun._meta, connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
-    published, pk = qn(meta.get_field("is_published").column), qn(meta.pk.column)
-    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {published} = %s ORDER BY {pk} LIMIT 1"  # noqa: S608
 
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
@@ -187,8 +162,6 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             # Known creator, no scorecard yet (imported after the published run): the profile only.
             context["profile"] = {"handle": creator.handle, "display_name": creator.display_name}
             return context
-
-        from scoring.selectors import scorecard_detail
 
         # Only the impacts in the partner's categories are read (one query less than filtering them afterwards).
         impact_categories = presenters.impact_categories(access)

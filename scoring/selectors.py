@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast, Floor, Least
 
@@ -23,9 +24,48 @@ SCORECARD_FIELDS: tuple[str, ...] = tuple(
 )
 
 
-def published_run() -> ScoringRun | None:
-    """The run partners see, or None before the first run has published."""
-    return ScoringRun.objects.filter(is_published=True).first()
+# The run's large JSON columns: not read by the per-request lookup (``medians`` comes from the cache when asked for).
+_RUN_DEFERRED = ("medians", "timings", "error")
+# How long a published run's medians stay cached. The entry holds the run's identity and revision, checked on
+# every read, so it is never stale; this only bounds the memory.
+RUN_CACHE_SECONDS = 3600
+_PUBLISHED_MEDIANS_KEY = "scoring:published-run-medians"
+
+
+def run_cache_key(run: ScoringRun, *parts: Any) -> str:
+    """A cache key for something the same for every reader of ``run``: its id, publication time (ids are reused by
+    test databases) and ``revision`` (bumped when the access copies of its scorecards are rewritten)."""
+    published_at = run.published_at.isoformat() if run.published_at else None
+    return ":".join(map(str, ("scoring:run", run.pk, published_at, run.revision, *parts)))
+
+
+def published_run(*, with_medians: bool = False) -> ScoringRun | None:
+    """The run partners see, or ``None`` before the first run has published: the one reader of "published".
+
+    One indexed read of the run's small columns (at most one run is published, a partial unique constraint).
+    ``with_medians`` fills ``medians`` too (the scorecard's "why this score" and its reference lines read them):
+    from the cache framework, where the last reader left them with the run's key (``run_cache_key``: id,
+    publication, revision), when that key is still the published run's; read with the row on a cold cache, by a
+    second query once after a publication or a new revision. Without it ``medians`` is deferred.
+    """
+    runs = ScoringRun.objects.filter(is_published=True)
+    if not with_medians:
+        return runs.defer(*_RUN_DEFERRED).first()
+    cached = cache.get(_PUBLISHED_MEDIANS_KEY)
+    if cached is None:
+        run = runs.defer("timings", "error").first()
+        if run is not None:
+            cache.set(_PUBLISHED_MEDIANS_KEY, (run_cache_key(run), run.medians), RUN_CACHE_SECONDS)
+        return run
+    run = runs.defer(*_RUN_DEFERRED).first()
+    if run is None:
+        return None
+    key, medians = cached
+    if key != run_cache_key(run):
+        medians = ScoringRun.objects.filter(pk=run.pk).values_list("medians", flat=True).first() or {}
+        cache.set(_PUBLISHED_MEDIANS_KEY, (run_cache_key(run), medians), RUN_CACHE_SECONDS)
+    run.medians = medians
+    return run
 
 
 def latest_run() -> ScoringRun | None:
