@@ -95,22 +95,6 @@ def visible_scorecards(*, access: Access, run: ScoringRun) -> QuerySet:
     return Scorecard.objects.filter(scorecard_visibility_q(access), run=run)
 
 
-def country_choices_cached(access: Access, run: ScoringRun | None) -> list[tuple[str, str]]:
-    """The country filter's choices (countries of the visible creators), cached per grant and published run.
-
-    ``SELECT DISTINCT country`` over a million visible creators costs more than the rest of the list page; the
-    answer only changes with an import (which is followed by a new run), so a few minutes of cache are harmless.
-    """
-    from creators.filtersets import country_choices
-
-    key = access_cache_key(access, "country-choices", run_key(run) if run else None)
-    choices = cache.get(key)
-    if choices is None:
-        choices = country_choices(access)
-        cache.set(key, choices, CACHE_SECONDS)
-    return choices
-
-
 def overall_histogram(*, access: Access, run: ScoringRun, bins: int = 20) -> list[tuple[float, float, int]]:
     """The distribution of the overall score over the creators this partner can see, as ``(low, high, count)``.
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -139,25 +138,13 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
         run = published_run()
     if run is None:
         return Scorecard.objects.none().values("creator_id")
-    # A clone of the queryset built once per access and run (see _creator_list_queryset): callers filter, order
-    # and evaluate their own copy, never the shared one.
-    return _creator_list_queryset(access, run.pk).all()
-
-
-# Building the queryset (three correlated lookups, the categories, the visible columns, "our score") costs about a
-# millisecond of Python per request, the same for every request of a user: it is built once per (access, run)
-# and cloned. ``Access`` is frozen, so equal accesses (same user, grants, tiers and weights) share an entry and any
-# change of them is a new key. Never evaluated itself; lru_cache is thread-safe.
-@functools.lru_cache(maxsize=256)
-def _creator_list_queryset(access: Access, run_id: int) -> models.QuerySet:
-    """The ``creator_list`` queryset of ``access`` over the run ``run_id`` (see ``creator_list``)."""
     visible = access.visible_field_names
     # Visibility, like the category and country filters, reads the scorecard's own copies of the creator's
     # categories and country: index conditions on one table, no semi-join per row (see scorecard_visibility_q).
     # The creator's own columns come from correlated lookups by primary key rather than a join: a count of the
     # list (which drops unused annotations) then reads the scorecard table alone, where a join would remain.
     creator = Creator.objects.filter(pk=OuterRef("creator_id")).order_by()
-    qs = Scorecard.objects.filter(scorecard_visibility_q(access), run_id=run_id).annotate(
+    qs = Scorecard.objects.filter(scorecard_visibility_q(access), run=run).annotate(
         handle=Subquery(creator.values("handle")),
         display_name=Subquery(creator.values("display_name")),
         categories=CategorySlugs(F("creator_id"), Subquery(creator.values("primary_category_id"))),

@@ -38,10 +38,8 @@ COMPARE_MAX = 5
 
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
-    """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
-    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
-    filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
-    return filterset
+    """The shared ``CreatorFilterSet`` over ``creator_list``, built for this request."""
+    return CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
 
 
 def _ordering_keys(filterset: CreatorFilterSet) -> list[str]:
