@@ -179,6 +179,20 @@ class CreatorViewSet(PartnerViewSetBase):
         rows = self.paginate_queryset(queryset.values(*names))
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
 
+    def pagination_scope(self) -> tuple[Any, ...]:
+        """What the list's rows and count depend on besides the parameters: the partner, its current grants
+        (ids and what they cover, so an edited grant is a new scope), its tiers and the published run's revision.
+        Signed into the ``next`` cursor with its count (``KeysetPageNumberPagination``)."""
+        access, run = self.access, getattr(self, "published_run", None)
+        return (
+            access.partner_id,
+            sorted(access.grant_ids),
+            sorted(access.category_ids),
+            sorted(access.creator_ids),
+            sorted(str(tier) for tier in access.tiers),
+            (run.pk, run.published_at, run.revision) if run is not None else None,
+        )
+
     def count_rows(self, queryset: QuerySet) -> int:
         """The list's ``count`` (for the pagination): exact, cached per published run revision and query."""
         return creator_list_count(queryset, run=getattr(self, "published_run", None))

@@ -149,15 +149,22 @@ class KeysetPageNumberPagination(BasePagination):
     def get_page_size(self, request: Request) -> int:
         return min(self._positive_int(request, self.page_size_query_param, self.page_size), self.max_page_size)
 
-    def _fingerprint(self, request: Request, page_size: int) -> str:
-        """What a cursor is valid for: the same filters, ordering and page size."""
+    def _fingerprint(self, request: Request, page_size: int, view: Any = None) -> str:
+        """What a cursor is valid for: the same filters, ordering and page size, and the same rows to count.
+
+        A view whose rows depend on who asks (the creator list: the partner's grants) says so with
+        ``pagination_scope()``; a cursor then carries its count only to requests of the same scope (another
+        partner following a shared ``next`` link gets its own count, and its own rows as always).
+        """
         params = sorted(
             (k, v)
             for k, values in request.query_params.lists()
             for v in values
             if k not in (self.page_query_param, self.cursor_query_param)
         )
-        return hashlib.sha256(repr((params, page_size)).encode()).hexdigest()[:16]
+        scope_of = getattr(view, "pagination_scope", None)
+        scope = scope_of() if scope_of is not None else None
+        return hashlib.sha256(repr((params, page_size, scope)).encode()).hexdigest()[:16]
 
     def _cursor(self, request: Request, page: int, fingerprint: str, width: int) -> dict[str, Any] | None:
         """The valid cursor of this request (``k``: key values, ``c``: the count), or None."""
@@ -186,7 +193,7 @@ class KeysetPageNumberPagination(BasePagination):
         self.request = request
         self.page_size_used = page_size = self.get_page_size(request)
         self.page_number = page = self._positive_int(request, self.page_query_param, 1)
-        self.fingerprint = self._fingerprint(request, page_size)
+        self.fingerprint = self._fingerprint(request, page_size, view)
         self.keys = ordering_keys(queryset)
         cursor = self._cursor(request, page, self.fingerprint, len(self.keys or ()))
         # The count is the one query that reads every matching row: it is taken on the page a client starts
