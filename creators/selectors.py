@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual
 
 from creators.models import Category, Creator
-from scoring.catalogue import FIELDS, Kind
+from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
 from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
 from scoring.selectors import published_run
 
@@ -25,14 +25,6 @@ if TYPE_CHECKING:
 
     from partners.access import Access
 
-# Catalogue fields stored as columns of Scorecard under the same name (indices and raw metrics). A catalogue
-# entry without such a column (a derived value) is left to the detail page's selector.
-_SCORECARD_COLUMNS = frozenset(field.name for field in Scorecard._meta.concrete_fields)
-SCORECARD_FIELDS: tuple[str, ...] = tuple(
-    spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC) and spec.name in _SCORECARD_COLUMNS
-)
-# Profile fields as they appear in each row of creator_list.
-PROFILE_FIELDS: tuple[str, ...] = ("handle", "display_name", "country", "categories", "followers")
 # How long a count of the list is reused. The key holds the published run's revision, which every change of the
 # run's visible rows bumps in its own transaction, so a cached count is never stale; this only bounds the memory.
 LIST_COUNT_CACHE_SECONDS = 600

@@ -20,12 +20,12 @@ from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Creator
 from creators.pagination import keyset_page
-from creators.selectors import PROFILE_FIELDS, creator_list, creator_list_count
+from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
 from partners.choices import AuditAction
 from partners.models import Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
 from scoring.choices import NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reasons
 from scoring.models import ScoringRun

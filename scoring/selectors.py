@@ -13,15 +13,14 @@ from django.core.cache import cache
 from django.db.models import Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast, Floor, Least
 
-from scoring.catalogue import FIELDS_BY_NAME
+from scoring.catalogue import SCORECARD_FIELDS
 from scoring.choices import INDEX_NAMES, RunStatus
 from scoring.definitions import FOLLOWER_TIERS, INDICES
 from scoring.models import CategoryImpact, Scorecard, ScoringRun
 
-# Scorecard columns that are catalogue fields (the values a partner may be shown, tier permitting).
-SCORECARD_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in Scorecard._meta.concrete_fields if f.name in FIELDS_BY_NAME
-)
+# The values of a scorecard a partner may be shown (tier permitting): its indices and metrics, and the profile
+# values it holds as of the run.
+_DETAIL_FIELDS: tuple[str, ...] = (*SCORECARD_FIELDS, "country", "followers")
 
 
 # The run's large JSON columns: not read by the per-request lookup (``medians`` comes from the cache when asked for).
@@ -123,7 +122,7 @@ def scorecard_detail(
     condition of the impacts' own query (a caller showing a partner only its categories saves a query).
     """
     scorecard = Scorecard.objects.get(run=run, creator_id=creator_id)
-    values = {name: getattr(scorecard, name) for name in SCORECARD_FIELDS}
+    values = {name: getattr(scorecard, name) for name in _DETAIL_FIELDS}
     references = {index: _reference(run, index, scorecard) for index in INDEX_NAMES}
     category_medians = (run.medians or {}).get("categories", {})
     impact_rows = CategoryImpact.objects.filter(run=run, creator_id=creator_id)
