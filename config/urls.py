@@ -15,3 +15,6 @@ urlpatterns = [
     path("", include("partners.urls_dashboard")),
     path("api/v1/", include("config.api_urls")),
 ]
+
+# The product's error pages (404, 403 and 500 are Django's handlers on our templates: see config.errors).
+handler400 = "config.errors.bad_request"

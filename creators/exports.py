@@ -22,7 +22,6 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.db import connections
@@ -254,25 +253,22 @@ def creator_export_response(
     request: Any = None,
     filters: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The one creator export: quota, audit event with the export id, then the streamed CSV (or 429).
+    """The one creator export: quota, audit event with the export id, then the streamed CSV.
 
     ``queryset`` is the filtered, restricted ``creator_list`` (or a subset of it, e.g. a shortlist); ``fields`` is
     ``visible_fields(access)``; ``filename`` is the stem of the file name, which gets the date and the export id.
     The caller has already checked that ``access`` may export (``access.can_export``). Used as it is by the API.
     """
-    from partners.services import ExportQuotaExceeded, export_quota_consume
+    from partners.services import export_quota_consume
 
     columns = export_columns(queryset=queryset, fields=fields)
     export_id = new_export_id()
     # Counted before streaming: the quota and the audit event need the row count, and the stream cannot fail
     # half-way on the quota.
     rows = queryset.order_by().count()
-    try:
-        export_quota_consume(access, rows, request=request, export_id=export_id, filters=filters)
-    except ExportQuotaExceeded as exceeded:
-        response = HttpResponse(str(exceeded), status=429, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(_seconds_to_utc_midnight())
-        return response
+    # Over the quota this raises ExportQuotaExceeded: the page's mixin answers the branded HTML 429, the API's
+    # base its JSON 429 (both with Retry-After).
+    export_quota_consume(access, rows, request=request, export_id=export_id, filters=filters)
     response = csv_streaming_response(
         queryset=queryset,
         columns=columns,
@@ -282,8 +278,3 @@ def creator_export_response(
     response["X-Export-Rows"] = str(rows)
     return response
 
-
-def _seconds_to_utc_midnight() -> int:
-    now = timezone.now().astimezone(UTC)
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=UTC)
-    return max(1, int((tomorrow - now).total_seconds()))

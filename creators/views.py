@@ -24,6 +24,7 @@ from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
 from partners.choices import AuditAction
 from partners.models import Shortlist, ShortlistEntry
+from partners.services import export_quota_check
 from partners.views import PartnerAccessMixin
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
 from scoring.choices import NullReason
@@ -139,6 +140,8 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             score_headers=list_page.header_cells(columns.scores, ordering),
             ordering=",".join(ordering),
             can_export=access.can_export,
+            # The rows left today beside the Export button (one aggregate over today's export events).
+            export_quota=export_quota_check(access, 0) if access.can_export else None,
             compare_max=COMPARE_MAX,
         )
         return context
