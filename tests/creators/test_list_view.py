@@ -191,7 +191,7 @@ def test_the_navigation_links_are_the_urlconfs(world, alice_client):
     hrefs = {href.split('"')[0] for href in hrefs}
     assert hrefs >= {reverse(name) for name in ("creators:list", "creators:compare", "shortlists:list", "methodology")}
     assert reverse("partner:audit") not in hrefs
-    assert f'action="{reverse("logout")}"' in page
+    assert f'href="{reverse("logout")}"' in page  # a link to the confirmation page (no token in the header)
     assert f'action="{reverse("creators:compare")}"' in page
 
 
