@@ -14,5 +14,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("creator_scorecards")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Retention tasks live outside the apps; importing registers them with every worker.
-app.autodiscover_tasks(["config"], related_name="maintenance")

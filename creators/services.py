@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from creators.choices import ImportJobStatus
@@ -22,6 +25,7 @@ __all__ = [
     "import_file",
     "import_job_create",
     "import_job_run",
+    "import_jobs_reap_stale",
     "on_import_committed",
 ]
 
@@ -182,3 +186,27 @@ def _job_progress(*, job_id: int) -> Callable[[int, int | None], None]:
             side.close()
 
     return record
+
+
+def import_jobs_reap_stale(*, stale_seconds: int | None = None) -> list[int]:
+    """Fail import jobs that no worker finished in time, so that none stays ``pending``/``running`` for ever.
+
+    A job whose worker died is normally redelivered (late acknowledgement) within the broker's visibility
+    timeout and runs again from the start; the threshold (``IMPORT_STALE_SECONDS``) is above that plus the task
+    time limit, so only a job that was truly lost (its message gone with a Redis that lost its data) is failed.
+    """
+    seconds = settings.IMPORT_STALE_SECONDS if stale_seconds is None else stale_seconds
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    stale = ImportJob.objects.filter(
+        Q(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
+        | Q(status=ImportJobStatus.PENDING, created_at__lt=cutoff)
+    )
+    reaped = list(stale.values_list("pk", flat=True))
+    if reaped:
+        ImportJob.objects.filter(pk__in=reaped, status__in=(ImportJobStatus.RUNNING, ImportJobStatus.PENDING)).update(
+            status=ImportJobStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"no worker finished this import within {seconds} s (worker or queue lost); upload the file again",
+        )
+        logger.warning("stale import jobs failed: %s", reaped, extra={"event": "import.reaped", "jobs": reaped})
+    return reaped

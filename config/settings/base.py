@@ -312,7 +312,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Operations -----------------------------------------------------------------------------------------------
 # Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
 READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
-# Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
+# Audit events older than this are deleted every night (partners.tasks); 0 keeps them for ever.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 # An import job that no worker finished after this long is failed (its message was lost); above the broker's
 # redelivery (visibility timeout) plus the task time limit, so a redelivered job is never reaped while it runs.
