@@ -14,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import task_named
 from creators.choices import ImportJobStatus
 from creators.importers import IMPORT_KINDS, ImportReport, RowError, run_import
 from creators.models import ImportJob
@@ -93,7 +94,6 @@ PROGRESS_WRITE_SECONDS = 2.0
 def import_job_create(*, kind: str, file: File, requested_by: object | None = None, dry_run: bool = False) -> ImportJob:
     """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
     from config.queue import queue_check
-    from creators.tasks import import_job_run as import_job_run_task
 
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
@@ -102,7 +102,7 @@ def import_job_create(*, kind: str, file: File, requested_by: object | None = No
     job = ImportJob(kind=kind, dry_run=dry_run, requested_by=requested_by)
     job.file.save(Path(file.name or "upload.csv").name, file, save=False)
     job.save()
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    transaction.on_commit(lambda: task_named("creators.tasks.import_job_run").delay(job.pk))
     return job
 
 

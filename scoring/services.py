@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from config.celery import task_named
 from config.queue import queue_check
 from creators.models import Category, Video
 from scoring import indices
@@ -161,10 +162,8 @@ def scoring_run_request(
 
 
 def _enqueue(run_id: int) -> None:
-    from scoring import tasks  # the tasks module imports this one
-
     try:
-        tasks.scoring_run_start.delay(run_id)
+        task_named("scoring.tasks.scoring_run_start").delay(run_id)
     except Exception as exc:
         # Eager mode: the run already failed and recorded why. With a broker: it could not be reached.
         logger.exception("scoring run %s did not complete", run_id)
