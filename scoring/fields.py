@@ -17,7 +17,7 @@ from django.db.models.lookups import Lookup
 from django.db.models.sql.compiler import SQLCompiler
 
 
-class IntegerIdsField(models.Field):
+class IntegerIdsField(models.Field[Any, Any]):
     """A list of integer ids: ``integer[]`` on PostgreSQL, JSON text elsewhere. Always a ``list[int]`` in Python."""
 
     description = "A list of integer ids"
@@ -51,7 +51,7 @@ class Overlap(Lookup):
     lookup_name = "overlap"
     prepare_rhs = False
 
-    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:  # type: ignore[override]  # Django's lookups return a list; the stub says tuple
         lhs, lhs_params = self.process_lhs(compiler, connection)
         ids = sorted({int(item) for item in self.rhs})
         if not ids:
@@ -77,7 +77,7 @@ def category_mask(ids: Any) -> int:
     return mask
 
 
-class CategoryMaskField(models.BigIntegerField):
+class CategoryMaskField(models.BigIntegerField[Any, Any]):
     """A bigint copy of the low ids (1..63) of an ``IntegerIdsField`` of the same model, as bits.
 
     Testing a bit costs a fraction of testing an array, and the bigint is carried by the (run, creator) index so
@@ -116,6 +116,6 @@ class Intersects(Lookup):
     lookup_name = "intersects"
     prepare_rhs = False
 
-    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:  # type: ignore[override]  # Django's lookups return a list; the stub says tuple
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"({lhs} & %s) <> 0", [*lhs_params, int(self.rhs)]

@@ -69,7 +69,8 @@ def _tune_transaction(*, sequential: bool) -> None:
 def _execute(sql: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.rowcount
+        rowcount: int = cursor.rowcount
+        return rowcount
 
 
 def _analyze(table: str) -> None:
@@ -111,7 +112,8 @@ def default_as_of() -> date:
     newest = Video.objects.aggregate(newest=Max("posted_at"))["newest"]
     if newest is None:
         raise NothingToScore
-    return newest.astimezone(UTC).date()
+    day: date = newest.astimezone(UTC).date()
+    return day
 
 
 # --- request ------------------------------------------------------------------------------------------------
@@ -195,8 +197,10 @@ def scoring_run_prepare(*, run_id: int) -> list[int] | None:
         if not ranges:
             # No creator: the run still publishes (empty), and the final stages' unions need one (empty) chunk.
             dialect = _dialect()
-            params = {"dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run_id,
-                      "number": 0, "first_id": 0, "last_id": -1}
+            params: dict[str, Any] = {
+                "dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run_id,
+                "number": 0, "first_id": 0, "last_id": -1,
+            }
             _execute(indices.chunk_category_sql(**params))
             _execute(indices.chunk_creator_sql(**params))
         now = timezone.now()
@@ -228,7 +232,7 @@ def scoring_chunk_compute(*, run_id: int, number: int) -> int:
     ScoringChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
     dialect = _dialect()
     window = indices.Window(run.as_of, run.window_days)
-    params = {
+    params: dict[str, Any] = {
         "dialect": dialect, "window": window, "run_id": run_id, "number": number,
         "first_id": chunk.first_creator_id, "last_id": chunk.last_creator_id,
     }
@@ -321,7 +325,7 @@ class _StageAbandoned(Exception):
 
 
 def _final_stage(
-    run_id: int, stage: str, work: Callable[[ScoringRun, dict[str, float]], tuple[dict, dict]]
+    run_id: int, stage: str, work: Callable[[ScoringRun, dict[str, float]], tuple[dict[str, Any], dict[str, Any]]]
 ) -> bool | None:
     """Run one final stage in one transaction: ``work(run, timings)`` does the work and returns the medians and
     run fields to record. Returns None when the stage did nothing (done before, or the run stopped running),
@@ -352,10 +356,11 @@ def scoring_run_scorecards(*, run_id: int) -> bool:
     rows are deleted by ``scoring_run_fail``.
     """
 
-    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict[str, Any], dict[str, Any]]:
         if run.started_at:
             timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
-        timings["chunks_sum_s"] = round(sum(run.chunks.exclude(seconds=None).values_list("seconds", flat=True)), 3)
+        seconds = run.chunks.exclude(seconds=None).values_list("seconds", flat=True)
+        timings["chunks_sum_s"] = round(sum(s or 0.0 for s in seconds), 3)
         watch = _Stopwatch(timings, time.monotonic())
         if connection.vendor == indices.POSTGRESQL:
             with connection.cursor() as cursor:
@@ -389,7 +394,7 @@ def scoring_run_impacts(*, run_id: int) -> bool:
     transaction.
     """
 
-    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict[str, Any], dict[str, Any]]:
         watch = _Stopwatch(timings, time.monotonic())
         category_tables = [indices.chunk_category_table(run_id, n) for n in _final_numbers(run)]
         _execute(f"DROP TABLE IF EXISTS {indices.impacts_table(run_id)}")
@@ -508,10 +513,11 @@ def published_run_touch(*, run_id: int | None = None) -> None:
     runs.update(revision=F("revision") + 1)
 
 
-def _fetch(sql: str) -> list[tuple]:
+def _fetch(sql: str) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _num(value: Any) -> float | None:

@@ -11,10 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.logging import logging_config
+
+# Lets the type-checked code write ``admin.ModelAdmin[ScoringRun]`` or ``models.Field[Any, Any]`` (django-stubs'
+# generics) in class bases: Django's own classes are not subscriptable at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
