@@ -105,7 +105,7 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
         audit_record(
             access=getattr(self, "access", None) or access_for_request(request),
             request=request,
-            action=self.audit_action or f"api.{getattr(self, 'action', None) or request.method.lower()}",
+            action=self.audit_action or f"api.{getattr(self, 'action', None) or (request.method or '').lower()}",
             object_handle=str(handle)[:200] if handle else None,
             row_count=row_count,
             outcome=outcome,

@@ -113,5 +113,5 @@ class TokenView(NoStoreMixin, APIView):
         "from then on; obtain a new one with POST.",
     )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        Token.objects.filter(user_id=request.user.pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
