@@ -72,7 +72,8 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
 
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
-        return queryset.visible_to(self.access)
+        # Every model served through this base has a ``visible_to(access)`` queryset method (module docstring).
+        return queryset.visible_to(self.access)  # type: ignore[attr-defined]
 
     def get_creator_or_404(self, handle: str) -> Creator:
         """The visible creator with this handle, else 404 (one denied event for an existing invisible one)."""
