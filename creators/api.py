@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.exceptions import PermissionDenied
@@ -176,7 +176,7 @@ class CreatorViewSet(PartnerViewSetBase):
         # that the pagination's next-page cursor is made of.
         keys = ordering_keys(queryset) or []
         names = dict.fromkeys(["creator_id", *shape.value_names, *(key.name for key in keys)])
-        rows = self.paginate_queryset(queryset.values(*names))
+        rows = self.paginate_queryset(queryset.values(*names)) or []
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
 
     def pagination_scope(self) -> tuple[Any, ...]:
@@ -227,7 +227,7 @@ class CreatorViewSet(PartnerViewSetBase):
         parameters=FILTER_PARAMETERS,
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV with a header row.")},
     )
-    def export(self, request: Request) -> HttpResponse:
+    def export(self, request: Request) -> HttpResponseBase:
         # The quota service records the export itself (with its id and row count); the base records the call.
         if not self.access.can_export:
             raise PermissionDenied("Exports need the analyst or manager role.")

@@ -253,7 +253,7 @@ def creator_export_response(
     filename: str,
     request: Any = None,
     filters: dict[str, Any] | None = None,
-) -> HttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """The one creator export: quota, audit event with the export id, then the streamed CSV (or 429).
 
     ``queryset`` is the filtered, restricted ``creator_list`` (or a subset of it, e.g. a shortlist); ``fields`` is
@@ -270,9 +270,9 @@ def creator_export_response(
     try:
         export_quota_consume(access, rows, request=request, export_id=export_id, filters=filters)
     except ExportQuotaExceeded as exceeded:
-        response = HttpResponse(str(exceeded), status=429, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(_seconds_to_utc_midnight())
-        return response
+        denied = HttpResponse(str(exceeded), status=429, content_type="text/plain; charset=utf-8")
+        denied["Retry-After"] = str(_seconds_to_utc_midnight())
+        return denied
     response = csv_streaming_response(
         queryset=queryset,
         columns=columns,

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -91,7 +92,7 @@ def on_import_committed(*, report: ImportReport, requested_by: object | None = N
 PROGRESS_WRITE_SECONDS = 2.0
 
 
-def import_job_create(*, kind: str, file: File, requested_by: object | None = None, dry_run: bool = False) -> ImportJob:
+def import_job_create(*, kind: str, file: File, requested_by: Any = None, dry_run: bool = False) -> ImportJob:
     """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
     from config.queue import queue_check
 

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -203,7 +204,8 @@ class ShortlistExportView(ShortlistMixin, TemplateView):
 
     required_capability = "export"
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    # Answers with the streamed CSV, not the template's page.
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:  # type: ignore[override]
         shortlist = self.get_shortlist(pk)
         queryset = creator_list(access=self.access).filter(
             creator_id__in=shortlist.entries.values("creator_id")

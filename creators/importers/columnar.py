@@ -146,7 +146,7 @@ class FastLines:
 
     def within_limit(self, cells: dict[str, pa.StringArray]) -> bool:
         """Whether every cell of the limited column is within the limit (True when nothing is limited)."""
-        if self.limit is None:
+        if self.limit is None or self.limited is None:
             return True
         largest = pc.max(pc.utf8_slice_codeunits(cells[self.limited], 0, len(self.limit))).as_py()
         return largest is None or largest <= self.limit
