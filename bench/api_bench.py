@@ -202,7 +202,8 @@ def main() -> None:
         deep_next = f"{api_url}&page_size=10"
         for _ in range(3):
             deep_next = fetch(deep_next, token)["next"] or deep_next
-        middle = int(re.search(r"[?&]page=(\d+)", deep_next).group(1)) - 1 if "page=" in deep_next else 0
+        page = re.search(r"[?&]page=(\d+)", deep_next)
+        middle = int(page.group(1)) - 1 if page else 0
         for url, who in ((ceiling_url, None), (api_url, token), (deep_next, token)):
             wrk("warm-up", url, duration=3, connections=args.connections, headers=_auth(who))
         ceiling = wrk("ceiling", ceiling_url, duration=args.duration, connections=args.connections)

@@ -10,5 +10,5 @@ from __future__ import annotations
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
-MIDDLEWARE: list[str] = []
+MIDDLEWARE = []
 ROOT_URLCONF = "bench.ceiling_urls"

@@ -321,7 +321,9 @@ def main() -> int:
     access = access_for_user(get_user_model().objects.get(username=USERNAME))
     base = f"http://127.0.0.1:{args.port}"
     filters = {"category": "cat03", "volume_min": "50"}
-    handle = creator_list(access=access).filter(creator__primary_category__slug="cat03").first()["handle"]
+    first = creator_list(access=access).filter(creator__primary_category__slug="cat03").first()
+    assert first is not None, "the bench database has no creator in cat03"
+    handle = first["handle"]
     pages = {
         "list, category + index filter": f"{base}/creators/?{urlencode(filters)}",
         "list, deep page (position n/2)": f"{base}/creators/?{urlencode({'cursor': deep_cursor(args.creators // 2)})}",

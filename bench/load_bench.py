@@ -192,6 +192,7 @@ def partner_session_and_token(base_env: dict[str, str]) -> tuple[str, str | None
         token = Token.objects.get_or_create(user=user)[0].key
     except Exception as exc:  # the API's token model may differ; the session works for the API as well
         log(f"no DRF token ({exc!r}); the API is driven with the session")
+    assert session.session_key is not None  # create() has saved it
     return session.session_key, token
 
 
