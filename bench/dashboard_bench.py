@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, log, merge_slices, wrk_slice  # noqa: E402
+from bench.common import ensure_database, log, merge_slices, wrk_slice
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
@@ -226,7 +226,7 @@ def serve(settings_module: str, port: int, env: dict[str, str]) -> subprocess.Po
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
             return process
         except urllib.error.HTTPError:
             return process
@@ -245,7 +245,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def check_page(url: str, cookie: str) -> int:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:
         body = response.read()
         if b"creator" not in body:
             raise RuntimeError(f"unexpected page at {url}")
@@ -256,7 +256,7 @@ def time_export(url: str, cookie: str) -> tuple[float, int]:
     started = time.perf_counter()
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     rows = 0
-    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=600) as response:
         while chunk := response.read(1 << 20):
             rows += chunk.count(b"\n")
     return time.perf_counter() - started, rows - 1

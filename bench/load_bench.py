@@ -45,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, indexes_dropped, log  # noqa: E402
+from bench.common import ensure_database, indexes_dropped, log
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -7,7 +7,7 @@ import os
 from celery import Celery, Task
 
 # Connects the task-event log lines (queued, started, finished with duration, failed, retried) to Celery's signals.
-from config import task_events  # noqa: F401
+from config import task_events  # noqa: F401 - imported for its signal receivers
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 

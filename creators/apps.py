@@ -7,4 +7,4 @@ class CreatorsConfig(AppConfig):
 
     def ready(self) -> None:
         # The published run's copies of creator categories and country follow ORM changes (creators.signals).
-        from creators import signals  # noqa: F401
+        from creators import signals  # noqa: F401 - connects the receivers
