@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from creators import views
+from creators import (
+    converters,  # noqa: F401 - registers <handle:...>
+    views,
+)
 
 app_name = "creators"
 
@@ -12,5 +15,5 @@ urlpatterns = [
     path("", views.CreatorListView.as_view(), name="list"),
     path("compare/", views.CreatorCompareView.as_view(), name="compare"),
     path("export.csv", views.CreatorExportView.as_view(), name="export"),
-    path("<str:handle>/", views.CreatorDetailView.as_view(), name="detail"),
+    path("<handle:handle>/", views.CreatorDetailView.as_view(), name="detail"),
 ]

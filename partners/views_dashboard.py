@@ -26,7 +26,14 @@ from creators.pagination import keyset_page
 from creators.selectors import creator_list
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
-from partners.forms_dashboard import EntryNoteForm, PartnerWeightsForm, ShortlistAddForm, ShortlistCreateForm
+from partners.forms_dashboard import (
+    AuditFilterForm,
+    EntryNoteForm,
+    PartnerWeightsForm,
+    ShortlistAddForm,
+    ShortlistCreateForm,
+    posted_id,
+)
 from partners.models import AuditEvent, Membership, PartnerWeights, Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
 
@@ -122,7 +129,7 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
         if action in {"note", "remove"}:
             entry = get_object_or_404(
                 shortlist.entries.filter(creator__in=Creator.objects.visible_to(self.access).values("pk")),
-                pk=request.POST.get("entry"),
+                pk=posted_id(request.POST.get("entry", ""), "entry"),
             )
             handle = entry.creator.handle
             if action == "remove":
@@ -166,7 +173,7 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
         form = ShortlistAddForm(request.POST, partner=self.access.partner)
         creator = self.get_creator_or_404(request.POST.get("handle", ""))
         requested = request.POST.get("shortlist", "")
-        if requested and not self.shortlists().filter(pk=int(requested) if requested.isdigit() else 0).exists():
+        if requested and not self.shortlists().filter(pk=posted_id(requested, "shortlist")).exists():
             # Another partner's shortlist answers like one that does not exist.
             raise Http404("Not found")
         fallback = reverse("creators:detail", kwargs={"handle": creator.handle})
@@ -289,9 +296,10 @@ class PartnerAuditView(PartnerAccessMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         events = AuditEvent.objects.filter(partner=self.access.partner)
-        action = self.request.GET.get("action", "").strip()
-        outcome = self.request.GET.get("outcome", "").strip()
-        username = self.request.GET.get("user", "").strip()
+        # Django's form fields clean the filters (a NUL byte or an overlong value is no filter to apply).
+        filters = AuditFilterForm(self.request.GET)
+        cleaned = filters.cleaned_data if filters.is_valid() else {}
+        action, outcome, username = (cleaned.get(name, "") for name in ("action", "outcome", "user"))
         if action:
             events = events.filter(action=action)
         if outcome:
