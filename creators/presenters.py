@@ -25,7 +25,7 @@ from django.db.models.functions import Floor, Least
 from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PARTNER_SCORE
 from scoring.choices import INDEX_NAMES, NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reason
 from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
@@ -66,7 +66,7 @@ def index_columns(access: Access) -> list[Column]:
         if name in names
     ]
     if access.weights is not None and names:
-        columns.append(Column("partner_score", "Our score", help="Your organisation's own weighting of the indices."))
+        columns.append(Column(PARTNER_SCORE.name, PARTNER_SCORE.label, help=PARTNER_SCORE.help))
     return columns
 
 
@@ -121,9 +121,7 @@ def overall_histogram(*, access: Access, run: ScoringRun, bins: int = 20) -> lis
     histogram = cache.get(key)
     if histogram is None:
         width = 100.0 / bins
-        bucket = Least(
-            Floor(F("overall") / Value(width)), Value(float(bins - 1)), output_field=FloatField()
-        )
+        bucket = Least(Floor(F("overall") / Value(width)), Value(float(bins - 1)), output_field=FloatField())
         counts = {
             int(row["bucket"]): row["n"]
             for row in visible_scorecards(access=access, run=run)
@@ -264,5 +262,3 @@ def visible_history(*, access: Access, history: Sequence[Mapping[str, Any]]) -> 
     names = visible_names(access)
     keep = [name for name in CARD_INDICES if name in names]
     return [{"as_of": item["as_of"], **{name: item.get(name) for name in keep}} for item in history]
-
-
