@@ -145,6 +145,7 @@ def export_columns(
     available = set(queryset.query.annotations) | {f.name for f in queryset.model._meta.concrete_fields}
     if queryset.query.values_select or queryset.query.annotation_select_mask is not None:
         available = set(queryset.query.values_select) | set(queryset.query.annotation_select)
+    available.add("categories")  # annotated by creator_list, else read from the link table
     columns = []
     for spec in (*fields, PARTNER_SCORE):
         if spec.kind == Kind.IMPACT or spec.name not in available:
@@ -314,7 +315,10 @@ def copy_sql(
         return cursor.cursor.mogrify(sql, params)
 
 
-def _copy_chunks(*, queryset: QuerySet, columns: Sequence[ExportColumn], options: ExportOptions) -> Iterator[bytes]:
+def _copy_chunks(
+    *, queryset: QuerySet, columns: Sequence[ExportColumn], options: ExportOptions | None = None
+) -> Iterator[bytes]:
+    options = options or ExportOptions()
     sql, params = _copy_statement(queryset=queryset, columns=columns, options=options)
     connection = connections[queryset.db]
     connection.ensure_connection()
@@ -401,7 +405,10 @@ def export_row_batches(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -
         yield cells(batch)
 
 
-def _python_chunks(*, queryset: QuerySet, columns: Sequence[ExportColumn], options: ExportOptions) -> Iterator[bytes]:
+def _python_chunks(
+    *, queryset: QuerySet, columns: Sequence[ExportColumn], options: ExportOptions | None = None
+) -> Iterator[bytes]:
+    options = options or ExportOptions()
     def writer_for(out: io.StringIO) -> Any:
         # CRLF (RFC 4180): with a bare "\n" terminator csv.writer would leave a lone "\r" in a cell unquoted.
         return csv.writer(out, lineterminator="\r\n")
