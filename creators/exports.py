@@ -82,6 +82,7 @@ class ExportColumn:
     labels: Mapping[Any, str] | None = None
     source: str | None = None  # the queryset column the cell is computed from, when not ``name``
     prefix: str | None = None
+    suffix: str = ""
     constant: str | None = None
     number: bool = field(default=False)  # an integer or float column (written as a number in XLSX)
 
@@ -133,7 +134,7 @@ def export_columns(
     queryset: QuerySet,
     fields: Sequence[FieldSpec],
     as_of: dt.date | None = None,
-    scorecard_url_prefix: str | None = None,
+    scorecard_url: tuple[str, str] | None = None,
     extra: Sequence[str] = (),
 ) -> list[ExportColumn]:
     """The export columns for these visible fields: every per-creator field the queryset can supply, in order,
@@ -161,10 +162,11 @@ def export_columns(
             columns.append(ExportColumn(name=spec.name, label=spec.label, text=False, decimals=decimals, number=True))
     if as_of is not None:
         columns.append(ExportColumn(name="as_of", label="Data as of", text=True, constant=as_of.isoformat()))
-    if scorecard_url_prefix is not None and "handle" in available:
+    if scorecard_url is not None and "handle" in available:
+        prefix, suffix = scorecard_url
         columns.append(
             ExportColumn(
-                name="scorecard_url", label="Scorecard", text=True, source="handle", prefix=scorecard_url_prefix
+                name="scorecard_url", label="Scorecard", text=True, source="handle", prefix=prefix, suffix=suffix
             )
         )
     for name in extra:
@@ -230,12 +232,34 @@ def _categories_annotated(queryset: QuerySet) -> bool:
     return "categories" in queryset.query.annotations
 
 
-def _sql_literal_case(expression: str, labels: Mapping[Any, str], params: list[Any]) -> str:
-    whens = []
-    for value, label in labels.items():
-        whens.append("WHEN %s THEN %s::text")
-        params.extend([value, label])
-    return f"CASE {expression} {' '.join(whens)} ELSE {expression}::text END"
+def _cell_sql(column: ExportColumn, *, annotated: bool, through: str, category_table: str) -> tuple[str, list[Any]]:
+    """The SQL of one cell over the inner query ``q``, with its parameters: the same cell as
+    ``export_row_batches`` computes in Python."""
+    if column.categories and annotated:
+        # The JSON array of slugs, already in display order, as "a;b;c".
+        return "array_to_string(ARRAY(SELECT jsonb_array_elements_text(q.categories::jsonb)), ';')", []
+    if column.categories:
+        return (
+            f"(SELECT string_agg(c.slug, ';' ORDER BY c.id <> q.primary_category_id, c.slug) "
+            f'FROM "{through}" cc JOIN "{category_table}" c ON c.id = cc.category_id '
+            f"WHERE cc.creator_id = q.id)"
+        ), []
+    if column.constant is not None:
+        return "%s::text", [column.constant]
+    expression = f'q."{column.source or column.name}"'
+    if column.prefix is not None:
+        return f"(%s::text || {expression} || %s::text)", [column.prefix, column.suffix]
+    if column.labels is not None:
+        params: list[Any] = []
+        whens = []
+        for value, label in column.labels.items():
+            whens.append("WHEN %s THEN %s::text")
+            params.extend([value, label])
+        return f"(CASE {expression} {' '.join(whens)} ELSE {expression}::text END)", params
+    if column.decimals is not None:
+        # numeric rounding: halves away from zero, as rounded() does in Python.
+        return f"ROUND({expression}::numeric, {int(column.decimals)})", []
+    return expression, []
 
 
 def _copy_statement(
@@ -264,36 +288,16 @@ def _copy_statement(
     select = []
     params: list[Any] = []
     for column, header in zip(columns, header_row(columns, options), strict=True):
-        if column.categories and annotated:
-            # The JSON array of slugs, already in display order, as "a;b;c".
-            expression = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(q.categories::jsonb)), ';')"
-        elif column.categories:
-            expression = (
-                f"(SELECT string_agg(c.slug, ';' ORDER BY c.id <> q.primary_category_id, c.slug) "
-                f'FROM "{through}" cc JOIN "{category_table}" c ON c.id = cc.category_id '
-                f"WHERE cc.creator_id = q.id)"
-            )
-        elif column.constant is not None:
-            expression = "%s::text"
-            params.append(column.constant)
-        else:
-            expression = f'q."{column.source or column.name}"'
-            if column.prefix is not None:
-                expression = f"(%s::text || {expression})"
-                params.append(column.prefix)
-            elif column.labels is not None:
-                expression = _sql_literal_case(expression, column.labels, params)
-            elif column.decimals is not None:
-                expression = f"ROUND({expression}::numeric, {int(column.decimals)})"
+        expression, own = _cell_sql(column, annotated=annotated, through=through, category_table=category_table)
         if column.text and neutralised:
             # The prefix is decided in SQL so the bytes can go from PostgreSQL to the client untouched. The
-            # expression appears three times, so do its parameters (the last ones added).
-            count = expression.count("%s")
-            repeated = params[len(params) - count :]
+            # expression appears three times, so do its parameters.
+            expression = f"({expression})::text"
             expression = (
                 f"CASE WHEN {expression} ~ '{_FORMULA_SQL_PATTERN}' THEN '''' || {expression} ELSE {expression} END"
             )
-            params.extend(repeated * 2)
+            own = own * 3
+        params.extend(own)
         quoted = header.replace('"', '""').replace("%", "%%")
         select.append(f'{expression} AS "{quoted}"')
     sql = f"COPY (SELECT {', '.join(select)} FROM ({inner_sql}) q) TO STDOUT WITH (FORMAT csv, HEADER)"
@@ -384,7 +388,7 @@ def export_row_batches(*, queryset: QuerySet, columns: Sequence[ExportColumn]) -
                         line.append(None)
                         continue
                     if column.prefix is not None:
-                        value = column.prefix + str(value)
+                        value = column.prefix + str(value) + column.suffix
                     elif column.labels is not None:
                         value = column.labels.get(value, str(value))
                     elif column.decimals is not None:
@@ -409,6 +413,7 @@ def _python_chunks(
     *, queryset: QuerySet, columns: Sequence[ExportColumn], options: ExportOptions | None = None
 ) -> Iterator[bytes]:
     options = options or ExportOptions()
+
     def writer_for(out: io.StringIO) -> Any:
         # CRLF (RFC 4180): with a bare "\n" terminator csv.writer would leave a lone "\r" in a cell unquoted.
         return csv.writer(out, lineterminator="\r\n")
@@ -547,12 +552,14 @@ def creator_export_response(
 
     from partners.services import ExportQuotaExceeded, export_quota_consume
 
-    prefix = None
+    scorecard_url = None
     if request is not None:
+        # The scorecard's absolute URL around the handle; handles are URL-safe (letters, digits, "_" and ".").
         placeholder = "HANDLE-PLACEHOLDER"
         url = request.build_absolute_uri(reverse("creators:detail", args=[placeholder]))
-        prefix = url[: url.index(placeholder)]
-    columns = export_columns(queryset=queryset, fields=fields, as_of=as_of, scorecard_url_prefix=prefix, extra=extra)
+        before, after = url.split(placeholder)
+        scorecard_url = (before, after)
+    columns = export_columns(queryset=queryset, fields=fields, as_of=as_of, scorecard_url=scorecard_url, extra=extra)
     export_id = new_export_id()
     # Counted before writing: the quota and the audit event need the row count, and the stream cannot fail
     # half-way on the quota.
