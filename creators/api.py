@@ -285,6 +285,8 @@ class CreatorViewSet(PartnerViewSetBase):
             error = Response({"detail": response.content.decode()}, status=429)
             error["Retry-After"] = response["Retry-After"]
             return error
+        if response.status_code == 400:  # more rows than an Excel sheet holds
+            raise ValidationError({"format": [response.content.decode()]})
         return response
 
 

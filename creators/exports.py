@@ -564,6 +564,14 @@ def creator_export_response(
     # Counted before writing: the quota and the audit event need the row count, and the stream cannot fail
     # half-way on the quota.
     rows = queryset.order_by().count()
+    if fmt == Format.XLSX and rows > XLSX_MAX_ROWS:
+        # Refused before the quota: nothing was exported.
+        return HttpResponse(
+            f"An Excel sheet holds at most {XLSX_MAX_ROWS:,} rows and this export has {rows:,}: narrow the filters "
+            "or export CSV.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     audited = {**(filters if filters is not None else _request_filters(request)), "format": str(fmt)}
     try:
         export_quota_consume(access, rows, request=request, export_id=export_id, filters=audited)

@@ -211,3 +211,13 @@ def test_rounding_matches_postgresql_round(db):
         )
         expected = [row[0] for row in cursor.fetchall()]
     assert [rounded(value, 1) for value in values] == expected
+
+
+def test_an_xlsx_beyond_excel_s_rows_is_refused_before_the_quota(world, alice_client, monkeypatch):
+    from creators import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", len(world.handles_a) - 1)
+    response = alice_client.get("/creators/export.xlsx")
+    assert response.status_code == 400 and "export CSV" in response.content.decode()
+    assert not AuditEvent.objects.filter(user=world.users["alice"], action="creator.export").exists()
+    assert alice_client.get("/creators/export.csv").status_code == 200
