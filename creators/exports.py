@@ -29,7 +29,7 @@ import secrets
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -54,7 +54,7 @@ _FORMULA_SQL_PATTERN = r"^[-=+@\t\r]"  # PostgreSQL regex escapes, not Python on
 _TEXT_FIELDS = frozenset({"handle", "display_name", "country", "confidence", "collaboration_confidence"})
 # Excel's sheet holds 1,048,576 rows, one of them the header.
 XLSX_MAX_ROWS = 1_048_575
-# The query parameters of an export that are not filters (the API's list of accepted parameters includes them).
+# The query parameters of an export that are not filters: a check of unknown parameters must accept them.
 EXPORT_PARAMS = frozenset({"headers", "bom"})
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,7 +84,6 @@ class ExportColumn:
     prefix: str | None = None
     suffix: str = ""
     constant: str | None = None
-    number: bool = field(default=False)  # an integer or float column (written as a number in XLSX)
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,7 @@ def export_columns(
             columns.append(ExportColumn(name=spec.name, label=spec.label, text=True))
         else:
             decimals = 1 if spec.kind == Kind.INDEX else None
-            columns.append(ExportColumn(name=spec.name, label=spec.label, text=False, decimals=decimals, number=True))
+            columns.append(ExportColumn(name=spec.name, label=spec.label, text=False, decimals=decimals))
     if as_of is not None:
         columns.append(ExportColumn(name="as_of", label="Data as of", text=True, constant=as_of.isoformat()))
     if scorecard_url is not None and "handle" in available:
@@ -271,9 +270,8 @@ def _copy_statement(
 ) -> tuple[str, tuple[Any, ...]]:
     """``COPY (SELECT <cells> FROM (<queryset>) q) TO STDOUT WITH (FORMAT csv, HEADER)``.
 
-    The header row is the first row of a ``UNION ALL`` would cost a sort; instead COPY's ``HEADER`` writes the
-    column aliases, which are the chosen headers. ``neutralised=False`` leaves the text cells raw: the
-    benchmark's reference for the cost of the bare COPY.
+    COPY's ``HEADER`` writes the column aliases, which are the chosen headers (in words or keys).
+    ``neutralised=False`` leaves the text cells raw: the benchmark's reference for the cost of the bare COPY.
     """
     options = options or ExportOptions()
     scalar = _scalar_sources(columns)
@@ -486,7 +484,8 @@ def write_xlsx(
                     if isinstance(value, str):
                         sheet.write_string(row_number, index, value)
                     else:
-                        sheet.write_number(row_number, index, value, formats[index])
+                        # float(): GMV comes as a Decimal; Excel's numbers are doubles anyway.
+                        sheet.write_number(row_number, index, float(value), formats[index])
     finally:
         workbook.close()
 

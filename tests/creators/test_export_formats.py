@@ -4,6 +4,7 @@ numbers as the page shows them) and XLSX (the same rows and columns), with the s
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -112,6 +113,7 @@ def test_our_score_is_a_column_where_the_partner_set_weights(world, alice_client
 def test_the_xlsx_has_the_rows_and_columns_of_the_csv(world, client, user, params):
     client.force_login(world.users[user])
     Creator.objects.filter(handle=world.handles_a[1]).update(display_name='=HYPERLINK("http://evil","x")')
+    Scorecard.objects.filter(run=world.run, creator__handle=world.handles_a[2]).update(gmv=Decimal("1234.56"))
     csv_response = client.get("/creators/export.csv", params)
     xlsx_response = client.get("/creators/export.xlsx", params)
     assert xlsx_response.status_code == 200 and xlsx_response["Content-Type"] == XLSX_TYPE
@@ -130,6 +132,8 @@ def test_the_xlsx_has_the_rows_and_columns_of_the_csv(world, client, user, param
     if user == "alice" and not params:
         names = [row[1][1] for row in cells[1:]]
         assert "'=HYPERLINK(\"http://evil\",\"x\")" in names
+        gmv_at = header.index("GMV")
+        assert ("n", "1234.56") in [row[gmv_at] for row in cells[1:]]
 
 
 @pytest.mark.parametrize("path", ["/creators/export.csv", "/creators/export.xlsx", "/api/v1/creators/export.xlsx"])
