@@ -30,7 +30,7 @@ from partners.choices import AuditAction, AuditOutcome
 from partners.forms_dashboard import EntryNoteForm, PartnerWeightsForm, ShortlistAddForm, ShortlistCreateForm
 from partners.models import AuditEvent, Membership, PartnerWeights, Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
-from scoring.models import ScoringRun
+from scoring.selectors import published_run
 
 AUDIT_PAGE_SIZE = 50
 
@@ -225,7 +225,8 @@ class ShortlistExportView(ShortlistMixin, TemplateView):
             )
             .order_by("handle", "creator_id")
         )
-        as_of = ScoringRun.objects.filter(is_published=True).values_list("as_of", flat=True).first()
+        run = published_run()
+        as_of = run.as_of if run is not None else None
         return creator_export_response(
             access=self.access,
             queryset=queryset,
