@@ -23,6 +23,7 @@ urlpatterns = [
     path("creators/", CreatorViewSet.as_view({"get": "list"}), name="creator-list"),
     # Before the detail route: "export.csv" is not a handle.
     path("creators/export.csv", CreatorViewSet.as_view({"get": "export"}), name="creator-export"),
+    path("creators/export.xlsx", CreatorViewSet.as_view({"get": "export_xlsx"}), name="creator-export-xlsx"),
     path("creators/<handle:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path("imports/", ImportCreateView.as_view(), name="import-list"),

@@ -17,7 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from creators import charts, formatting, list_page, presenters
-from creators.exports import creator_export_response
+from creators.exports import ExportOptionError, Format, creator_export_response, export_options
 from creators.filtersets import CreatorFilterSet
 from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
@@ -308,12 +308,20 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
 
 
 class CreatorExportView(PartnerAccessMixin, View):
-    """``/creators/export.csv?<filters>``: analysts and managers only (others get 404 from the mixin)."""
+    """``/creators/export.csv?<filters>`` and ``/creators/export.xlsx?<filters>``: analysts and managers only
+    (others get 404 from the mixin). The CSV starts with a byte-order mark unless ``?bom=0``: people open it in
+    Excel, which reads UTF-8 without one as a legacy code page."""
 
     required_capability = "export"
+    fmt = Format.CSV
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = creator_filterset(request, self.access, published_run())
+        run = published_run()
+        filterset = creator_filterset(request, self.access, run)
+        try:
+            options = export_options(request.GET, default_bom=True)
+        except ExportOptionError as error:
+            return HttpResponseBadRequest(f"Invalid {error.field}: {error}", content_type="text/plain")
         if not filterset.is_valid():
             messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             return HttpResponseBadRequest(f"Invalid filters: {messages}", content_type="text/plain")
@@ -323,4 +331,7 @@ class CreatorExportView(PartnerAccessMixin, View):
             fields=visible_fields(self.access),
             filename="creators",
             request=request,
+            fmt=self.fmt,
+            options=options,
+            as_of=run.as_of if run is not None else None,
         )
