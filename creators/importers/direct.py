@@ -39,6 +39,7 @@ from creators.importers.columnar import FastLines
 from creators.importers.engine import Importer, RowInvalid, Sql
 from creators.importers.reader import CsvSource, FileRejected, check_header, stream_records
 from creators.importers.report import ErrorSink
+from creators.importers.values import bidi_error
 from creators.importers.videos import VideosImporter
 
 # Bytes of the file read ahead (then read again) to estimate its rows, for the bulk-load decision.
@@ -383,6 +384,8 @@ class _RowWriter:
         picked = self.pick(cells)
         if not isinstance(picked, tuple):
             picked = (picked,)
+        if bidi_error("\x00".join(picked)) is not None:  # the staged path reports it, with its line
+            raise Abandon("bidirectional control")
         try:
             values = [parse(cell) for parse, cell in zip(self.parsers, picked, strict=True)]
             self.importer.stage_row(line, values)

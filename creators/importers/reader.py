@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from creators.importers.report import ErrorSink
+from creators.importers.values import BIDI_BYTES_RE, bidi_error
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -271,7 +272,10 @@ def stream_records(
     max_rows = source.max_rows
     rows = 0
     while chunk := feed.read_chunk():
-        if fast_bytes is not None:
+        # A chunk with a Unicode bidirectional control goes line by line, and its lines holding one to the precise
+        # path, which refuses them (no fast expression is built to exclude them).
+        bidi = BIDI_BYTES_RE.search(chunk) is not None
+        if fast_bytes is not None and not bidi:
             lines = line_count(chunk)
             if rows + lines <= max_rows and (data := fast_bytes(feed.number, chunk, lines)) is not None:
                 rows += lines
@@ -284,6 +288,7 @@ def stream_records(
         pieces, i, number = feed.pieces, 0, feed.number
         if (
             fast_chunk is not None
+            and not bidi
             and rows + len(pieces) <= max_rows
             and (text := fast_chunk(number, feed.text, pieces)) is not None
         ):
@@ -307,7 +312,7 @@ def stream_records(
                 raise FileRejected(
                     number, "*", f"the file has more than {max_rows:,} data rows, the limit (IMPORT_MAX_ROWS)"
                 )
-            if fast is not None and (text := fast(number, body)) is not None:
+            if fast is not None and not (bidi and bidi_error(body)) and (text := fast(number, body)) is not None:
                 out.append(text)
                 continue
             # The precise path: csv.reader takes the record from this line on (it may span lines).

@@ -16,16 +16,19 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from creators.importers.categories import CategoriesImporter
 from creators.importers.collaborations import CollaborationsImporter
 from creators.importers.engine import Importer, RowInvalid, Sql, StageTable, table_names
 from creators.importers.profiles import CreatorsImporter, TikTok2020CreatorsImporter
 from creators.importers.reader import CsvSource, FileRejected, check_header, check_size, stream_records
 from creators.importers.report import ErrorSink, ImportReport
+from creators.importers.values import bidi_error
 from creators.importers.videos import TikTok2020VideosImporter, VideosImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
     importer.kind: importer
     for importer in (
+        CategoriesImporter,
         CreatorsImporter,
         VideosImporter,
         CollaborationsImporter,
@@ -155,8 +158,9 @@ def _pass_one(
     failed = True
     try:
         single = len(columns) == 1
+        names = tuple(column.name for column in columns)
         for line, cells in source.records():
-            picked = _pick_cells(line, cells, width=width, pick=pick, single=single, errors=errors)
+            picked = _pick_cells(line, cells, width=width, pick=pick, single=single, names=names, errors=errors)
             if picked is None:
                 continue
             try:
@@ -217,6 +221,7 @@ def _pass_one_raw(
         raise ValueError("a fast fragment has a capturing group without fast_max")  # a programming error
     # Precise path: the kind's columns, picked from the cells as _pass_one does.
     kind_columns = importer.columns
+    kind_names = tuple(column.name for column in kind_columns)
     pick = itemgetter(*(position for position in (positions.get(column.name, width) for column in kind_columns)))
     writers = [columns[name].raw_text or _raw_text if name in columns else None for name in header]
     value_index = {column.name: index for index, column in enumerate(kind_columns)}
@@ -230,7 +235,8 @@ def _pass_one_raw(
     def precise(line: int, cells: list[str]) -> str:
         """Validate one record with the precise parsers; its COPY text (as text) if valid, else report every
         error and return ""."""
-        picked = _pick_cells(line, cells, width=width, pick=pick, single=len(kind_columns) == 1, errors=errors)
+        picked = _pick_cells(line, cells, width=width, pick=pick, single=len(kind_columns) == 1, names=kind_names,
+                             errors=errors)
         if picked is None:
             return ""
         values: list[Any] = []
@@ -311,16 +317,25 @@ def _pass_one_raw(
 
 
 def _pick_cells(
-    line: int, cells: list[str], *, width: int, pick: Callable[[list[str]], Any], single: bool, errors: ErrorSink
+    line: int, cells: list[str], *, width: int, pick: Callable[[list[str]], Any], single: bool,
+    names: tuple[str, ...], errors: ErrorSink,
 ) -> tuple[str, ...] | None:
     """The cells of the kind's columns from one record, in column order (a column missing from the header reads
-    as ""), or None, with the error reported, when the record does not have as many fields as the header."""
+    as ""), or None, with the error reported, when the record does not have as many fields as the header or a
+    cell holds a Unicode bidirectional control (each such cell reported)."""
     if len(cells) != width:
         errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
         return None
     cells.append("")  # the cell that columns missing from the header pick
     picked = pick(cells)
-    return (picked,) if single else picked
+    if single:
+        picked = (picked,)
+    if bidi_error("\x00".join(picked)) is not None:  # one search per record; cell by cell only when found
+        for name, cell in zip(names, picked, strict=True):
+            if (message := bidi_error(cell)) is not None:
+                errors.add(line, name, message)
+        return None
+    return picked
 
 
 def _raw_text(value: Any) -> str:
