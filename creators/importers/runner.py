@@ -79,8 +79,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         sql = Sql(cursor, names)
         importer = IMPORTERS[kind](sql=sql, now=datetime.now(UTC), errors=errors)
         importer.setup()
-        # Imported here: the direct load brings in Apache Arrow, which web processes never need.
-        from creators.importers.direct import try_direct_load
+        from creators.importers.direct import try_direct_load  # psycopg's COPY machinery: PostgreSQL only
 
         direct = try_direct_load(importer, sql, path, progress)
         if direct is not None:
@@ -285,27 +284,10 @@ def _pass_one_raw(
                 lines = [line[:-1] if line[-1:] == "\r" else line for line in lines]
             return "".join([f"{n},{line}\r\n" for n, line in zip(count(number + 1), lines)])
 
-    fast_bytes = None
-    if pattern is not None:
-        # Whole chunks of fast lines checked and numbered by Arrow (C++), before any Python line handling.
-        from creators.importers.columnar import FastLines, joined
-
-        limited = next((name for name in header if name in columns and columns[name].fast_max is not None), None)
-        arrow = FastLines(header, fragments, limited=limited, limit=limits[0] if limits else None)
-
-        def fast_bytes(number: int, chunk: bytes, lines: int) -> memoryview | None:
-            """``fast_chunk`` for a chunk still in bytes: the same COPY text, made by Arrow."""
-            if not arrow.check(chunk) or (
-                limited is not None and not arrow.within_limit(arrow.cells(chunk, lines, [limited]))
-            ):
-                return None
-            return joined([arrow.numbers(number + 1, lines), ",", arrow.lines(chunk, lines), "\r\n"])
-
     stage.open()
     failed = True
     try:
         rows = stream_records(source, fast=fast, precise=precise, write=stage.write_text, fast_chunk=fast_chunk,
-                              fast_bytes=fast_bytes,
                               progress=None if progress is None else lambda done: progress(done, None))
         failed = False
     finally:
