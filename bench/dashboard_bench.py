@@ -370,7 +370,13 @@ def main() -> int:
 
     if not args.no_export:
         queryset = CreatorFilterSet({}, queryset=creator_list(access=access), access=access).qs
-        columns = export_columns(queryset=queryset, fields=visible_fields(access))
+        from scoring.models import ScoringRun
+
+        # The product's columns: the visible fields, the as-of date and the scorecard URL (creators.exports).
+        as_of = ScoringRun.objects.filter(is_published=True).values_list("as_of", flat=True).first()
+        columns = export_columns(
+            queryset=queryset, fields=visible_fields(access), as_of=as_of, scorecard_url=(f"{base}/creators/", "/")
+        )
         reference_sql = copy_sql(queryset=queryset, columns=columns, neutralised=False)
         log("export reference: psql COPY of the same columns")
         psql_seconds = time_psql_copy(database_url, reference_sql)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -70,8 +71,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+@csrf_exempt  # it changes nothing and reads nothing: a POST to a wrong path is a 404, not a CSRF failure page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """A JSON 404 for any path under ``/api/v1/`` that is not an endpoint (instead of the HTML page)."""
+    """A JSON 404 for any path under ``/api/v1/`` that is not an endpoint (instead of the HTML page), whatever
+    the method."""
     response = JsonResponse({"detail": "Not found."}, status=404)
     patch_cache_control(response, no_store=True)
     return response

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from partners.access import Access
 
 
+# A creator handle: letters, digits, '.', '_' and '-', at most 64 characters (the importers' rule, the URL
+# converter's, the compare list's).
+HANDLE_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+
 class CategoryQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> CategoryQuerySet:
         """Categories a partner may see and filter on (none without access).

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -138,7 +139,19 @@ def decode_cursor(cursor: str, *, length: int) -> tuple[list[Any], bool] | None:
         return None
     if not all(value is None or isinstance(value, str | int | float) for value in values):
         return None
+    # A hand-made cursor may carry numbers no column holds (beyond a 64-bit integer, or not finite): no page
+    # can start there, and SQLite refuses such a parameter outright.
+    if not all(_storable(value) for value in values):
+        return None
     return values, backwards
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return -(2**63) <= value < 2**63
 
 
 def jsonable(value: Any) -> Any:

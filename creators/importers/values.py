@@ -15,12 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 
+from creators.models import HANDLE_PATTERN
+
 BIGINT_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
 
 Parser = Callable[[str], object]
 
-_HANDLE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_HANDLE_RE = re.compile(HANDLE_PATTERN)
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", ""})
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}

@@ -36,7 +36,7 @@ def _list_handles(client) -> set[str]:
     page = client.get("/creators/")
     assert page.status_code == 200
     api = client.get("/api/v1/creators/", {"page_size": 200}).json()
-    export = client.get("/creators/export.csv")
+    export = client.get("/creators/export.csv", {"headers": "keys", "bom": "0"})
     assert export.status_code == 200
     exported = {row["handle"] for row in csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode()))}
     api_handles = {row["handle"] for row in api["results"]}
