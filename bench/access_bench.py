@@ -117,6 +117,19 @@ def unrestricted_list(visible: frozenset[str]):
     )
 
 
+def _without_mask() -> None:
+    """Point the visibility and category-filter conditions at ``category_ids`` alone (the bench of the mask)."""
+    import creators.filtersets
+    import partners.visibility
+
+    def array_only(ids) -> Q:
+        ids = sorted({int(item) for item in ids})
+        return Q(category_ids__overlap=ids) if ids else Q(pk__in=[])
+
+    partners.visibility.category_ids_q = array_only
+    creators.filtersets.category_ids_q = array_only
+
+
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
     fn()  # warm the cache and the plan
     samples = []
@@ -132,7 +145,11 @@ def main() -> None:
     parser.add_argument("--creators", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--without-mask", action="store_true",
+                        help="test the category ids array alone (what dropping category_mask would leave)")
     args = parser.parse_args()
+    if args.without_mask:
+        _without_mask()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be overwritten).")
     ensure_database(os.environ["DATABASE_URL"])

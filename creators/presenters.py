@@ -25,10 +25,11 @@ from django.db.models.functions import Floor, Least
 from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
+from partners.visibility import scorecard_q
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
 from scoring.choices import INDEX_NAMES, NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reason
-from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
+from scoring.models import Scorecard, ScoringRun
 
 CACHE_SECONDS = 600
 # The scorecard's indices in display order; "overall" is shown as the headline, the six as cards and radar axes.
@@ -92,7 +93,7 @@ def access_cache_key(access: Access, *parts: Any) -> str:
 
 def visible_scorecards(*, access: Access, run: ScoringRun) -> QuerySet:
     """The run's scorecards of the creators ``access`` may see."""
-    return Scorecard.objects.filter(scorecard_visibility_q(access), run=run)
+    return Scorecard.objects.filter(scorecard_q(access), run=run)
 
 
 def country_choices_cached(access: Access, run: ScoringRun | None) -> list[tuple[str, str]]:

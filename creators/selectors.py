@@ -16,8 +16,9 @@ from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual
 
 from creators.models import Category, Creator
+from partners.visibility import scorecard_q
 from scoring.catalogue import FIELDS, Kind
-from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
+from scoring.models import Scorecard, ScoringRun
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -156,11 +157,11 @@ def _creator_list_queryset(access: Access, run_id: int) -> models.QuerySet:
     """The ``creator_list`` queryset of ``access`` over the run ``run_id`` (see ``creator_list``)."""
     visible = access.visible_field_names
     # Visibility, like the category and country filters, reads the scorecard's own copies of the creator's
-    # categories and country: index conditions on one table, no semi-join per row (see scorecard_visibility_q).
+    # categories and country: index conditions on one table, no semi-join per row (see partners.visibility.scorecard_q).
     # The creator's own columns come from correlated lookups by primary key rather than a join: a count of the
     # list (which drops unused annotations) then reads the scorecard table alone, where a join would remain.
     creator = Creator.objects.filter(pk=OuterRef("creator_id")).order_by()
-    qs = Scorecard.objects.filter(scorecard_visibility_q(access), run_id=run_id).annotate(
+    qs = Scorecard.objects.filter(scorecard_q(access), run_id=run_id).annotate(
         handle=Subquery(creator.values("handle")),
         display_name=Subquery(creator.values("display_name")),
         categories=CategorySlugs(F("creator_id"), Subquery(creator.values("primary_category_id"))),

@@ -555,7 +555,7 @@ def _category_aggregates(dialect: Dialect) -> dict[str, tuple[str, str]]:
 def creator_access_sql(*, dialect: Dialect, creator: str) -> dict[str, str]:
     """SQL of the ``ACCESS_COLUMNS`` of a scorecard, per creator row aliased ``creator`` (correlated subqueries).
 
-    ``category_ids`` and ``category_mask`` are exactly what ``creators.models.creator_visibility_q`` tests, so
+    ``category_ids`` and ``category_mask`` are exactly what ``partners.visibility.creator_q`` tests, so
     that both definitions of "visible" agree; ``category_ids`` is an ``integer[]`` on PostgreSQL, the JSON text
     of the list on SQLite (the storage of ``scoring.fields.IntegerIdsField``).
     ``scoring.services.scorecards_access_sync`` rewrites them with this when creators change; the scoring run's

@@ -173,7 +173,7 @@ def test_orm_changes_from_either_side_sync_the_copies(world):
     assert "travel_4" in visible()
     fashion.creators.clear()
     assert "travel_4" not in visible()
-    # Like creator_visibility_q, the copies follow the link table: a creator without its link is hidden.
+    # Like partners.visibility.creator_q, the copies follow the link table: a creator without its link is hidden.
     assert not set(world.handles_in("fashion")) & visible()
     assert Creator.objects.visible_to(alice).filter(handle="fashion_1").exists() is False
 

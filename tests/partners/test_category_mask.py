@@ -12,8 +12,9 @@ import pytest
 from creators.models import Category
 from creators.selectors import creator_list, creator_list_count
 from partners.access import access_for_user
+from partners.visibility import category_ids_q
 from scoring.fields import MASK_MAX_ID, category_mask
-from scoring.models import Scorecard, category_ids_q
+from scoring.models import Scorecard
 from scoring.services import scorecards_access_sync
 from tests.conftest import make_partner, make_user
 
