@@ -75,16 +75,14 @@ def generate(n: int) -> None:
             INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                 consistency, overall, confidence, collaboration_confidence, follower_tier, followers, videos, views,
                 engagements, engagement_rate, sponsored_share, shoppable_share, gmv, orders, gpm, active_weeks,
-                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids,
-                category_mask)
+                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids)
             SELECT %s, id, r1 * 100, r2 * 100, r3 * 100, r4 * 100,
                    CASE WHEN r5 < 0.3 THEN NULL ELSE r5 * 100 END, r6 * 100,
                    CASE WHEN r1 < 0.05 THEN NULL ELSE (r1 + r3 + r4 + r6) * 25 END,
                    'medium', 'low', 1, followers, 10, 10000, 900, 0.09, 0.2, 0.4, NULL, NULL, NULL, 9, 0.5,
-                   3, 2, 2, 1, 1, 20, country, category_ids, category_mask
+                   3, 2, 2, 1, 1, 20, country, category_ids
             FROM (SELECT cr.id, cr.followers, random() r1, random() r2, random() r3, random() r4, random() r5,
-                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids,
-                         {ACCESS["category_mask"]} AS category_mask
+                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids
                   FROM creators_creator cr) c
             """,
             [run_id],
@@ -117,19 +115,6 @@ def unrestricted_list(visible: frozenset[str]):
     )
 
 
-def _without_mask() -> None:
-    """Point the visibility and category-filter conditions at ``category_ids`` alone (the bench of the mask)."""
-    import creators.filtersets
-    import partners.visibility
-
-    def array_only(ids) -> Q:
-        ids = sorted({int(item) for item in ids})
-        return Q(category_ids__overlap=ids) if ids else Q(pk__in=[])
-
-    partners.visibility.category_ids_q = array_only
-    creators.filtersets.category_ids_q = array_only
-
-
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
     fn()  # warm the cache and the plan
     samples = []
@@ -145,11 +130,7 @@ def main() -> None:
     parser.add_argument("--creators", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--fresh", action="store_true")
-    parser.add_argument("--without-mask", action="store_true",
-                        help="test the category ids array alone (what dropping category_mask would leave)")
     args = parser.parse_args()
-    if args.without_mask:
-        _without_mask()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be overwritten).")
     ensure_database(os.environ["DATABASE_URL"])

@@ -27,8 +27,6 @@ from typing import TYPE_CHECKING
 from django.apps import apps
 from django.db import models
 
-from scoring.fields import MASK_MAX_ID, category_mask
-
 if TYPE_CHECKING:
     from partners.access import Access
 
@@ -84,19 +82,12 @@ def creator_q(access: Access, *, path: str = "") -> models.Q:
 def category_ids_q(ids: Iterable[int]) -> models.Q:
     """Scorecards whose creator has any of the category ``ids``, from the scorecard's copy (nothing for no ids).
 
-    The same test serves visibility and the list's category filter, so the two never disagree. Ids 1..63 are
-    tested on ``category_mask`` (one bit test, readable from the (run, creator) index), any others on the
-    ``category_ids`` array, so the answer is exact for every id.
+    The same test serves visibility and the list's category filter, so the two never disagree. (A bitmask copy
+    of the ids, tested beside the array, was dropped in migration ``scoring.0008``: with the list's counts cached
+    per run revision, ``bench/access_bench.py`` showed no gain above its run-to-run noise.)
     """
     ids = sorted({int(item) for item in ids})
-    low = [item for item in ids if 1 <= item <= MASK_MAX_ID]
-    high = [item for item in ids if not 1 <= item <= MASK_MAX_ID]
-    condition = _nothing()
-    if low:
-        condition |= models.Q(category_mask__intersects=category_mask(low))
-    if high:
-        condition |= models.Q(category_ids__overlap=high)
-    return condition
+    return models.Q(category_ids__overlap=ids) if ids else _nothing()
 
 
 def scorecard_q(access: Access) -> models.Q:

@@ -13,7 +13,7 @@ from django.db import models
 
 from partners import visibility
 from scoring.choices import Confidence, RunStatus
-from scoring.fields import CategoryMaskField, IntegerIdsField
+from scoring.fields import IntegerIdsField
 
 if TYPE_CHECKING:
     from partners.access import Access
@@ -182,8 +182,6 @@ class Scorecard(models.Model):
     # of a creator's categories or country (``scoring.services.scorecards_access_sync``).
     country = models.CharField(max_length=2, blank=True, default="")
     category_ids = IntegerIdsField(default=list, help_text="The creator's linked categories (the primary included).")
-    # The ids 1..63 of ``category_ids`` as bits, kept from it on every ORM write (see ``CategoryMaskField``).
-    category_mask = CategoryMaskField(source="category_ids")
 
     objects = ScorecardQuerySet.as_manager()
 
@@ -198,10 +196,6 @@ class Scorecard(models.Model):
         # - ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
         #   order (0004): SQLite cannot declare NULLS LAST in an index (its DESC order puts nulls last anyway), so
         #   it is not one ``Meta.indexes`` entry for both backends.
-        # - ``INCLUDE (category_mask)`` on the unique constraint's index (0007, PostgreSQL): counting a partner's
-        #   visible scorecards reads that index alone, testing a bit per entry, as a count of all of a run's
-        #   scorecards does. Not declared here: on SQLite, which has no covering indexes, Django would drop the
-        #   constraint.
 
     def __str__(self) -> str:
         return f"Scorecard {self.creator_id} in run {self.run_id}"

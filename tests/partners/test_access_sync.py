@@ -153,7 +153,7 @@ def test_creator_list_reads_visibility_from_the_copies(world):
     # A stale copy would be what partners see: the list trusts the copies (which every writer keeps exact).
     card = _card(world, "travel_2")
     card.category_ids = [world.categories["beauty"].pk]
-    card.save()  # an ORM save keeps the copy's bitmask (category_mask) from category_ids
+    card.save()
     handles = {row["handle"] for row in creator_list(access=access_for_user(world.users["alice"]))}
     assert "travel_2" in handles
 

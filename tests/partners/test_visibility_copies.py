@@ -17,7 +17,6 @@ from creators.models import Creator
 from creators.privacy import creator_forget
 from partners.access import access_for_user
 from scoring import services
-from scoring.fields import category_mask
 from scoring.models import Scorecard, ScoringRun
 from tests.creators.import_helpers import CREATORS_HEADER, lines, write
 from tests.scoring.builders import AS_OF, days_before, make_video
@@ -32,10 +31,10 @@ def assert_copies_match_links() -> None:
     for creator_id, category_id in Creator.categories.through.objects.values_list("creator_id", "category_id"):
         links.setdefault(creator_id, []).append(category_id)
     countries = dict(Creator.objects.values_list("pk", "country"))
-    cards = Scorecard.objects.filter(run=run).values_list("creator_id", "category_ids", "category_mask", "country")
-    for creator_id, category_ids, mask, country in cards:
+    cards = Scorecard.objects.filter(run=run).values_list("creator_id", "category_ids", "country")
+    for creator_id, category_ids, country in cards:
         linked = sorted(links.get(creator_id, []))
-        assert (category_ids, mask, country) == (linked, category_mask(linked), countries[creator_id]), creator_id
+        assert (category_ids, country) == (linked, countries[creator_id]), creator_id
 
 
 def assert_both_readings_agree(world) -> None:
