@@ -40,10 +40,11 @@ from django.db.models import F, OuterRef, Q, Subquery  # noqa: E402
 
 from creators.filtersets import CreatorFilterSet, order_expressions  # noqa: E402
 from creators.models import Category, Creator  # noqa: E402
-from creators.selectors import PROFILE_FIELDS, SCORECARD_FIELDS, CategorySlugs, creator_list  # noqa: E402
+from creators.selectors import CategorySlugs, creator_list  # noqa: E402
 from partners.access import access_for_user  # noqa: E402
 from partners.choices import Role  # noqa: E402
 from partners.models import AccessGrant, Membership, Partner  # noqa: E402
+from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS  # noqa: E402
 from scoring.indices import POSTGRESQL, Dialect, creator_access_sql  # noqa: E402
 from scoring.models import Scorecard, ScoringRun  # noqa: E402
 

@@ -39,7 +39,7 @@ from partners.api import PartnerViewSetBase
 from partners.audit import request_filters
 from partners.choices import AuditAction
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
-from scoring.models import Scorecard, ScoringRun
+from scoring.models import Scorecard
 from scoring.selectors import published_run, scorecard_detail
 
 
@@ -160,7 +160,7 @@ class CreatorViewSet(PartnerViewSetBase):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
             return Scorecard.objects.none()
         # The published run read once per request, for the list and for the count's cache key.
-        self.published_run = ScoringRun.objects.filter(is_published=True).only("id", "revision").first()
+        self.published_run = published_run()
         return creator_list(access=self.access, run=self.published_run)
 
     def get_renderers(self) -> list[BaseRenderer]:
@@ -179,6 +179,20 @@ class CreatorViewSet(PartnerViewSetBase):
         rows = self.paginate_queryset(queryset.values(*names))
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
 
+    def pagination_scope(self) -> tuple[Any, ...]:
+        """What the list's rows and count depend on besides the parameters: the partner, its current grants
+        (ids and what they cover, so an edited grant is a new scope), its tiers and the published run's revision.
+        Signed into the ``next`` cursor with its count (``KeysetPageNumberPagination``)."""
+        access, run = self.access, getattr(self, "published_run", None)
+        return (
+            access.partner_id,
+            sorted(access.grant_ids),
+            sorted(access.category_ids),
+            sorted(access.creator_ids),
+            sorted(str(tier) for tier in access.tiers),
+            (run.pk, run.published_at, run.revision) if run is not None else None,
+        )
+
     def count_rows(self, queryset: QuerySet) -> int:
         """The list's ``count`` (for the pagination): exact, cached per published run revision and query."""
         return creator_list_count(queryset, run=getattr(self, "published_run", None))
@@ -187,7 +201,7 @@ class CreatorViewSet(PartnerViewSetBase):
         self.audit_action = AuditAction.CREATOR_VIEW
         creator = self.get_creator_or_404(handle)
         self.audit_object_handle = creator.handle
-        run = published_run()
+        run = published_run(with_medians=True)
         try:
             # Impacts only in the categories the partner may see, as on the scorecard page.
             detail = (

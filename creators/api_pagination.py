@@ -9,8 +9,10 @@ back to the ``OFFSET`` of that page, so the page numbers always mean the same ro
 ``count`` taken on the first page of the walk, so that deep pages never count the whole set again (``count`` is
 then as of the start of the walk).
 
-The keyset predicate is built from the queryset's own ``order_by``, which must end with a unique key (the
-``CreatorFilterSet`` always adds one), and it places NULLs exactly where the database's ``ORDER BY`` does.
+A thin DRF adapter over the one keyset core, ``creators.pagination`` (the HTML list's): the sort keys are read from
+the queryset's own ``order_by`` (``sort_keys_for``, which adds the primary key unless it ends on a unique key) and
+the rows after a cursor are read as that core's index-range segments. A key whose ordering does not place its
+NULLs takes the core's convention (nulls are the lowest value), on every database.
 """
 
 from __future__ import annotations
@@ -18,107 +20,33 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import connections
-from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import OrderBy
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from creators.pagination import SortKey, jsonable, keyset_segments, row_value, sort_keys_for
+
 _SALT = "api.keyset-cursor"
-_NEVER = Q(pk__in=[])
 
 
-@dataclass(frozen=True)
-class OrderKey:
-    """One term of an ORDER BY: the row value it reads, its direction and where NULLs sort."""
-
-    name: str
-    descending: bool
-    nulls_last: bool
-
-
-def ordering_keys(queryset: QuerySet) -> list[OrderKey] | None:
-    """The ordering of ``queryset`` as keys of its rows, or None when it cannot be used for a keyset.
-
-    Only plain names (fields or annotations, optionally wrapped in ``F(...).desc(nulls_last=...)``) qualify: an
-    expression or a related path has no single value in the row to seek from.
-    """
-    query = queryset.query
-    terms = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
-    vendor = connections[queryset.db].vendor
-    keys: list[OrderKey] = []
-    for term in terms:
-        if isinstance(term, str):
-            descending = term.startswith("-")
-            name = term.lstrip("-")
-            explicit_nulls: bool | None = None
-        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
-            descending = term.descending
-            name = term.expression.name
-            explicit_nulls = True if term.nulls_last else (False if term.nulls_first else None)
-        else:
-            return None
-        if name == "?" or "__" in name:
-            return None
-        if name == "pk":
-            name = query.get_meta().pk.attname
-        if explicit_nulls is None:
-            # PostgreSQL sorts NULL above every value, SQLite below: the default position follows.
-            explicit_nulls = (not descending) if vendor == "postgresql" else descending
-        keys.append(OrderKey(name=name, descending=descending, nulls_last=explicit_nulls))
-    return keys or None
-
-
-def _strictly_after(key: OrderKey, value: Any) -> Q:
-    if value is None:
-        return _NEVER if key.nulls_last else Q(**{f"{key.name}__isnull": False})
-    condition = Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
-    if key.nulls_last:
-        condition |= Q(**{f"{key.name}__isnull": True})
-    return condition
-
-
-def _equal(key: OrderKey, value: Any) -> Q:
-    return Q(**{f"{key.name}__isnull": True}) if value is None else Q(**{key.name: value})
-
-
-def keyset_after(keys: list[OrderKey], values: list[Any]) -> Q:
-    """Rows that sort strictly after the row whose ordering values are ``values`` (one predicate)."""
-    condition = _NEVER
-    prefix = Q()
-    for key, value in zip(keys, values, strict=True):
-        condition |= prefix & _strictly_after(key, value)
-        prefix &= _equal(key, value)
-    return condition
-
-
-def keyset_segments(keys: list[OrderKey], values: list[Any]) -> list[Q]:
-    """The rows after ``values`` as consecutive segments, each one an index range on the first key.
-
-    ``keyset_after`` is correct but an ``OR`` over ``IS NULL`` and comparisons hides the range from the planner,
-    which then walks the index from the start. Split at the NULLs of the first key instead: the non-null rows from
-    the cursor on (``k <= v`` stated explicitly, so that it becomes the index condition), then the NULL rows (or
-    the other way round where NULLs sort first). The caller reads the segments in order until the page is full.
-    """
-    first, value = keys[0], values[0]
-    rest = keyset_after(keys[1:], values[1:]) if len(keys) > 1 else _NEVER
-    is_null = Q(**{f"{first.name}__isnull": True})
-    not_null = Q(**{f"{first.name}__isnull": False})
-    if value is None:
-        same = is_null & rest
-        return [same] if first.nulls_last else [same, not_null]
-    bound = Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": value})
-    beyond = Q(**{f"{first.name}__{'lt' if first.descending else 'gt'}": value})
-    non_null_segment = not_null & bound & (beyond | (Q(**{first.name: value}) & rest))
-    return [non_null_segment, is_null] if first.nulls_last else [non_null_segment]
+def ordering_keys(queryset: QuerySet) -> list[SortKey] | None:
+    """The ordering of ``queryset`` as keyset sort keys (``creators.pagination.sort_keys_for``), or None when it
+    cannot be used for a keyset (an expression, a related path or a random order: no single value in the row to
+    seek from); the page is then read by ``OFFSET``."""
+    try:
+        keys = sort_keys_for(queryset)
+    except ValueError:
+        return None
+    if any(key.name == "?" or "__" in key.name for key in keys):
+        return None
+    return list(keys)
 
 
 class KeysetPageNumberPagination(BasePagination):
@@ -149,15 +77,22 @@ class KeysetPageNumberPagination(BasePagination):
     def get_page_size(self, request: Request) -> int:
         return min(self._positive_int(request, self.page_size_query_param, self.page_size), self.max_page_size)
 
-    def _fingerprint(self, request: Request, page_size: int) -> str:
-        """What a cursor is valid for: the same filters, ordering and page size."""
+    def _fingerprint(self, request: Request, page_size: int, view: Any = None) -> str:
+        """What a cursor is valid for: the same filters, ordering and page size, and the same rows to count.
+
+        A view whose rows depend on who asks (the creator list: the partner's grants) says so with
+        ``pagination_scope()``; a cursor then carries its count only to requests of the same scope (another
+        partner following a shared ``next`` link gets its own count, and its own rows as always).
+        """
         params = sorted(
             (k, v)
             for k, values in request.query_params.lists()
             for v in values
             if k not in (self.page_query_param, self.cursor_query_param)
         )
-        return hashlib.sha256(repr((params, page_size)).encode()).hexdigest()[:16]
+        scope_of = getattr(view, "pagination_scope", None)
+        scope = scope_of() if scope_of is not None else None
+        return hashlib.sha256(repr((params, page_size, scope)).encode()).hexdigest()[:16]
 
     def _cursor(self, request: Request, page: int, fingerprint: str, width: int) -> dict[str, Any] | None:
         """The valid cursor of this request (``k``: key values, ``c``: the count), or None."""
@@ -186,7 +121,7 @@ class KeysetPageNumberPagination(BasePagination):
         self.request = request
         self.page_size_used = page_size = self.get_page_size(request)
         self.page_number = page = self._positive_int(request, self.page_query_param, 1)
-        self.fingerprint = self._fingerprint(request, page_size)
+        self.fingerprint = self._fingerprint(request, page_size, view)
         self.keys = ordering_keys(queryset)
         cursor = self._cursor(request, page, self.fingerprint, len(self.keys or ()))
         # The count is the one query that reads every matching row: it is taken on the page a client starts
@@ -200,6 +135,9 @@ class KeysetPageNumberPagination(BasePagination):
         self.num_pages = max(1, math.ceil(self.count / page_size))
         if page > self.num_pages:
             raise NotFound(f"Invalid page: there are {self.num_pages} pages.")
+        if self.keys:
+            # The keys' own ordering (the one the segments follow; nulls lowest where the queryset did not say).
+            queryset = queryset.order_by(*(key.ordering() for key in self.keys))
         if self.keys and cursor is not None:
             rows = []
             for segment in keyset_segments(self.keys, cursor["k"]):
@@ -213,10 +151,12 @@ class KeysetPageNumberPagination(BasePagination):
         return rows
 
     def _next_cursor(self) -> str | None:
-        if not self.keys or not self.rows or any(key.name not in self.rows[-1] for key in self.keys):
+        if not self.keys or not self.rows:
             return None
-        last = self.rows[-1]
-        values = [_jsonable(last[key.name]) for key in self.keys]
+        try:
+            values = [jsonable(row_value(self.rows[-1], key.name)) for key in self.keys]
+        except KeyError:
+            return None  # the rows do not carry the ordering values: the next page is read by OFFSET
         payload = {"p": self.page_number, "f": self.fingerprint, "k": values, "c": self.count}
         return signing.dumps(payload, salt=_SALT, compress=True)
 
@@ -294,10 +234,3 @@ class KeysetPageNumberPagination(BasePagination):
                 "schema": {"type": "string"},
             },
         ]
-
-
-def _jsonable(value: Any) -> Any:
-    # Decimal and datetime ordering values travel as strings; the ORM converts them back on filtering.
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

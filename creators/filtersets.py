@@ -20,7 +20,6 @@ rows. ``category`` and ``country`` choices come only from what the partner can s
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -80,47 +79,6 @@ class CreatorFilterForm(forms.Form):
         if cleaned.get("impact_min") is not None and not cleaned.get("impact_category"):
             self.add_error("impact_min", ValidationError("impact_min needs impact_category.", code="required"))
         return cleaned
-
-
-class _FilterTemplates(dict):
-    """A filter set's class-level filters (``base_filters``), which each instance copies with ``deepcopy``.
-
-    django-filter deep-copies every filter for every filter set, down to the querysets and widgets they hold: on
-    the creator list that was the largest single cost of building the filter set. A shallow copy per filter is
-    enough, because what an instance changes is its own: the ``extra`` dict (choices, querysets), the cached form
-    field (dropped), the method binding (redone on the copy) and the attributes django-filter sets on it.
-    """
-
-    def __init__(self, filters: dict[str, django_filters.Filter], model: type[models.Model]) -> None:
-        super().__init__(filters)
-        self.model = model
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, django_filters.Filter]:
-        return {name: _copy_filter(filter_, self.model) for name, filter_ in self.items()}
-
-
-# Filters whose form field is the same for every request (no choices, no queryset).
-_SHARED_FIELD_FILTERS = (django_filters.NumberFilter, django_filters.CharFilter)
-
-
-def _copy_filter(filter_: django_filters.Filter, model: type[models.Model]) -> django_filters.Filter:
-    if isinstance(filter_, _SHARED_FIELD_FILTERS) and "_field" not in filter_.__dict__:
-        # The form field of a number or text filter does not depend on the request: built once on the class-level
-        # filter and shared by the copies (each form deep-copies its fields, so none is ever changed). The model
-        # first, as on an instance's copies: a filter without a label takes it from the model's field.
-        filter_.model = model
-        filter_.field  # noqa: B018 - builds and caches the field
-    clone = copy.copy(filter_)
-    clone.extra = dict(filter_.extra)
-    if not isinstance(filter_, _SHARED_FIELD_FILTERS):
-        # A choice filter's field holds the access's choices: built per instance. (If anything built the
-        # class-level field, as schema generation does, the copy would keep its empty, access-free choices.)
-        clone.__dict__.pop("_field", None)
-    if filter_.method is not None:
-        # The method's binding (FilterMethod) refers to its filter, whose ``parent`` is the filter set: rebind it
-        # to the copy, whose parent is this instance.
-        clone.method = filter_.method
-    return clone
 
 
 class VisibleCategoryField(django_filters.fields.ModelChoiceField):
@@ -244,31 +202,19 @@ class CreatorFilterSet(django_filters.FilterSet):
         present = set(data.keys()) if data is not None else set()
         self.forbidden_params = tuple(name for name in hidden if name in present)
 
-        categories = Category.objects.visible_to(self.access)
+        self.categories = Category.objects.visible_to(self.access)
         self._visible_categories: list[Category] | None = None
-        for name in ("category", "impact_category"):
-            if name in self.filters:
-                self.filters[name].queryset = categories
-                self.filters[name].extra["categories"] = self._visible_categories_by_slug
-        access_ = self.access
-        self.filters["country"].extra["choices"] = lambda: country_choices(access_)
 
         self.allowed_orderings = frozenset(
             [*_PROFILE_ORDERINGS, *self.access.visible_indices]
             + ([PARTNER_SCORE] if self.access.weights is not None else [])
         )
 
-    @classmethod
-    def get_filters(cls) -> dict[str, django_filters.Filter]:
-        # Called once, when the class is built: its base_filters, copied cheaply per instance.
-        return _FilterTemplates(super().get_filters(), cls._meta.model)
-
     def visible_categories(self) -> list[Category]:
         """The categories the access may see (``id``, ``slug``, ``name``; by name): one query per filter set,
         shared by the validation of ``category`` and ``impact_category`` and by the page's selects."""
         if self._visible_categories is None:
-            queryset = self.filters["category"].queryset
-            self._visible_categories = list(queryset.only("id", "slug", "name"))
+            self._visible_categories = list(self.categories.only("id", "slug", "name"))
         return self._visible_categories
 
     def _visible_categories_by_slug(self) -> dict[str, Category]:
@@ -280,6 +226,15 @@ class CreatorFilterSet(django_filters.FilterSet):
             form = super().form
             form.forbidden_params = self.forbidden_params
             form.allowed_orderings = self.allowed_orderings
+            # What depends on the access is set on this request's own form fields (a form deep-copies its fields),
+            # as a ModelForm's __init__ narrows a queryset: never on the filters, whose fields may have been built
+            # once on the class (schema generation does) and would carry the empty, access-free choices.
+            for name in ("category", "impact_category"):
+                if name in form.fields:
+                    form.fields[name].queryset = self.categories
+                    form.fields[name].categories = self._visible_categories_by_slug
+            access = self.access
+            form.fields["country"].choices = lambda: country_choices(access)
         return self._form
 
     def default_ordering(self) -> list[str]:

@@ -18,8 +18,6 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -124,7 +122,7 @@ def _is_nullable(model: Any, queryset: QuerySet, name: str) -> bool:
 
 
 def encode_cursor(values: Sequence[Any], *, backwards: bool) -> str:
-    payload = json.dumps({"v": [_jsonable(value) for value in values], "b": backwards}, separators=(",", ":"))
+    payload = json.dumps({"v": [jsonable(value) for value in values], "b": backwards}, separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
@@ -143,13 +141,16 @@ def decode_cursor(cursor: str, *, length: int) -> tuple[list[Any], bool] | None:
     return values, backwards
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal | date | datetime):
-        return str(value)
-    return value
+def jsonable(value: Any) -> Any:
+    """A sort value as it travels in a cursor: Decimal, date and datetime values as strings (the ORM converts
+    them back when filtering)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
-def _row_value(row: Any, name: str) -> Any:
+def row_value(row: Any, name: str) -> Any:
+    """The value of the sort key ``name`` in a row (a model instance or a ``.values()`` dict)."""
     if isinstance(row, Mapping):
         return row["id" if name == "pk" and "pk" not in row else name]
     return getattr(row, name)
@@ -174,6 +175,37 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], *, reverse: bool) ->
     return strictly | (Q(**{key.name: value}) & tail)
 
 
+def keyset_segments(keys: Sequence[SortKey], values: Sequence[Any] | None, *, reverse: bool = False) -> list[Q]:
+    """The rows after the position ``values`` (all rows for ``None``; before it with ``reverse``), as consecutive
+    segments of constant nullness on the first key, to be read in order (each ordered by ``SortKey.ordering``)
+    until the page is full.
+
+    One ``... OR col IS NULL`` predicate is correct but hides the range from the planner, which then walks the
+    index from the start: each segment here is one index range.
+    """
+    first, rest = keys[0], keys[1:]
+    has_value = Q(**{f"{first.name}__isnull": False})
+    is_null = Q(**{f"{first.name}__isnull": True})
+    nulls_after = first.nulls_after(reverse=reverse)
+    if values is None:
+        if not first.nullable:
+            return [Q()]
+        return [has_value, is_null] if nulls_after else [is_null, has_value]
+    if values[0] is None:
+        in_nulls = is_null & _beyond(rest, values[1:], reverse=reverse) if rest else is_null
+        return [in_nulls] if nulls_after else [in_nulls, has_value]
+    # The inclusive bound on the first key is redundant with the exact predicate, but it is what lets the
+    # database start an index range scan at the cursor instead of filtering from the top.
+    bound = Q(**{f"{first.name}__{first.lookup(reverse=reverse, inclusive=True)}": values[0]})
+    exact = Q(**{f"{first.name}__{first.lookup(reverse=reverse)}": values[0]})
+    if rest:
+        exact |= Q(**{first.name: values[0]}) & _beyond(rest, values[1:], reverse=reverse)
+    segments = [bound & exact]
+    if first.nullable and nulls_after:
+        segments.append(is_null)
+    return segments
+
+
 def keyset_page(
     queryset: QuerySet, *, page_size: int, cursor: str | None = None, keys: Sequence[SortKey] | None = None
 ) -> KeysetPage:
@@ -181,34 +213,9 @@ def keyset_page(
     keys = tuple(keys or sort_keys_for(queryset))
     decoded = decode_cursor(cursor, length=len(keys)) if cursor else None
     values, backwards = decoded if decoded else (None, False)
-    first, rest = keys[0], keys[1:]
     want = page_size + 1  # one extra row tells whether there is a further page
     order = [key.ordering(reverse=backwards) for key in keys]
-
-    has_value = Q(**{f"{first.name}__isnull": False})
-    is_null = Q(**{f"{first.name}__isnull": True})
-    nulls_after = first.nulls_after(reverse=backwards)
-    # Segments in reading order, each with a constant nullness of the first key.
-    segments: list[Q]
-    if not first.nullable:
-        segments = [Q()]
-    elif values is None:
-        segments = [has_value, is_null] if nulls_after else [is_null, has_value]
-    elif values[0] is None:
-        in_nulls = is_null & _beyond(rest, values[1:], reverse=backwards) if rest else is_null
-        segments = [in_nulls] if nulls_after else [in_nulls, has_value]
-    else:
-        segments = []
-    if values is not None and values[0] is not None:
-        # The inclusive bound on the first key is redundant with the exact predicate, but it is what lets the
-        # database start an index range scan at the cursor instead of filtering from the top.
-        bound = Q(**{f"{first.name}__{first.lookup(reverse=backwards, inclusive=True)}": values[0]})
-        exact = Q(**{f"{first.name}__{first.lookup(reverse=backwards)}": values[0]})
-        if rest:
-            exact |= Q(**{first.name: values[0]}) & _beyond(rest, values[1:], reverse=backwards)
-        segments = [bound & exact]
-        if first.nullable and nulls_after:
-            segments.append(is_null)
+    segments = keyset_segments(keys, values, reverse=backwards)
 
     rows: list[Any] = []
     try:
@@ -228,8 +235,8 @@ def keyset_page(
         rows.reverse()
     next_cursor = previous_cursor = None
     if rows:
-        first_values = [_row_value(rows[0], key.name) for key in keys]
-        last_values = [_row_value(rows[-1], key.name) for key in keys]
+        first_values = [row_value(rows[0], key.name) for key in keys]
+        last_values = [row_value(rows[-1], key.name) for key in keys]
         if (more and not backwards) or (backwards and values is not None):
             next_cursor = encode_cursor(last_values, backwards=False)
         if (more and backwards) or (not backwards and values is not None):

@@ -3,7 +3,8 @@
 Everything here takes an ``access`` and reduces values to ``visible_fields(access)`` *before* they reach a template
 or a chart builder: a hidden field is never put in a context, so it cannot leak into the HTML or the chart JSON.
 Aggregates that are the same for every page view of a partner (the score distribution, category medians) are
-cached per published run and per grant, so a scorecard page costs a handful of indexed reads.
+computed by the scoring run and read from it (``scoring.aggregates``), so a scorecard page costs a handful of
+indexed reads.
 
 Data only, no markup: the templates render it (``templates/creators/``), with the display formats of
 ``creators.formatting`` as filters; the list page's table and filter panel are in ``creators.list_page``.
@@ -11,37 +12,24 @@ Data only, no markup: the templates render it (``templates/creators/``), with th
 
 from __future__ import annotations
 
-import hashlib
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Value
-from django.db.models.functions import Floor, Least
+from django.db.models import QuerySet
 
 from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
-from partners.visibility import scorecard_q
+from scoring.aggregates import run_aggregates
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
 from scoring.choices import INDEX_NAMES, NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reason
-from scoring.models import Scorecard, ScoringRun
+from scoring.models import ScoringRun
 
 CACHE_SECONDS = 600
 # The scorecard's indices in display order; "overall" is shown as the headline, the six as cards and radar axes.
 CARD_INDICES: tuple[str, ...] = ("overall", *INDEX_NAMES)
-
-
-class Median(Aggregate):
-    """PostgreSQL's ``percentile_cont(0.5)``: the median, interpolated, nulls ignored."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
 
 
 @dataclass(frozen=True)
@@ -77,93 +65,23 @@ def radar_indices(access: Access) -> list[tuple[str, str]]:
     return [(name, FIELDS_BY_NAME[name].label) for name in INDEX_NAMES if name in names]
 
 
-def run_key(run: ScoringRun) -> tuple[Any, ...]:
-    """A run's identity for cache keys: its id and publication time (ids are reused by test databases), and its
-    revision (bumped when a creator change rewrote the access copies of its scorecards)."""
-    return (run.pk, run.published_at.isoformat() if run.published_at else None, run.revision)
-
-
-def access_cache_key(access: Access, *parts: Any) -> str:
-    """A cache key for an aggregate over what ``access`` can see: the partner's grants and tiers, not the user."""
-    signature = repr(
-        (sorted(access.category_ids), sorted(access.creator_ids), sorted(str(tier) for tier in access.tiers), parts)
-    )
-    return "dash:" + hashlib.sha256(signature.encode()).hexdigest()[:32]
-
-
-def visible_scorecards(*, access: Access, run: ScoringRun) -> QuerySet:
-    """The run's scorecards of the creators ``access`` may see."""
-    return Scorecard.objects.filter(scorecard_q(access), run=run)
-
-
-def country_choices_cached(access: Access, run: ScoringRun | None) -> list[tuple[str, str]]:
-    """The country filter's choices (countries of the visible creators), cached per grant and published run.
-
-    ``SELECT DISTINCT country`` over a million visible creators costs more than the rest of the list page; the
-    answer only changes with an import (which is followed by a new run), so a few minutes of cache are harmless.
-    """
-    from creators.filtersets import country_choices
-
-    key = access_cache_key(access, "country-choices", run_key(run) if run else None)
-    choices = cache.get(key)
-    if choices is None:
-        choices = country_choices(access)
-        cache.set(key, choices, CACHE_SECONDS)
-    return choices
-
-
-def overall_histogram(*, access: Access, run: ScoringRun, bins: int = 20) -> list[tuple[float, float, int]]:
-    """The distribution of the overall score over the creators this partner can see, as ``(low, high, count)``.
-
-    One grouped query (equal bins over 0-100, 100 in the last bin), cached per run and grant: the chart is the
-    same for every scorecard a partner opens.
-    """
-    key = access_cache_key(access, "overall-histogram", run_key(run), bins)
-    histogram = cache.get(key)
-    if histogram is None:
-        width = 100.0 / bins
-        bucket = Least(
-            Floor(F("overall") / Value(width)), Value(float(bins - 1)), output_field=FloatField()
-        )
-        counts = {
-            int(row["bucket"]): row["n"]
-            for row in visible_scorecards(access=access, run=run)
-            .filter(overall__isnull=False)
-            .annotate(bucket=bucket)
-            .values("bucket")
-            .annotate(n=Count("pk"))
-            .order_by()
-        }
-        histogram = [(n * width, (n + 1) * width, counts.get(n, 0)) for n in range(bins)]
-        cache.set(key, histogram, CACHE_SECONDS)
-    return histogram
+def overall_histogram(*, access: Access, run: ScoringRun) -> list[tuple[float, float, int]]:
+    """The distribution of the overall score over the creators this partner can see, as ``(low, high, count)``
+    (equal bins over 0-100, 100 in the last bin): computed by the run, read from it (``scoring.aggregates``)."""
+    return run_aggregates(run, access).histogram
 
 
 def category_medians(*, access: Access, run: ScoringRun, category_id: int) -> dict[str, float | None]:
     """Median of each visible index over the visible creators whose primary category is ``category_id``.
 
     Only visible creators take part, so the reference line of the radar reveals nothing about creators outside
-    the grant. PostgreSQL computes ``percentile_cont`` in one pass; SQLite (small, embedded) reads the values.
+    the grant. Computed by the run, read from it (``scoring.aggregates``); hidden indices are left out.
     """
     names = [name for name in CARD_INDICES if name in visible_names(access)]
     if not names:
         return {}
-    key = access_cache_key(access, "category-medians", run_key(run), category_id, tuple(names))
-    medians = cache.get(key)
-    if medians is not None:
-        return medians
-    cards = visible_scorecards(access=access, run=run).filter(creator__primary_category_id=category_id)
-    if connection.vendor == "postgresql":
-        medians = cards.aggregate(**{name: Median(F(name)) for name in names})
-    else:
-        columns: dict[str, list[float]] = {name: [] for name in names}
-        for row in cards.values_list(*names):
-            for name, value in zip(names, row, strict=True):
-                if value is not None:
-                    columns[name].append(value)
-        medians = {name: (statistics.median(values) if values else None) for name, values in columns.items()}
-    cache.set(key, medians, CACHE_SECONDS)
-    return medians
+    medians = run_aggregates(run, access).category_medians.get(category_id) or {}
+    return {name: medians.get(name) for name in names}
 
 
 @dataclass

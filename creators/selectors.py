@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +16,9 @@ from django.db.models.lookups import GreaterThanOrEqual
 
 from creators.models import Category, Creator
 from partners.visibility import scorecard_q
-from scoring.catalogue import FIELDS, Kind
+from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
 from scoring.models import Scorecard, ScoringRun
+from scoring.selectors import published_run
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -26,14 +26,6 @@ if TYPE_CHECKING:
 
     from partners.access import Access
 
-# Catalogue fields stored as columns of Scorecard under the same name (indices and raw metrics). A catalogue
-# entry without such a column (a derived value) is left to the detail page's selector.
-_SCORECARD_COLUMNS = frozenset(field.name for field in Scorecard._meta.concrete_fields)
-SCORECARD_FIELDS: tuple[str, ...] = tuple(
-    spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC) and spec.name in _SCORECARD_COLUMNS
-)
-# Profile fields as they appear in each row of creator_list.
-PROFILE_FIELDS: tuple[str, ...] = ("handle", "display_name", "country", "categories", "followers")
 # How long a count of the list is reused. The key holds the published run's revision, which every change of the
 # run's visible rows bumps in its own transaction, so a cached count is never stale; this only bounds the memory.
 LIST_COUNT_CACHE_SECONDS = 600
@@ -83,11 +75,6 @@ class _Unset:
 
 
 UNSET = _Unset()
-
-
-def published_run_id() -> int | None:
-    """The id of the published scoring run, or ``None`` before the first publication."""
-    return ScoringRun.objects.filter(is_published=True).values_list("id", flat=True).first()
 
 
 def partner_score_expression(access: Access) -> models.Expression | None:
@@ -140,28 +127,17 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
     """
     if not access.is_partner:
         return Scorecard.objects.none().values("creator_id")
-    run_id = published_run_id() if isinstance(run, _Unset) else (run.pk if run is not None else None)
-    if run_id is None:
+    if isinstance(run, _Unset):
+        run = published_run()
+    if run is None:
         return Scorecard.objects.none().values("creator_id")
-    # A clone of the queryset built once per access and run (see _creator_list_queryset): callers filter, order
-    # and evaluate their own copy, never the shared one.
-    return _creator_list_queryset(access, run_id).all()
-
-
-# Building the queryset (three correlated lookups, the categories, the visible columns, "our score") costs about a
-# millisecond of Python per request, the same for every request of a user: it is built once per (access, run)
-# and cloned. ``Access`` is frozen, so equal accesses (same user, grants, tiers and weights) share an entry and any
-# change of them is a new key. Never evaluated itself; lru_cache is thread-safe.
-@functools.lru_cache(maxsize=256)
-def _creator_list_queryset(access: Access, run_id: int) -> models.QuerySet:
-    """The ``creator_list`` queryset of ``access`` over the run ``run_id`` (see ``creator_list``)."""
     visible = access.visible_field_names
     # Visibility, like the category and country filters, reads the scorecard's own copies of the creator's
     # categories and country: index conditions on one table, no semi-join per row (see partners.visibility.scorecard_q).
     # The creator's own columns come from correlated lookups by primary key rather than a join: a count of the
     # list (which drops unused annotations) then reads the scorecard table alone, where a join would remain.
     creator = Creator.objects.filter(pk=OuterRef("creator_id")).order_by()
-    qs = Scorecard.objects.filter(scorecard_q(access), run_id=run_id).annotate(
+    qs = Scorecard.objects.filter(scorecard_q(access), run=run).annotate(
         handle=Subquery(creator.values("handle")),
         display_name=Subquery(creator.values("display_name")),
         categories=CategorySlugs(F("creator_id"), Subquery(creator.values("primary_category_id"))),
@@ -184,10 +160,11 @@ def creator_list_count(queryset: models.QuerySet, *, cap: int | None = None, run
     of the run's visible rows (``scoring.services.scorecards_access_sync``, ``creator_forget``). Exact, never
     stale. Pass the published ``run`` (with its ``revision``) when already read.
     """
-    published = ScoringRun.objects.filter(is_published=True) if run is None else None
-    key_run = (run.pk, run.revision) if run is not None else published.values_list("id", "revision").first()
-    if key_run is None:
+    if run is None:
+        run = published_run()
+    if run is None:
         return 0
+    key_run = (run.pk, run.published_at, run.revision)
     counted = queryset.values("creator_id").order_by()
     if cap is not None:
         counted = counted[: cap + 1]

@@ -16,11 +16,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from scoring.catalogue import FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, FieldSpec, Kind, Tier
+from scoring.catalogue import FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS, FieldSpec, Kind, Tier
 from scoring.choices import Confidence, NullReason
 from scoring.definitions import null_reasons
-
-PROFILE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.PROFILE)
 
 
 def _tier_note(spec: FieldSpec) -> str:

@@ -7,10 +7,8 @@ Every view is built on ``partners.views.PartnerAccessMixin`` (login, ``self.acce
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -22,15 +20,16 @@ from creators.exports import creator_export_response
 from creators.filtersets import CreatorFilterSet
 from creators.models import Creator
 from creators.pagination import keyset_page
-from creators.selectors import PROFILE_FIELDS, creator_list, creator_list_count
+from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
 from partners.choices import AuditAction
 from partners.models import Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
 from scoring.choices import NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reasons
 from scoring.models import ScoringRun
+from scoring.selectors import published_run, scorecard_detail
 
 PAGE_SIZE = 50
 # Counting a filtered set of a million rows exactly costs more than the page itself; past this we say "10,000+".
@@ -38,35 +37,9 @@ COUNT_CAP = 10_000
 COMPARE_MAX = 5
 
 
-def published_run(*, with_medians: bool = False) -> ScoringRun | None:
-    """The run partners see (for the "data as of" banner and the scorecard).
-
-    ``with_medians`` loads the reference medians too (the scorecard's "why this score" reads them): in the same
-    query rather than by a second one when the deferred field is first read. A raw query of the few columns,
-    because building and compiling the equivalent queryset on every page cost more CPU than the lookup itself.
-    """
-    fields = _RUN_FIELDS_WITH_MEDIANS if with_medians else _RUN_FIELDS
-    return next(iter(ScoringRun.objects.raw(_published_run_sql(fields), [True])), None)
-
-
-_RUN_FIELDS = ("id", "as_of", "window_days", "published_at", "revision")
-_RUN_FIELDS_WITH_MEDIANS = (*_RUN_FIELDS, "medians")
-
-
-@functools.cache
-def _published_run_sql(fields: tuple[str, ...]) -> str:
-    """``SELECT <fields> FROM <runs> WHERE is_published = %s ORDER BY id LIMIT 1`` (at most one run is)."""
-    meta, qn = ScoringRun._meta, connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
-    published, pk = qn(meta.get_field("is_published").column), qn(meta.pk.column)
-    return f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {published} = %s ORDER BY {pk} LIMIT 1"  # noqa: S608
-
-
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
-    """The shared ``CreatorFilterSet`` over ``creator_list``, with the country choices served from the cache."""
-    filterset = CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
-    filterset.filters["country"].extra["choices"] = presenters.country_choices_cached(access, run)
-    return filterset
+    """The shared ``CreatorFilterSet`` over ``creator_list``, built for this request."""
+    return CreatorFilterSet(request.GET, queryset=creator_list(access=access, run=run), access=access)
 
 
 def _ordering_keys(filterset: CreatorFilterSet) -> list[str]:
@@ -187,8 +160,6 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             # Known creator, no scorecard yet (imported after the published run): the profile only.
             context["profile"] = {"handle": creator.handle, "display_name": creator.display_name}
             return context
-
-        from scoring.selectors import scorecard_detail
 
         # Only the impacts in the partner's categories are read (one query less than filtering them afterwards).
         impact_categories = presenters.impact_categories(access)

@@ -24,9 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db.models import BooleanField, F, IntegerField, Value
 from django.http import HttpRequest
-from django.utils import timezone
 
 from partners.choices import API_ROLES, AUDIT_ROLES, EXPORT_ROLES
 from scoring.catalogue import FILTERABLE_INDICES, FieldSpec, Tier, fields_for_tiers
@@ -167,44 +166,38 @@ _GRANT, _GRANT_CATEGORY, _GRANT_CREATOR = 0, 1, 2
 
 def _current_grants(grant_model: Any, partner_id: int) -> tuple[list[tuple[int, bool, bool]], set[int], set[int]]:
     """The partner's current grants as ``(id, performance, commercial)``, and the category and creator ids they
-    cover: one ``UNION ALL`` round trip instead of three (this runs on every partner request).
+    cover, in one round trip (this runs on every partner request): the grants of
+    ``AccessGrantQuerySet.current()``, the one definition of a current grant, and their category and creator
+    links, as one ``UNION ALL`` of three querysets."""
+    current = grant_model.objects.filter(partner_id=partner_id).current().order_by()
+    no_flag = Value(None, output_field=BooleanField())
 
-    Plain SQL on purpose: compiling the same statement through the ORM (three querysets with the ``current()``
-    conditions) cost more CPU per request than the three round trips it replaces. The conditions are those of
-    ``AccessGrantQuerySet.current()`` (tests in ``tests/partners/test_access.py`` hold the two together).
-    """
-    grant_table = grant_model._meta.db_table
-    partner_table = grant_model._meta.get_field("partner").related_model._meta.db_table
-    categories_table = grant_model.categories.through._meta.db_table
-    creators_table = grant_model.creators.through._meta.db_table
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = f"""
-        WITH current_grant AS (
-            SELECT g.id, g.performance, g.commercial
-            FROM {grant_table} g JOIN {partner_table} p ON p.id = g.partner_id
-            WHERE g.partner_id = %s AND p.is_active AND g.revoked_at IS NULL AND g.valid_from <= %s
-              AND (g.valid_until IS NULL OR g.valid_until > %s)
+    def links(through: Any, column: str, kind: int) -> Any:
+        return (
+            through.objects.filter(accessgrant__in=current.values("pk"))
+            .annotate(performance_=no_flag, commercial_=no_flag, kind=Value(kind), ref=F(column))
+            .values_list("accessgrant_id", "performance_", "commercial_", "kind", "ref")
+            .order_by()
         )
-        SELECT id, performance, commercial, {_GRANT}, NULL FROM current_grant
-        UNION ALL
-        SELECT c.accessgrant_id, NULL, NULL, {_GRANT_CATEGORY}, c.category_id
-        FROM {categories_table} c JOIN current_grant ON current_grant.id = c.accessgrant_id
-        UNION ALL
-        SELECT c.accessgrant_id, NULL, NULL, {_GRANT_CREATOR}, c.creator_id
-        FROM {creators_table} c JOIN current_grant ON current_grant.id = c.accessgrant_id
-    """  # noqa: S608 - table names come from model metadata, values are parameters
+
+    grant_rows = current.annotate(kind=Value(_GRANT), ref=Value(None, output_field=IntegerField())).values_list(
+        "pk", "performance", "commercial", "kind", "ref"
+    )
+    rows = grant_rows.union(
+        links(grant_model.categories.through, "category_id", _GRANT_CATEGORY),
+        links(grant_model.creators.through, "creator_id", _GRANT_CREATOR),
+        all=True,
+    )
     grants: list[tuple[int, bool, bool]] = []
     category_ids: set[int] = set()
     creator_ids: set[int] = set()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [partner_id, now, now])
-        for grant_id, performance, commercial, kind, ref in cursor.fetchall():
-            if kind == _GRANT:
-                grants.append((grant_id, bool(performance), bool(commercial)))
-            elif kind == _GRANT_CATEGORY:
-                category_ids.add(ref)
-            else:
-                creator_ids.add(ref)
+    for grant_id, performance, commercial, kind, ref in rows:
+        if kind == _GRANT:
+            grants.append((grant_id, bool(performance), bool(commercial)))
+        elif kind == _GRANT_CATEGORY:
+            category_ids.add(ref)
+        else:
+            creator_ids.add(ref)
     return grants, category_ids, creator_ids
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from axes.helpers import get_client_ip_address
-from django.db import connections, models, router
+from django.db import models
 from django.http import HttpRequest
 
 from partners.access import Access, access_for_request
@@ -84,7 +84,7 @@ def audit_record(
         filters = request_filters(request)
     if request is not None:
         setattr(request, AUDITED_ATTR, True)
-    return _append(
+    return AuditEvent.objects.create(
         user=user,
         username=(user.get_username() if user is not None else (username or ""))[:150],
         partner=partner,
@@ -98,42 +98,6 @@ def audit_record(
         path=(getattr(request, "path", "") or "")[:500] if request is not None else "",
         client_address=client_address(request) if request is not None else None,
     )
-
-
-# Per database vendor: the INSERT of one event and the fields its parameters come from.
-_INSERT_STATEMENTS: dict[str, tuple[str, tuple[models.Field, ...]]] = {}
-
-
-def _insert_statement(connection: Any) -> tuple[str, tuple[models.Field, ...]]:
-    """``INSERT`` of one event (every concrete field but the id), returning the id, and the fields in order."""
-    statement = _INSERT_STATEMENTS.get(connection.vendor)
-    if statement is None:
-        fields = tuple(field for field in AuditEvent._meta.concrete_fields if not field.primary_key)
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(field.column) for field in fields)
-        marks = ", ".join(["%s"] * len(fields))
-        table, pk = qn(AuditEvent._meta.db_table), qn(AuditEvent._meta.pk.column)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608 - names from _meta
-        statement = _INSERT_STATEMENTS[connection.vendor] = (sql, fields)
-    return statement
-
-
-def _append(**values: Any) -> AuditEvent:
-    """Insert one event with a prepared statement of its own: the same row ``AuditEvent.objects.create`` writes
-    (every value prepared by its field, defaults applied), without building an insert query per event, which cost
-    more CPU than the rest of the audit of a page view. No ``pre_save``/``post_save`` signals are sent: nothing
-    listens to audit events, and a receiver added for them would have to be called here."""
-    event = AuditEvent(**values)
-    using = router.db_for_write(AuditEvent)
-    connection = connections[using]
-    sql, fields = _insert_statement(connection)
-    params = [field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        event.pk = cursor.fetchone()[0]
-    event._state.adding = False
-    event._state.db = using
-    return event
 
 
 def audit_prune(*, before: datetime) -> int:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from partners import visibility
 from partners.choices import AuditOutcome, Role
 from scoring.choices import INDEX_NAMES
+from scoring.definitions import OVERALL_WEIGHTS
 
 if TYPE_CHECKING:
     from partners.access import Access
@@ -251,15 +252,9 @@ class ShortlistEntry(models.Model):
         return f"{self.creator_id} on {self.shortlist_id}"
 
 
-# The platform's overall weights (DESIGN section 5): the starting point of a partner's own ranking.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "collaboration": 0.20,
-    "care": 0.15,
-    "volume": 0.10,
-    "effectiveness": 0.20,
-    "sales": 0.20,
-    "consistency": 0.15,
-}
+# The platform's overall weights (DESIGN section 5, one constant: ``scoring.definitions.OVERALL_WEIGHTS``): the
+# starting point of a partner's own ranking.
+DEFAULT_WEIGHTS: dict[str, float] = OVERALL_WEIGHTS
 assert tuple(DEFAULT_WEIGHTS) == INDEX_NAMES
 
 

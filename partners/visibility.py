@@ -21,14 +21,25 @@ the app registry when a condition is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Set
+from typing import TYPE_CHECKING, Protocol
 
 from django.apps import apps
 from django.db import models
 
 if TYPE_CHECKING:
     from partners.access import Access
+
+
+class GrantScope(Protocol):
+    """What the creator rule reads of an access: the union of its current grants (``Access``,
+    ``scoring.aggregates.Scope``)."""
+
+    @property
+    def category_ids(self) -> Set[int]: ...
+
+    @property
+    def creator_ids(self) -> Set[int]: ...
 
 
 def _nothing() -> models.Q:
@@ -83,17 +94,16 @@ def category_ids_q(ids: Iterable[int]) -> models.Q:
     """Scorecards whose creator has any of the category ``ids``, from the scorecard's copy (nothing for no ids).
 
     The same test serves visibility and the list's category filter, so the two never disagree. (A bitmask copy
-    of the ids, tested beside the array, was dropped in migration ``scoring.0008``: with the list's counts cached
+    of the ids, tested beside the array, was dropped in migration ``scoring.0009``: with the list's counts cached
     per run revision, ``bench/access_bench.py`` showed no gain above its run-to-run noise.)
     """
     ids = sorted({int(item) for item in ids})
     return models.Q(category_ids__overlap=ids) if ids else _nothing()
 
 
-def scorecard_q(access: Access) -> models.Q:
-    """``creator_q`` read from the scorecard's copies of its creator's categories (no run condition)."""
-    if not access.is_partner:
-        return _nothing()
+def scorecard_q(access: GrantScope) -> models.Q:
+    """``creator_q`` read from the scorecard's copies of its creator's categories (no run or partner condition:
+    ``ScorecardQuerySet.visible_to`` adds them; nothing for a scope without grants)."""
     condition = category_ids_q(access.category_ids)
     if access.creator_ids:
         condition |= models.Q(creator_id__in=sorted(access.creator_ids))

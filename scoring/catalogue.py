@@ -85,6 +85,12 @@ FIELDS: tuple[FieldSpec, ...] = (
 
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
 
+# The profile fields (the creator's own, always visible) and the scorecard's fields (its indices and the raw
+# metrics behind them, each a column of ``scoring.models.Scorecard`` under the same name), in catalogue order: the
+# one list behind the list rows, the scorecard's values, the serializers and the exports.
+PROFILE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.PROFILE)
+SCORECARD_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC))
+
 # The indices a partner can filter and sort on (`<index>_min`, `<index>_max`, `ordering`), in display order.
 FILTERABLE_INDICES: tuple[str, ...] = (
     "overall", "collaboration", "care", "volume", "effectiveness", "sales", "consistency",

@@ -226,3 +226,32 @@ class CategoryImpact(models.Model):
 
     def __str__(self) -> str:
         return f"Impact {self.creator_id}/{self.category_id} in run {self.run_id}"
+
+
+class RunAggregate(models.Model):
+    """A run's aggregates over one access scope (the creators a set of grants covers, ``scoring.aggregates``).
+
+    The distribution of the overall score and each primary category's index medians, over the scope's creators
+    only (a chart reveals nothing outside the grant). The same for every reader with that scope, so the run
+    computes them before it publishes, for every partner's current grants; a scope first seen later (a new grant,
+    a new ``revision`` of the run) is computed once by its first reader and stored here for every process.
+    """
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="aggregates", db_index=False)
+    # The run's revision the values were computed at: the access copies they read change with it.
+    revision = models.PositiveIntegerField()
+    # sha256 of the scope's sorted category and creator ids (``scoring.aggregates.Scope.key``).
+    scope = models.CharField(max_length=64)
+    # Counts of the overall score in equal bins over 0-100 (100 in the last bin).
+    histogram = models.JSONField(default=list)
+    # ``{primary category id: {index: median or null}}`` for "overall" and the six indices.
+    category_medians = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "revision", "scope"], name="runaggregate_run_revision_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Aggregates of run {self.run_id} r{self.revision} for scope {self.scope[:8]}"

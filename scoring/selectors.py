@@ -9,23 +9,62 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Cast, Floor, Least
 
-from scoring.catalogue import FIELDS_BY_NAME
+from scoring.catalogue import SCORECARD_FIELDS
 from scoring.choices import INDEX_NAMES, RunStatus
 from scoring.definitions import FOLLOWER_TIERS, INDICES
 from scoring.models import CategoryImpact, Scorecard, ScoringRun
 
-# Scorecard columns that are catalogue fields (the values a partner may be shown, tier permitting).
-SCORECARD_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in Scorecard._meta.concrete_fields if f.name in FIELDS_BY_NAME
-)
+# The values of a scorecard a partner may be shown (tier permitting): its indices and metrics, and the profile
+# values it holds as of the run.
+_DETAIL_FIELDS: tuple[str, ...] = (*SCORECARD_FIELDS, "country", "followers")
 
 
-def published_run() -> ScoringRun | None:
-    """The run partners see, or None before the first run has published."""
-    return ScoringRun.objects.filter(is_published=True).first()
+# The run's large JSON columns: not read by the per-request lookup (``medians`` comes from the cache when asked for).
+_RUN_DEFERRED = ("medians", "timings", "error")
+# How long a published run's medians stay cached. The entry holds the run's identity and revision, checked on
+# every read, so it is never stale; this only bounds the memory.
+RUN_CACHE_SECONDS = 3600
+_PUBLISHED_MEDIANS_KEY = "scoring:published-run-medians"
+
+
+def run_cache_key(run: ScoringRun, *parts: Any) -> str:
+    """A cache key for something the same for every reader of ``run``: its id, publication time (ids are reused by
+    test databases) and ``revision`` (bumped when the access copies of its scorecards are rewritten)."""
+    published_at = run.published_at.isoformat() if run.published_at else None
+    return ":".join(map(str, ("scoring:run", run.pk, published_at, run.revision, *parts)))
+
+
+def published_run(*, with_medians: bool = False) -> ScoringRun | None:
+    """The run partners see, or ``None`` before the first run has published: the one reader of "published".
+
+    One indexed read of the run's small columns (at most one run is published, a partial unique constraint).
+    ``with_medians`` fills ``medians`` too (the scorecard's "why this score" and its reference lines read them):
+    from the cache framework, where the last reader left them with the run's key (``run_cache_key``: id,
+    publication, revision), when that key is still the published run's; read with the row on a cold cache, by a
+    second query once after a publication or a new revision. Without it ``medians`` is deferred.
+    """
+    runs = ScoringRun.objects.filter(is_published=True)
+    if not with_medians:
+        return runs.defer(*_RUN_DEFERRED).first()
+    cached = cache.get(_PUBLISHED_MEDIANS_KEY)
+    if cached is None:
+        run = runs.defer("timings", "error").first()
+        if run is not None:
+            cache.set(_PUBLISHED_MEDIANS_KEY, (run_cache_key(run), run.medians), RUN_CACHE_SECONDS)
+        return run
+    run = runs.defer(*_RUN_DEFERRED).first()
+    if run is None:
+        return None
+    key, medians = cached
+    if key != run_cache_key(run):
+        medians = ScoringRun.objects.filter(pk=run.pk).values_list("medians", flat=True).first() or {}
+        cache.set(_PUBLISHED_MEDIANS_KEY, (run_cache_key(run), medians), RUN_CACHE_SECONDS)
+    run.medians = medians
+    return run
 
 
 def latest_run() -> ScoringRun | None:
@@ -83,7 +122,7 @@ def scorecard_detail(
     condition of the impacts' own query (a caller showing a partner only its categories saves a query).
     """
     scorecard = Scorecard.objects.get(run=run, creator_id=creator_id)
-    values = {name: getattr(scorecard, name) for name in SCORECARD_FIELDS}
+    values = {name: getattr(scorecard, name) for name in _DETAIL_FIELDS}
     references = {index: _reference(run, index, scorecard) for index in INDEX_NAMES}
     category_medians = (run.medians or {}).get("categories", {})
     impact_rows = CategoryImpact.objects.filter(run=run, creator_id=creator_id)

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.utils import timezone
 
@@ -197,12 +199,26 @@ def make_user(username: str, *, partner: Partner | None = None, role: str = Role
     return user
 
 
+def _clear_default_cache() -> None:
+    """Empty the default cache. On Redis only this cache's own keys go: ``clear()`` is ``FLUSHDB``, which would
+    also drop the Celery broker's queues and bindings that share the database in the integration tests."""
+    default = caches["default"]
+    if isinstance(default, RedisCache):
+        client = default._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{settings.CACHE_KEY_PREFIX}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        default.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Every test starts with an empty cache (cached choice lists must not leak between tests)."""
-    cache.clear()
+    """Every test starts with an empty cache (cached counts, choice lists and sessions must not leak between
+    tests: run ids and revisions repeat from one test database to the next)."""
+    _clear_default_cache()
     yield
-    cache.clear()
+    _clear_default_cache()
 
 
 @pytest.fixture

@@ -227,8 +227,9 @@ EXPORT_DAILY_ROW_QUOTA = env_int("EXPORT_DAILY_ROW_QUOTA", 2_000_000)
 GMV_CURRENCY = env_str("GMV_CURRENCY", "USD")
 
 # --- Sessions and security ------------------------------------------------------------------------------------
-# Database sessions read with one plain statement (config/sessions.py).
-SESSION_ENGINE = "config.sessions"
+# Django's cached database sessions: read from the shared cache (Redis in production, so a logout in one process
+# is seen by all), written through to the database, which stays the record.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
@@ -276,11 +277,30 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {"ConfidenceEnum": "scoring.choices.Confidence"},
 }
-# Throttle counters must be shared by every worker process: Redis when there is one, memory in the embedded set-up.
+# The shared cache: sessions, counts and the published run's aggregates are the same for every web and worker
+# process, so they live in Redis when there is one (a change made by one process is seen by all); local memory
+# only in the embedded, single-process default. Throttle counters have a cache of their own (own key prefix).
+CACHE_KEY_PREFIX = "scorecards"
+# Redis unreachable: reads are misses and writes are skipped (config/cache.py), within half a second.
+_REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (
+        {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": _REDIS_CACHE_OPTIONS,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+        {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+            "OPTIONS": _REDIS_CACHE_OPTIONS,
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
     ),

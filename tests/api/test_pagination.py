@@ -15,6 +15,7 @@ from rest_framework.test import APIRequestFactory
 
 from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
 from creators.models import Category, Creator
+from creators.pagination import sort_keys_for
 from scoring.models import Scorecard, ScoringRun
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ ORDERINGS = [
     [F("overall").asc(nulls_first=True), F("creator_id").asc()],
     [F("overall").desc(nulls_first=True), F("volume").asc(nulls_last=True), F("creator_id").asc()],
     [F("overall").asc(nulls_last=True), F("volume").desc(), F("creator_id").desc()],
-    ["-volume", "overall", "creator_id"],  # database-default NULL placement
+    ["-volume", "overall", "creator_id"],  # no NULL placement stated: nulls lowest, the keyset core's convention
 ]
 
 
@@ -79,7 +80,9 @@ ORDERINGS = [
 @pytest.mark.parametrize("page_size", [1, 5, 8])
 def test_following_next_gives_the_offset_pages(scorecards, ordering, page_size):
     queryset = Scorecard.objects.filter(run_id=scorecards).order_by(*ordering).values("creator_id", "overall", "volume")
-    everything = [row["creator_id"] for row in queryset]
+    # The OFFSET pages in the order the keys state (the same as the queryset's wherever it placed its NULLs).
+    in_key_order = queryset.order_by(*(key.ordering() for key in sort_keys_for(queryset)))
+    everything = [row["creator_id"] for row in in_key_order]
     expected = [everything[i : i + page_size] for i in range(0, len(everything), page_size)]
     pages, with_cursor = _walk(queryset, page_size)
     assert pages == expected
@@ -93,7 +96,7 @@ def test_a_cursor_for_other_filters_falls_back_to_the_page_number(scorecards):
     paginator = KeysetPageNumberPagination()
     paginator.paginate_queryset(queryset, _request({"page_size": "10"}))
     cursor = parse_qs(urlparse(paginator.get_next_link()).query)["cursor"][0]
-    everything = [row["creator_id"] for row in queryset]
+    everything = [row["creator_id"] for row in queryset.order_by(F("overall").desc(nulls_last=True), "creator_id")]
     # Same cursor, different page size: ignored, page 2 of 7 rows is rows 7..13.
     rows = paginator.paginate_queryset(queryset, _request({"page_size": "7", "page": "2", "cursor": cursor}))
     assert [row["creator_id"] for row in rows] == everything[7:14]

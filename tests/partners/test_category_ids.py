@@ -1,7 +1,7 @@
 """``Scorecard.category_ids``: the copy of a creator's category ids that visibility and the category filter test.
 
 The access sync's SQL (``scoring.indices.creator_access_sql``) writes exactly the link rows, and a category of
-any id (low or high: a bitmask of ids 1..63 once stood beside the array, migration ``scoring.0008`` dropped it)
+any id (low or high: a bitmask of ids 1..63 once stood beside the array, migration ``scoring.0009`` dropped it)
 works like any other.
 """
 

@@ -238,3 +238,21 @@ def test_a_scoring_request_refused_while_redis_is_down_succeeds_once_it_is_back(
             if worker is not None:
                 worker.stop()
             web.stop()
+
+
+def test_the_shared_cache_fails_soft_while_redis_is_down(redis_stopped):
+    """Reads are misses and writes are skipped: the product keeps serving from the database (sessions are
+    ``cached_db``, whose record is the database)."""
+    from config.cache import FailSoftRedisCache
+
+    cache = FailSoftRedisCache(redis_stopped.url(0), {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    assert cache.get("k", "missing") == "missing"
+    assert cache.get_many(["a", "b"]) == {}
+    cache.set("k", 1)
+    assert cache.add("k", 1) is False and cache.delete("k") is False and cache.has_key("k") is False
+    redis_stopped.start()
+    try:
+        cache.set("k", 2)  # the same object reconnects by itself once Redis is back
+        assert cache.get("k") == 2
+    finally:
+        redis_stopped.stop()

@@ -48,7 +48,7 @@ def restore_sql_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("scoring", "0007_scorecard_category_mask"),
+        ("scoring", "0008_run_aggregate"),
     ]
 
     operations = [
