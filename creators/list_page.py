@@ -29,7 +29,7 @@ ROW_CATEGORY_TAGS = 3
 # The columns a person may show or hide (``?columns=country,followers,overall``): the profile columns after the
 # handle (which always shows), the categories, and each visible score column. A display choice of the HTML list
 # only: not a filter, so the FilterSet (and the API, which rejects unknown parameters) never sees it.
-HTML_ONLY_PARAMS = frozenset({"columns"})
+HTML_ONLY_PARAMS = frozenset({"columns", "page"})
 CATEGORIES = "categories"
 # Shown unless the person chooses otherwise: every column, but the category tags only beside at most this many
 # score columns: with all seven indices and "our score" they do not fit at 1440 px (tests/browser: no horizontal
@@ -257,3 +257,39 @@ def select_field(
     selected = "" if current in (None, "") else str(current)
     options = tuple(Option(str(value), str(label), str(value) == selected) for value, label in choices)
     return SelectField(name=name, options=options, empty_selected=not selected, empty_label=empty_label)
+
+
+@dataclass(frozen=True)
+class PageNumbers:
+    """Where the page is in a list whose count is known: "Page ``number`` of ``count``" (``number`` is ``None``
+    when the page was reached by a cursor that did not say), or a message for a page number that is not one."""
+
+    number: int | None
+    count: int
+    page_size: int
+    error: str = ""
+
+    @property
+    def offset_rows(self) -> int:
+        return ((self.number or 1) - 1) * self.page_size
+
+
+def page_numbers(raw: str | None, *, total: int, known: bool, page_size: int) -> PageNumbers | None:
+    """The page numbers of the list, ``None`` when its count is not known (above the cap: "10,000+").
+
+    ``raw`` is the ``page`` parameter: the page to jump to (no cursor), or the number of the page a cursor
+    points at (carried by the Previous/Next links). Anything but a whole number from 1 to the page count is an
+    error on that parameter, with a message for the page.
+    """
+    if not known:
+        return None
+    count = max(1, -(-total // page_size))
+    if raw in (None, ""):
+        return PageNumbers(number=None, count=count, page_size=page_size)
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= count:
+        return PageNumbers(
+            number=None, count=count, page_size=page_size,
+            error=f"Enter a page number from 1 to {count}." if count > 1 else "This list has only one page.",
+        )
+    return PageNumbers(number=int(text), count=count, page_size=page_size)

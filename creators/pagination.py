@@ -207,19 +207,34 @@ def keyset_segments(keys: Sequence[SortKey], values: Sequence[Any] | None, *, re
 
 
 def keyset_page(
-    queryset: QuerySet, *, page_size: int, cursor: str | None = None, keys: Sequence[SortKey] | None = None
+    queryset: QuerySet,
+    *,
+    page_size: int,
+    cursor: str | None = None,
+    keys: Sequence[SortKey] | None = None,
+    offset: int = 0,
 ) -> KeysetPage:
-    """The page of ``queryset`` (already filtered and ordered) that ``cursor`` points at; page one without it."""
+    """The page of ``queryset`` (already filtered and ordered) that ``cursor`` points at; page one without it.
+
+    ``offset`` (without a cursor) starts the page that many rows in: the HTML list's "go to page N", offered only
+    where the count is known and small (``COUNT_CAP``), so that the skipped rows are few. Its cursors are the
+    same as a keyset page's, so Next and Previous from there seek again.
+    """
     keys = tuple(keys or sort_keys_for(queryset))
     decoded = decode_cursor(cursor, length=len(keys)) if cursor else None
     values, backwards = decoded if decoded else (None, False)
     want = page_size + 1  # one extra row tells whether there is a further page
     order = [key.ordering(reverse=backwards) for key in keys]
     segments = keyset_segments(keys, values, reverse=backwards)
+    offset = offset if values is None and offset > 0 else 0
 
     rows: list[Any] = []
     try:
-        for condition in segments:
+        if offset:
+            # One ordered statement (each key's null placement is in its ordering): an offset cannot be split
+            # over the null segments.
+            rows = list(queryset.order_by(*order)[offset : offset + want])
+        for condition in segments if not offset else ():
             rows.extend(queryset.filter(condition).order_by(*order)[: want - len(rows)])
             if len(rows) >= want:
                 break
@@ -239,6 +254,6 @@ def keyset_page(
         last_values = [row_value(rows[-1], key.name) for key in keys]
         if (more and not backwards) or (backwards and values is not None):
             next_cursor = encode_cursor(last_values, backwards=False)
-        if (more and backwards) or (not backwards and values is not None):
+        if (more and backwards) or (not backwards and (values is not None or offset)):
             previous_cursor = encode_cursor(first_values, backwards=True)
     return KeysetPage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, page_size=page_size)

@@ -67,8 +67,15 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         visible = presenters.visible_names(access)
         raws = [f"{column.name}_raw" for column in score_columns if f"{column.name}_raw" in visible]
         shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws)
-        page = keyset_page(shown, page_size=PAGE_SIZE, cursor=self.request.GET.get("cursor") or None)
         total, more = self.count(rows, run=run)
+        cursor = self.request.GET.get("cursor") or None
+        numbers = list_page.page_numbers(
+            self.request.GET.get("page"), total=total, known=not more, page_size=PAGE_SIZE
+        )
+        jump = numbers is not None and not numbers.error and numbers.number is not None and not cursor
+        page = keyset_page(
+            shown, page_size=PAGE_SIZE, cursor=cursor, offset=numbers.offset_rows if jump and numbers else 0
+        )
         self.audit_row_count = len(page.rows)
 
         ordering = _ordering_keys(filterset)
@@ -122,6 +129,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             ]
             + [("ordering", ",".join(ordering))],
             page=page,
+            page_numbers=numbers,
+            page_error=numbers.error if numbers else "",
+            # The page's own number: asked for, carried by the Previous/Next link, or 1 on the first page.
+            page_number=(numbers.number or (None if cursor else 1)) if numbers and not numbers.error else None,
             total=total,
             total_more=more,
             profile_headers=list_page.header_cells(columns.profile, ordering),
@@ -132,6 +143,12 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         )
         return context
 
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        # A page number that is not one is an error on that parameter: 400, with the message beside the field.
+        if context.get("page_error"):
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
 
     def count(self, rows: Any, *, run: ScoringRun | None) -> tuple[int, bool]:
         """``(count, more)``: the exact count of the filtered rows up to ``COUNT_CAP``, and whether there are more

@@ -133,3 +133,40 @@ def test_a_deactivated_user_token_is_refused(world):
     world.users["alice"].is_active = False
     world.users["alice"].save()
     assert with_token(key).get(LIST).status_code == 401
+
+
+NEW_PASSWORD = "a-new-pass-9137-qrs"
+
+
+def test_a_password_changed_by_the_user_ends_the_token(world, alice_client):
+    key = obtain("alice").json()["token"]
+    response = alice_client.post(
+        "/accounts/password_change/",
+        {"old_password": PERSONA_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert with_token(key).get(LIST).status_code == 401
+    fresh = obtain("alice", NEW_PASSWORD).json()["token"]
+    assert fresh != key and with_token(fresh).get(LIST).status_code == 200
+
+
+def test_a_password_set_by_staff_in_the_admin_ends_the_token(world, sam_client):
+    key = obtain("alice").json()["token"]
+    alice = world.users["alice"]
+    response = sam_client.post(
+        f"/admin/auth/user/{alice.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert with_token(key).get(LIST).status_code == 401
+
+
+def test_a_password_set_by_command_ends_the_token_and_other_saves_keep_it(world):
+    key = obtain("alice").json()["token"]
+    alice = world.users["alice"]
+    alice.first_name = "Alice"
+    alice.save()  # a save that keeps the password keeps the token
+    assert with_token(key).get(LIST).status_code == 200
+    alice.set_password(NEW_PASSWORD)
+    alice.save()  # what `manage.py changepassword` and partner_user_upsert do
+    assert with_token(key).get(LIST).status_code == 401

@@ -245,3 +245,58 @@ def test_empty_selects_say_what_they_mean_and_countries_have_names(world, alice_
     country = re.search(r'<select name="country" id="id_country">(.*?)</select>', html, re.S).group(1)
     labels = re.findall(r'<option value="[A-Z]{2}">([^<]+)</option>', country)
     assert "United States (US)" in labels and labels == sorted(labels)
+
+
+def _position(response) -> str:
+    return re.search(r'id="page-position">([^<]*)<', response.content.decode()).group(1)
+
+
+def _link(response, link_id: str) -> str | None:
+    match = re.search(rf'id="{link_id}" href="([^"#]+)"', response.content.decode())
+    return LIST_URL + unescape(match.group(1)) if match else None
+
+
+def test_page_x_of_y_jumps_to_any_page_and_the_last_is_one_click_away(world, alice_client, monkeypatch):
+    """Where the count is known the list says where it is, jumps to a page, and reaches the last page at once;
+    walking on from a jumped-to page with Next and Previous gives the same rows as the cursor walk."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    ordered = [*_handles(alice_client.get(LIST_URL + "?ordering=-overall&page=1"))]
+    visible = len(world.handles_a)
+    pages = -(-visible // 3)
+    first = alice_client.get(LIST_URL + "?ordering=-overall")
+    assert _position(first) == f"Page 1 of {pages}"
+    walked: list[str] = []
+    url: str | None = LIST_URL + "?ordering=-overall"
+    while url:
+        response = alice_client.get(url)
+        walked.append(",".join(_handles(response)))
+        url = _link(response, "next-page")
+    assert ordered == walked[0].split(",")
+    last = alice_client.get(_link(first, "last-page"))
+    assert _position(last) == f"Page {pages} of {pages}"
+    assert ",".join(_handles(last)) == walked[-1]
+    second = alice_client.get(LIST_URL + "?ordering=-overall&page=2")
+    assert ",".join(_handles(second)) == walked[1] and _position(second) == f"Page 2 of {pages}"
+    third = alice_client.get(_link(second, "next-page"))
+    assert ",".join(_handles(third)) == walked[2] and _position(third) == f"Page 3 of {pages}"
+    back = alice_client.get(_link(third, "prev-page"))
+    assert ",".join(_handles(back)) == walked[1] and _position(back) == f"Page 2 of {pages}"
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "999", "abc", "²", "1e3", "9" * 40])
+def test_a_page_number_that_is_not_one_is_a_400_with_a_message_beside_the_field(
+    world, alice_client, monkeypatch, page
+):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    response = alice_client.get(LIST_URL, {"page": page})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="page-error"' in html and "Enter a page number from 1 to" in unescape(html)
+
+
+def test_no_page_numbers_above_the_count_cap(world, alice_client, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    response = alice_client.get(LIST_URL, {"page": "2"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="page-jump"' not in html and 'id="last-page"' not in html
