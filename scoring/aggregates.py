@@ -22,8 +22,9 @@ from django.db.models import Aggregate, Count, F, FloatField, QuerySet, Value
 from django.db.models.functions import Floor, Least
 
 from partners.models import AccessGrant
+from partners.visibility import scorecard_q
 from scoring.choices import INDEX_NAMES
-from scoring.models import RunAggregate, Scorecard, ScoringRun, scorecard_visibility_q
+from scoring.models import RunAggregate, Scorecard, ScoringRun
 from scoring.selectors import RUN_CACHE_SECONDS, run_cache_key
 
 HISTOGRAM_BINS = 20
@@ -42,7 +43,7 @@ class Median(Aggregate):
 @dataclass(frozen=True)
 class Scope:
     """What an access sees of a run: the union of its current grants' categories and explicit creators (the two
-    attributes ``scorecard_visibility_q`` reads)."""
+    attributes ``partners.visibility.scorecard_q`` reads)."""
 
     category_ids: frozenset[int]
     creator_ids: frozenset[int]
@@ -65,7 +66,7 @@ class Aggregates:
 
 
 def _scorecards(run: ScoringRun, scope: Scope) -> QuerySet:
-    return Scorecard.objects.filter(scorecard_visibility_q(scope), run=run)  # type: ignore[arg-type]
+    return Scorecard.objects.filter(scorecard_q(scope), run=run)
 
 
 def _histogram(cards: QuerySet) -> list[int]:
