@@ -82,16 +82,14 @@ def generate(n: int) -> None:
             INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                 consistency, overall, confidence, collaboration_confidence, follower_tier, followers, videos, views,
                 engagements, engagement_rate, sponsored_share, shoppable_share, gmv, orders, gpm, active_weeks,
-                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids,
-                category_mask)
+                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids)
             SELECT %s, id, r1 * 100, r2 * 100, r3 * 100, r4 * 100,
                    CASE WHEN r5 < 0.3 THEN NULL ELSE r5 * 100 END, r6 * 100,
                    CASE WHEN r1 < 0.05 THEN NULL ELSE (r1 + r3 + r4 + r6) * 25 END,
                    'medium', 'low', 1, followers, 10, 10000, 900, 0.09, 0.2, 0.4, NULL, NULL, NULL, 9, 0.5,
-                   3, 2, 2, 1, 1, 20, country, category_ids, category_mask
+                   3, 2, 2, 1, 1, 20, country, category_ids
             FROM (SELECT cr.id, cr.followers, random() r1, random() r2, random() r3, random() r4, random() r5,
-                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids,
-                         {ACCESS["category_mask"]} AS category_mask
+                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids
                   FROM creators_creator cr) c
             """,
             [run.pk],

@@ -92,15 +92,14 @@ def generate(n: int) -> None:
                   random() * 100 AS effectiveness,
                   CASE WHEN random() < 0.3 THEN NULL ELSE random() * 100 END AS sales,
                   random() * 100 AS consistency, (random() * 40)::int AS videos,
-                  {access["country"]} AS country, {access["category_ids"]} AS category_ids,
-                  {access["category_mask"]} AS category_mask
+                  {access["country"]} AS country, {access["category_ids"]} AS category_ids
            FROM creators_creator cr WHERE source = 'bench'""",
         """INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                                          consistency, overall, confidence, collaboration_confidence, follower_tier,
                                          followers, videos, views, engagements, engagement_rate, sponsored_share,
                                          shoppable_share, gmv, orders, gpm, active_weeks, gap_cv, invitations,
                                          accepted, responded, due, on_time, median_response_h, country,
-                                         category_ids, category_mask)
+                                         category_ids)
            SELECT r.id, s.creator_id, s.collaboration, s.care, s.volume, s.effectiveness, s.sales, s.consistency,
                   CASE WHEN s.videos < 3 THEN NULL ELSE
                     (0.20 * s.collaboration + 0.15 * s.care + 0.10 * s.volume + 0.20 * s.effectiveness
@@ -112,8 +111,7 @@ def generate(n: int) -> None:
                   CASE WHEN s.sales IS NULL THEN NULL ELSE (s.videos * 123.45)::numeric(18, 2) END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE s.videos * 3 END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE 12.3 END,
-                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids,
-                  s.category_mask
+                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids
            FROM bench_scores s, (SELECT id FROM scoring_scoringrun WHERE is_published) r""",
         """INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
            SELECT sc.run_id, sc.creator_id, cr.primary_category_id, random() * 100, sc.views, sc.gmv, sc.videos

@@ -34,8 +34,9 @@ from django.db.models import F, Q
 from creators.fields import CountFilter
 from creators.models import Category
 from partners.access import Access, access_for_request
+from partners.visibility import category_ids_q
 from scoring.catalogue import FILTERABLE_INDICES
-from scoring.models import CategoryImpact, Scorecard, category_ids_q
+from scoring.models import CategoryImpact, Scorecard
 
 # The catalogue field each access-controlled filter touches (profile filters are always allowed).
 _FILTER_FIELD: dict[str, str] = {

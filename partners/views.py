@@ -75,8 +75,15 @@ class PartnerAccessMixin(LoginRequiredMixin):
             response = render(request, "partners/export_quota_exceeded.html", {"status": exc.status}, status=429)
             response["Retry-After"] = str(exc.status.retry_after_seconds)
         already_audited = getattr(request, AUDITED_ATTR, False)
-        if self.audit_action and not already_audited and 200 <= response.status_code < 300:
-            self.audit(action=self.audit_action, object_handle=self.audit_object_handle, row_count=self.audit_row_count)
+        # A page answered 400 (a filter or page number that is not one) still showed rows: recorded, as an error.
+        shown = 200 <= response.status_code < 300 or response.status_code == 400
+        if self.audit_action and not already_audited and shown:
+            self.audit(
+                action=self.audit_action,
+                object_handle=self.audit_object_handle,
+                row_count=self.audit_row_count,
+                outcome=AuditOutcome.OK if response.status_code < 300 else AuditOutcome.ERROR,
+            )
         add_never_cache_headers(response)
         return response
 

@@ -479,15 +479,26 @@ def access_sync_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCESS_SYNC_LOCK])
 
 
-def scorecards_access_sync(*, creators_sql: str, params: Sequence[Any] = ()) -> int:
+def scorecards_access_sync(
+    *, creators_sql: str = "", params: Sequence[Any] = (), creator_ids: Sequence[int] = ()
+) -> int:
     """Rewrite the copied creator columns (``indices.ACCESS_COLUMNS``) of the published (and active) run's scorecards.
 
+    The only writer of those copies outside the scoring run itself (``partners.visibility`` reads them): the import
+    runner, the admin's creator form and any data fix call it explicitly; nothing calls it behind their back, so an
+    ``.update()`` or raw SQL that changes a creator's categories or country must call it too.
+
     ``creators_sql`` is a query that returns the ids of the creators whose categories or country may have changed
-    (e.g. ``SELECT creator_id FROM <import staging table>``), with its ``params``. Call it inside the transaction
+    (e.g. ``SELECT creator_id FROM <import staging table>``), with its ``params``; or give the ids themselves as
+    ``creator_ids``. Call it inside the transaction
     that changed them, after the change, so that a partner never sees a creator outside its grant, even before
     the next scoring run. One set-based ``UPDATE ... FROM``; bumps the run's ``revision`` (which the cached
     per-run aggregates key on) when a row changed. Returns the number of published scorecards rewritten.
     """
+    if creator_ids:
+        creators_sql, params = ", ".join(["%s"] * len(creator_ids)), [int(pk) for pk in creator_ids]
+    if not creators_sql:
+        return 0
     access_sync_lock()
     # The published run, and the active run whose scorecards stage may already have committed its copies (it
     # takes the same lock around its insert, so it either reads this change or is rewritten here).
