@@ -16,9 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.celery import task_named
+from config.queue import QueueUnavailable, queue_check
 from creators.choices import ImportJobStatus
 from creators.importers import IMPORT_KINDS, ImportReport, RowError, run_import
 from creators.models import ImportJob
+from scoring import services as scoring_services
 
 __all__ = [
     "IMPORT_KINDS",
@@ -58,23 +60,11 @@ def import_file(
 
 
 def on_import_committed(*, report: ImportReport, requested_by: object | None = None) -> None:
-    """Queue a scoring run for data that an import has just committed.
-
-    Until the scoring engine provides ``scoring.services.scoring_run_request`` this only logs.
-    """
-    try:
-        from scoring.services import scoring_run_request
-    except ImportError:
-        logger.warning("import %s committed, but no scoring engine is installed: no scoring run queued", report.kind)
-        return
-
-    from config.queue import QueueUnavailable
-    from scoring.services import NothingToScore
-
+    """Queue a scoring run for data that an import has just committed."""
     logger.info("import %s committed (%s); requesting a scoring run", report.kind, report.summary())
     try:
-        scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
-    except NothingToScore:
+        scoring_services.scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    except scoring_services.NothingToScore:
         # E.g. a creators file imported before its videos: the run follows the videos' import.
         logger.info("import %s committed; no video yet, so no scoring run", report.kind,
                     extra={"event": "import.scoring_nothing_to_score"})
@@ -94,8 +84,6 @@ PROGRESS_WRITE_SECONDS = 2.0
 
 def import_job_create(*, kind: str, file: File, requested_by: Any = None, dry_run: bool = False) -> ImportJob:
     """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
-    from config.queue import queue_check
-
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
     # Redis down: refuse before the upload is stored, rather than keep a job that no worker will ever run.

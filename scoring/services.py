@@ -34,7 +34,8 @@ from config.queue import queue_check
 from creators.models import Category, Video
 from scoring import aggregates, indices
 from scoring.choices import RunStatus
-from scoring.models import ScoringChunk, ScoringRun
+from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
+from scoring.models import CategoryImpact, Scorecard, ScoringChunk, ScoringRun
 
 logger = logging.getLogger(__name__)
 
@@ -544,8 +545,6 @@ def _num(value: Any) -> float | None:
 def _score_medians(*, run_id: int) -> tuple[dict[str, Any], int]:
     """The run's reference-group medians (for "why this score"), population medians (radar) and pooled rates,
     and its video count, read from the ranked table in three statements."""
-    from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
-
     groups: dict[str, dict[str, Any]] = {}
     population: dict[str, dict[str, Any]] = {}
     (row,) = _fetch(indices.population_medians_sql(run_id=run_id))
@@ -627,8 +626,6 @@ def scoring_runs_prune(*, keep: int | None = None) -> int:
     )
     if not doomed:
         return 0
-    from scoring.models import CategoryImpact, Scorecard
-
     with transaction.atomic():
         # Bulk deletes (no per-row signals on these models) before the runs themselves.
         CategoryImpact.objects.filter(run_id__in=doomed).delete()
