@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from creators.choices import ImportJobStatus
 from creators.importers import IMPORT_KINDS, ImportReport, RowError, run_import
@@ -142,7 +143,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     else:
         _job_finish(
             job, status=ImportJobStatus.FAILED,
-            error=f"the file was rejected with {report.error_count:,} errors; nothing was written",
+            error=ngettext(
+                "the file was rejected with %(count)s error; nothing was written",
+                "the file was rejected with %(count)s errors; nothing was written",
+                report.error_count,
+            ) % {"count": f"{report.error_count:,}"},
         )
     return job
 
