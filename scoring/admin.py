@@ -56,8 +56,8 @@ class ScoringRunAdmin(admin.ModelAdmin):
 
     # Seven narrow columns, so the list reads at 1440 px beside its filter sidebar: the window (nearly always
     # 90 days) and the trigger are on the run's page and in the filters; the progress bar shows only while active.
-    list_display = ("__str__", "as_of", "state", "is_published", "creators_count", "created_at", "duration")
-    list_display_links = ("__str__",)
+    list_display = ("run", "as_of", "state", "published", "creators", "created_at", "duration")
+    list_display_links = ("run",)
     list_filter = ("status", "is_published", "triggered_by", "window_days")
     date_hierarchy = "as_of"
     ordering = ("-id",)
@@ -91,6 +91,18 @@ class ScoringRunAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress_bar(self, obj: ScoringRun) -> str:
         return render_to_string("admin/scoring/scoringrun/progress.html", {"run": obj})
+
+    @admin.display(description="run", ordering="id")
+    def run(self, obj: ScoringRun) -> str:
+        return f"Run {obj.pk}"
+
+    @admin.display(description="published", boolean=True, ordering="is_published")
+    def published(self, obj: ScoringRun) -> bool:
+        return obj.is_published
+
+    @admin.display(description="creators", ordering="creators_count")
+    def creators(self, obj: ScoringRun) -> str:
+        return f"{obj.creators_count:,}"
 
     @admin.display(description="status", ordering="status")
     def state(self, obj: ScoringRun) -> str:

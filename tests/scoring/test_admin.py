@@ -29,10 +29,14 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
 
 @pytest.fixture
 def scored_run(run_scoring) -> ScoringRun:
-    for number, followers in enumerate([5_000, 50_000, 500_000, 2_000_000]):
-        make_videos(make_creator(f"c{number}", followers=followers), [1, 2, 3, 5, 8, 13])
+    # Enough creators per group for the indices to be ranked (their medians then are numbers, not empty).
+    for number in range(24):
+        days = list(range(1, 2 + number % 7 * 3))
+        make_videos(make_creator(f"c{number}", followers=5_000 * 3 ** (number % 8)), days,
+                    likes=10 + number * 7, comments=number % 5)
     run = run_scoring()
     assert run.status == "succeeded" and run.medians
+    assert any(row["median"] is not None for row in run.medians["indices"].values())
     return run
 
 
