@@ -76,7 +76,8 @@ class ScoringRunAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields] + ["progress_bar", "duration", "medians_table", "timings_table"]
+        shown = ["progress_bar", "duration", "medians_table", "timings_table"]
+        return [f.name for f in self.model._meta.fields] + shown
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
