@@ -7,7 +7,7 @@ handle, display name and followers) has its results described by it; every other
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
@@ -29,4 +29,5 @@ class ProjectAdminSite(admin.AdminSite):
     """``admin.site`` (installed through ``config.apps.ProjectAdminConfig``)."""
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
-        return DescribedAutocompleteJsonView.as_view(admin_site=self)(request)
+        # A JsonResponse, as Django's own; ``as_view`` is typed with the base class.
+        return cast(HttpResponse, DescribedAutocompleteJsonView.as_view(admin_site=self)(request))

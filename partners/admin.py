@@ -46,7 +46,8 @@ class AccessGrantForm(forms.ModelForm):
             self.initial.setdefault("last_day", grant_last_day(self.instance.valid_until))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "last_day" in self.changed_data or self.instance.pk is None:
             last_day = cleaned.get("last_day")
             self.instance.valid_until = grant_end_from_last_day(last_day) if last_day else None
@@ -57,7 +58,7 @@ class AccessGrantForm(forms.ModelForm):
 
 
 # One field per line in grant forms: two fields side by side run their help texts together.
-GRANT_FIELDS = ["performance", "commercial", "categories", "creators", "valid_from", "last_day", "revoked_at", "note"]
+GRANT_FIELDS = ("performance", "commercial", "categories", "creators", "valid_from", "last_day", "revoked_at", "note")
 
 
 class MembershipInline(admin.TabularInline):
@@ -96,7 +97,7 @@ def revoke_grants(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
 @admin.register(AccessGrant)
 class AccessGrantAdmin(admin.ModelAdmin):
     form = AccessGrantForm
-    fields = ["partner", *GRANT_FIELDS]
+    fields = ("partner", *GRANT_FIELDS)
     list_display = ["__str__", "partner", "performance", "commercial", "valid_from", "last_day", "revoked_at",
                     "current"]
     list_filter = ["performance", "commercial", "partner"]

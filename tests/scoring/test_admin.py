@@ -20,7 +20,9 @@ def _cells(html: str, table_id: str) -> list[list[str]]:
     """The body rows of the table ``table_id``, as the text of their cells."""
     table = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S)
     assert table, f"no table {table_id}"
-    body = re.search(r"<tbody>(.*?)</tbody>", table.group(0), re.S).group(1)
+    body_match = re.search(r"<tbody>(.*?)</tbody>", table.group(0), re.S)
+    assert body_match
+    body = body_match.group(1)
     return [
         [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
