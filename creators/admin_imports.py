@@ -77,7 +77,9 @@ class ImportJobAdmin(admin.ModelAdmin):
                 dry_run=form.cleaned_data["dry_run"],
                 requested_by=request.user,
             )
-            messages.info(request, f"Import {job.pk} of {job.kind} queued.")
+            # No "queued" message here: the job may already be over when its page shows (a fast worker, or Celery
+            # run eagerly), and a green "queued" above a red "rejected" contradicts itself. The job page states
+            # the job's status at the time it is shown (``_status_message``).
             return HttpResponseRedirect(reverse("admin:creators_importjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -102,6 +104,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         from creators.api_imports import ImportJobSerializer
 
         data = ImportJobSerializer(job).data
+        level, text = _status_message(job)
+        # Added while this page renders, so it is shown (and consumed) by this very page, never a later one.
+        messages.add_message(request, level, text)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import {job.pk}: {job.kind}",
@@ -120,3 +125,17 @@ class ImportJobAdmin(admin.ModelAdmin):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
+
+
+def _status_message(job: ImportJob) -> tuple[int, str]:
+    """The job page's banner: its level follows the job's outcome (info while waiting, error when rejected)."""
+    name = f"Import {job.pk} of {job.kind}{' (dry run)' if job.dry_run else ''}"
+    if job.status == ImportJobStatus.FAILED:
+        return messages.ERROR, f"{name} failed: {job.error}."
+    if job.status == ImportJobStatus.SUCCEEDED:
+        if job.dry_run:
+            return messages.SUCCESS, f"{name} is valid: {job.rows:,} rows checked; nothing was written."
+        return messages.SUCCESS, f"{name} succeeded."
+    if job.status == ImportJobStatus.RUNNING:
+        return messages.INFO, f"{name} is running; this page follows it."
+    return messages.INFO, f"{name} is queued; this page follows it."

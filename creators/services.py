@@ -14,6 +14,7 @@ from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from config.celery import task_named
 from config.queue import QueueUnavailable, queue_check
@@ -135,7 +136,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     else:
         _job_finish(
             job, status=ImportJobStatus.FAILED,
-            error=f"the file was rejected with {report.error_count:,} errors; nothing was written",
+            error=ngettext(
+                "the file was rejected with %(count)s error; nothing was written",
+                "the file was rejected with %(count)s errors; nothing was written",
+                report.error_count,
+            ) % {"count": f"{report.error_count:,}"},
         )
     return job
 
