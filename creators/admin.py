@@ -1,7 +1,8 @@
 """Admin for the raw catalogue: categories and creators, searchable so grant pickers can autocomplete.
 
 Creators number in the millions: the change list never counts the whole table, and pickers elsewhere use
-``autocomplete_fields`` against the search defined here (handle prefix or exact external id).
+``autocomplete_fields`` against the search defined here (anywhere in the handle or display name, or the exact
+external id), each result described by its handle, display name and followers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
-from creators import admin_imports  # noqa: F401  (registers the import job admin: upload page, live progress)
+from creators import admin_imports  # noqa: F401 - registers the import job admin: upload page, live progress
 from creators.models import Category, Creator
+from scoring.services import scorecards_access_sync
 
 
 @admin.register(Category)
@@ -27,9 +30,11 @@ class CreatorAdmin(admin.ModelAdmin):
     list_display = ["handle", "display_name", "country", "primary_category", "followers", "data_updated_at"]
     list_filter = ["primary_category", "source"]
     list_select_related = ["primary_category"]
-    # Prefix search on the handle and exact external id: what staff type, and cheap on a large table.
-    search_fields = ["^handle", "=external_id", "^display_name"]
-    search_help_text = "Handle (prefix), display name (prefix) or exact external id."
+    # Anywhere in the handle or display name (what staff remember: "beauty" finds @the_beauty_lab), or the exact
+    # external id. A substring search scans the table; on PostgreSQL at a million creators it stays interactive
+    # for staff (see docs/performance.md), and the change list never counts the whole result.
+    search_fields = ["handle", "display_name", "=external_id"]
+    search_help_text = "Part of the handle or display name, or the exact external id."
     autocomplete_fields = ["primary_category", "categories"]
     readonly_fields = ["created_at", "data_updated_at", "source"]
     ordering = ["handle"]
@@ -37,9 +42,18 @@ class CreatorAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    def autocomplete_text(self, creator: Creator) -> str:
+        """A picker's result: "@handle · Display Name · 12,345 followers" (``config.admin``)."""
+        followers = ""
+        if creator.followers is not None:
+            followers = ngettext("%(count)s follower", "%(count)s followers", creator.followers) % {
+                "count": f"{creator.followers:,}"
+            }
+        return " · ".join(part for part in (str(creator), creator.display_name, followers) if part)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Keep the invariant the access layer relies on: the primary category is one of the categories.
-        # (The published run's copies of the categories and country follow by creators.signals, in this
-        # transaction.)
         form.instance.categories.add(form.instance.primary_category)
+        # The published run's copies of the categories and country, in this transaction (the admin wraps it).
+        scorecards_access_sync(creator_ids=[form.instance.pk])

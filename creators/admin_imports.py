@@ -47,7 +47,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="file")
     def file_name(self, job: ImportJob) -> str:
-        return job.file.name.rsplit("/", 1)[-1] if job.file else ""
+        return (job.file.name or "").rsplit("/", 1)[-1]
 
     @admin.display(description="progress")
     def progress_bar(self, job: ImportJob) -> str:
@@ -77,7 +77,9 @@ class ImportJobAdmin(admin.ModelAdmin):
                 dry_run=form.cleaned_data["dry_run"],
                 requested_by=request.user,
             )
-            messages.info(request, f"Import {job.pk} of {job.kind} queued.")
+            # No "queued" message here: the job may already be over when its page shows (a fast worker, or Celery
+            # run eagerly), and a green "queued" above a red "rejected" contradicts itself. The job page states
+            # the job's status at the time it is shown (``_status_message``).
             return HttpResponseRedirect(reverse("admin:creators_importjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -93,12 +95,18 @@ class ImportJobAdmin(admin.ModelAdmin):
                     extra_context: dict | None = None) -> HttpResponse:
         job = self.get_object(request, object_id)
         if job is None or not self.has_view_permission(request, job):
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+            # The admin's own "does not exist" redirect (private, so missing from django-stubs).
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.model._meta, object_id
+            )
         # Imported when a page is shown: the API module brings DRF and the schema generator, which every process
         # would otherwise load at start-up through the admin's autodiscovery (``import_data`` included).
         from creators.api_imports import ImportJobSerializer
 
         data = ImportJobSerializer(job).data
+        level, text = _status_message(job)
+        # Added while this page renders, so it is shown (and consumed) by this very page, never a later one.
+        messages.add_message(request, level, text)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import {job.pk}: {job.kind}",
@@ -117,3 +125,17 @@ class ImportJobAdmin(admin.ModelAdmin):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
+
+
+def _status_message(job: ImportJob) -> tuple[int, str]:
+    """The job page's banner: its level follows the job's outcome (info while waiting, error when rejected)."""
+    name = f"Import {job.pk} of {job.kind}{' (dry run)' if job.dry_run else ''}"
+    if job.status == ImportJobStatus.FAILED:
+        return messages.ERROR, f"{name} failed: {job.error}."
+    if job.status == ImportJobStatus.SUCCEEDED:
+        if job.dry_run:
+            return messages.SUCCESS, f"{name} is valid: {job.rows:,} rows checked; nothing was written."
+        return messages.SUCCESS, f"{name} succeeded."
+    if job.status == ImportJobStatus.RUNNING:
+        return messages.INFO, f"{name} is running; this page follows it."
+    return messages.INFO, f"{name} is queued; this page follows it."

@@ -4,14 +4,61 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from partners.models import AccessGrant, AuditEvent, Membership, Partner, PartnerWeights, Shortlist, ShortlistEntry
+from partners.models import (
+    GRANT_LAST_DAY_HELP,
+    AccessGrant,
+    AuditEvent,
+    Membership,
+    Partner,
+    PartnerWeights,
+    Shortlist,
+    ShortlistEntry,
+    grant_end_from_last_day,
+    grant_last_day,
+)
+
+
+class AccessGrantForm(forms.ModelForm):
+    """A grant's end as people state it: the last day of access, inclusive (UTC), as ``partner_create --until``.
+
+    The stored ``valid_until`` stays the exclusive end the access layer checks; ``grant_end_from_last_day`` is
+    the one conversion. An end set elsewhere that is not a UTC midnight is kept as it is unless the day is edited.
+    """
+
+    last_day = forms.DateField(required=False, label="Last day", help_text=GRANT_LAST_DAY_HELP)
+
+    class Meta:
+        model = AccessGrant
+        fields = ["partner", "performance", "commercial", "categories", "creators", "valid_from", "revoked_at", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.valid_until is not None:
+            self.initial.setdefault("last_day", grant_last_day(self.instance.valid_until))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if "last_day" in self.changed_data or self.instance.pk is None:
+            last_day = cleaned.get("last_day")
+            self.instance.valid_until = grant_end_from_last_day(last_day) if last_day else None
+        valid_from = cleaned.get("valid_from")
+        if valid_from and self.instance.valid_until and self.instance.valid_until <= valid_from:
+            self.add_error("last_day", "The last day must be on or after the day the grant starts.")
+        return cleaned
+
+
+# One field per line in grant forms: two fields side by side run their help texts together.
+GRANT_FIELDS = ("performance", "commercial", "categories", "creators", "valid_from", "last_day", "revoked_at", "note")
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,12 +71,11 @@ class MembershipInline(admin.TabularInline):
 
 class AccessGrantInline(admin.StackedInline):
     model = AccessGrant
+    form = AccessGrantForm
     extra = 0
     # Autocomplete, not select boxes: there may be a million creators.
     autocomplete_fields = ["categories", "creators"]
-    fields = [
-        ("performance", "commercial"), "categories", "creators", ("valid_from", "valid_until", "revoked_at"), "note",
-    ]
+    fields = GRANT_FIELDS
 
 
 @admin.register(Partner)
@@ -43,19 +89,26 @@ class PartnerAdmin(admin.ModelAdmin):
 @admin.action(description="Revoke the selected grants now")
 def revoke_grants(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    modeladmin.message_user(request, f"{count} grant(s) revoked; they stop applying at the users' next request.",
-                            messages.SUCCESS)
+    message = ngettext("%(count)d grant revoked; it stops applying at its users' next request.",
+                       "%(count)d grants revoked; they stop applying at their users' next request.", count)
+    modeladmin.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(AccessGrant)
 class AccessGrantAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "partner", "performance", "commercial", "valid_from", "valid_until", "revoked_at",
+    form = AccessGrantForm
+    fields = ("partner", *GRANT_FIELDS)
+    list_display = ["__str__", "partner", "performance", "commercial", "valid_from", "last_day", "revoked_at",
                     "current"]
     list_filter = ["performance", "commercial", "partner"]
     list_select_related = ["partner"]
     search_fields = ["partner__name", "note"]
     autocomplete_fields = ["partner", "categories", "creators"]
     actions = [revoke_grants]
+
+    @admin.display(description="Last day (inclusive)", ordering="valid_until")
+    def last_day(self, obj: AccessGrant) -> Any:
+        return grant_last_day(obj.valid_until) if obj.valid_until else "open-ended"
 
     @admin.display(boolean=True, description="In force")
     def current(self, obj: AccessGrant) -> bool:
@@ -138,7 +191,7 @@ class UserMembershipInline(admin.StackedInline):
 @admin.register(User)
 class PartnerUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, UserMembershipInline]
-    list_display = [*UserAdmin.list_display, "partner"]
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "partner"]  # UserAdmin's + partner
     list_select_related = ["membership__partner"]
 
     @admin.display(description="Partner", ordering="membership__partner__name")

@@ -7,6 +7,7 @@ creators and the field tiers it may see. Nothing here is consulted by views dire
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from partners import visibility
 from partners.choices import AuditOutcome, Role
 from scoring.choices import INDEX_NAMES
 from scoring.definitions import OVERALL_WEIGHTS
@@ -65,6 +67,27 @@ class AccessGrantQuerySet(models.QuerySet):
             revoked_at__isnull=True,
             partner__is_active=True,
         )
+
+
+GRANT_LAST_DAY_HELP = "Last day of access, inclusive (UTC): the grant ends when that day ends. Empty: open-ended."
+
+
+def grant_end_from_last_day(last_day: date) -> datetime:
+    """The stored, exclusive ``valid_until`` of a grant whose last day of access is ``last_day`` (inclusive, UTC).
+
+    The one conversion between what people type (the admin's "last day", ``partner_create --until``) and the
+    half-open period the access layer checks: access ends at midnight UTC after the last day.
+    """
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def grant_last_day(valid_until: datetime) -> date:
+    """The inclusive last day (UTC) of an exclusive ``valid_until``: the inverse of ``grant_end_from_last_day``.
+
+    An end that is not a UTC midnight (set through the ORM) still has access on part of that day, so it is that
+    day; a midnight end's last day is the day before.
+    """
+    return (valid_until.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
 class AccessGrant(models.Model):
@@ -197,11 +220,9 @@ class ShortlistEntryQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> ShortlistEntryQuerySet:
         """Entries of the partner's own shortlists whose creator it can still see (a creator that left the
         grant stays stored but is not shown)."""
-        from creators.models import creator_visibility_q
-
         if not access.is_partner:
             return self.none()
-        return self.filter(creator_visibility_q(access, path="creator"), shortlist__partner_id=access.partner_id)
+        return self.filter(visibility.creator_q(access, path="creator"), shortlist__partner_id=access.partner_id)
 
 
 class Shortlist(models.Model):

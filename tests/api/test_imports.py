@@ -179,3 +179,88 @@ def test_admin_upload_page_is_staff_only(world, alice_client):
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert not Creator.objects.filter(handle="x").exists()
+
+
+def test_categories_upload_through_the_api_and_the_admin(world, sam_client, django_capture_on_commit_callbacks):
+    from creators.models import Category
+
+    def categories_file(*rows: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile("categories.csv", "\n".join(["slug,name", *rows]).encode() + b"\n",
+                                  content_type="text/csv")
+
+    client = staff(world)
+    response = upload(client, categories_file("knitting,Knitting"), kind="categories",
+                      captured=django_capture_on_commit_callbacks)
+    assert response.status_code == 202
+    body = client.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert body["status"] == "succeeded", body["errors"]
+    assert (body["created"], body["updated"]) == (1, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sam_client.post("/admin/creators/importjob/add/",
+                                   {"kind": "categories", "file": categories_file("knitting,Knitting & yarn")})
+    assert response.status_code == 302
+    assert Category.objects.get(slug="knitting").name == "Knitting & yarn"
+
+
+# --- the admin's banner follows the outcome; counts in words (issue 18 item 7) ----------------------------------
+def _banners(html: str) -> list[tuple[str, str]]:
+    """The admin's messages on a page: (level class, text)."""
+    import re
+    from html import unescape
+
+    listing = re.search(r'<ul class="messagelist">(.*?)</ul>', html, re.S)
+    if not listing:
+        return []
+    return [(level, unescape(re.sub(r"<[^>]+>", "", text)).strip())
+            for level, text in re.findall(r'<li class="([^"]*)">(.*?)</li>', listing.group(1), re.S)]
+
+
+def test_a_rejected_upload_shows_one_red_banner_and_no_queued_one(world, sam_client,
+                                                                 django_capture_on_commit_callbacks):
+    rows = [*good_rows(world, 1), "bad,no_such_creator,2026-01-05T10:00:00Z,5,1,1,1"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sam_client.post("/admin/creators/importjob/add/",
+                                   {"kind": "videos", "file": videos_file(world, *rows)})
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.error_count == 1
+    # The job finished before its page was shown (a fast worker): the page has only the outcome's banner.
+    banners = _banners(sam_client.get(response["Location"]).content.decode())
+    assert [level for level, _ in banners] == ["error"]
+    assert "queued" not in banners[0][1]
+    assert "rejected with 1 error;" in banners[0][1]
+    # The next page shows no leftover banner.
+    assert _banners(sam_client.get("/admin/creators/importjob/").content.decode()) == []
+
+
+def test_a_good_upload_shows_a_success_banner(world, sam_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sam_client.post("/admin/creators/importjob/add/",
+                                   {"kind": "videos", "file": videos_file(world, *good_rows(world, 2))})
+    assert ImportJob.objects.get().status == "succeeded"
+    assert [level for level, _ in _banners(sam_client.get(response["Location"]).content.decode())] == ["success"]
+
+
+def test_a_waiting_job_says_queued_as_information(world, sam_client):
+    job = ImportJob(kind="videos", status="pending")
+    job.file.save("v.csv", videos_file(world, *good_rows(world)), save=True)
+    banners = _banners(sam_client.get(f"/admin/creators/importjob/{job.pk}/change/").content.decode())
+    assert banners == [("info", f"Import {job.pk} of videos is queued; this page follows it.")]
+
+
+def test_error_counts_are_pluralized(world, django_capture_on_commit_callbacks, tmp_path):
+    from django.core.management import call_command
+
+    from creators.services import import_job_create
+
+    for bad in (1, 2):
+        rows = [f"bad{i},no_such_creator,2026-01-05T10:00:00Z,5,1,1,1" for i in range(bad)]
+        with django_capture_on_commit_callbacks(execute=True):
+            job = import_job_create(kind="videos", file=videos_file(world, *rows))
+        job.refresh_from_db()
+        assert job.error.startswith(f"the file was rejected with {bad} {'error' if bad == 1 else 'errors'};")
+    path = tmp_path / "one_bad.csv"
+    path.write_text(f"{VIDEOS_HEADER}\nbad,no_such_creator,2026-01-05T10:00:00Z,5,1,1,1\n")
+    err = __import__("io").StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_data", "videos", str(path), stderr=err)
+    assert "rejected, 1 error;" in err.getvalue()

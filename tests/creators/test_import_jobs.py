@@ -57,7 +57,7 @@ def test_a_rejected_file_fails_the_job_with_its_errors():
     import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ImportJobStatus.FAILED
-    assert job.error == "the file was rejected with 1 errors; nothing was written"
+    assert job.error == "the file was rejected with 1 error; nothing was written"
     assert job.errors == [{"line": 2, "column": "followers", "message": "must not be negative, got '-4'"}]
     assert not Creator.objects.exists()
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import ngettext
 
 from creators.services import IMPORT_KINDS, import_file
 
@@ -50,8 +51,9 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             more = report.error_count - min(len(report.errors), ERRORS_SHOWN)
             if more > 0:
-                self.stderr.write(f"... and {more:,} more errors")
-            self.stderr.write(f"{path}: rejected, {report.error_count:,} errors; nothing was written.")
+                self.stderr.write(f"... and {more:,} more {_errors(more)}")
+            count = report.error_count
+            self.stderr.write(f"{path}: rejected, {count:,} {_errors(count)}; nothing was written.")
             sys.exit(1)
         self.stdout.write(f"{report.summary()} in {elapsed:.1f} s")
         if options["verbosity"] >= 2:
@@ -64,3 +66,7 @@ class Command(BaseCommand):
             self.stderr.write(f"  validated {done:,} rows...")
         elif self.stderr.isatty():
             self.stderr.write(f"  {done:,} rows done")
+
+
+def _errors(count: int) -> str:
+    return ngettext("error", "errors", count)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from partners.models import GRANT_LAST_DAY_HELP, grant_end_from_last_day, grant_last_day
 from partners.services import partner_grant_upsert
 from scoring.catalogue import Tier
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tiers", default="", help="Comma-separated field tiers: performance, commercial (profile is implied)."
         )
-        parser.add_argument("--until", default=None, help="Last day of access, YYYY-MM-DD (inclusive, UTC).")
+        parser.add_argument("--until", default=None, help=f"YYYY-MM-DD. {GRANT_LAST_DAY_HELP}")
 
     def handle(self, *args: Any, **options: Any) -> None:
         tiers = set(_csv(options["tiers"]))
@@ -41,8 +42,7 @@ class Command(BaseCommand):
                 last_day = date.fromisoformat(options["until"])
             except ValueError as exc:
                 raise CommandError(f"--until must be YYYY-MM-DD, not {options['until']!r}") from exc
-            # Inclusive last day: the grant ends at the start of the next UTC day.
-            valid_until = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC)
+            valid_until = grant_end_from_last_day(last_day)
         try:
             result = partner_grant_upsert(
                 name=options["name"],
@@ -55,10 +55,12 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         verb = "Created" if result.created else "Updated"
+        valid_until = result.grant.valid_until
+        until = f"last day {grant_last_day(valid_until)} (inclusive, UTC)" if valid_until else "open-ended"
         self.stdout.write(
             self.style.SUCCESS(
                 f"{verb} partner {result.partner.name!r}: grant {result.grant.pk} with "
                 f"{result.categories} categor{'y' if result.categories == 1 else 'ies'}, {result.creators} creator(s), "
-                f"tiers {', '.join(result.tiers)}, until {result.grant.valid_until or 'open-ended'}."
+                f"tiers {', '.join(result.tiers)}, {until}."
             )
         )
