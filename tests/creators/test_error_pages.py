@@ -76,7 +76,7 @@ def test_handler400_is_the_branded_page(world, alice_client):
     assert response.status_code == 400 and b"Error 400" in response.content
 
 
-@pytest.mark.parametrize("path", [LIST, EXPORT])
+@pytest.mark.parametrize("path", [LIST, EXPORT, "/api/v1/creators/export.xlsx"])
 def test_an_unknown_api_parameter_is_a_400_naming_it(world, path):
     response = api_client(world.users["alice"]).get(path, {"overall_minn": "3", "overall_min": "1"})
     assert response.status_code == 400
@@ -89,7 +89,7 @@ def test_the_known_api_parameters_are_accepted(world):
     client = api_client(world.users["alice"])
     response = client.get(LIST, {"overall_min": "1", "ordering": "-overall", "page_size": "5", "format": "json"})
     assert response.status_code == 200
-    assert client.get(EXPORT, {"q": "beauty", "ordering": "handle"}).status_code == 200
+    assert client.get(EXPORT, {"q": "beauty", "ordering": "handle", "bom": "1"}).status_code == 200
 
 
 def test_the_html_list_keeps_its_own_parameters(world, alice_client):
@@ -110,10 +110,11 @@ def test_the_export_button_shows_the_rows_left_and_the_used_up_quota(world, alic
     assert "Daily export limit" in page and 'aria-disabled="true"' in page
 
 
-def test_the_export_over_the_quota_is_a_branded_html_429(world, alice_client, settings):
+@pytest.mark.parametrize("path", ["/creators/export.csv", "/creators/export.xlsx"])
+def test_the_export_over_the_quota_is_a_branded_html_429(world, alice_client, settings, path):
     settings.EXPORT_DAILY_ROW_QUOTA = len(world.handles_a) + 2
     assert alice_client.get("/creators/export.csv").status_code == 200
-    response = alice_client.get("/creators/export.csv")
+    response = alice_client.get(path)
     assert response.status_code == 429
     assert response["Content-Type"].startswith("text/html")
     assert int(response["Retry-After"]) > 0
