@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_accessibility import _axe
 from tests.browser.test_dashboard import ConsoleErrors, _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,6 +29,7 @@ def test_error_pages_are_pages_of_the_product(browser, live_server, scored_world
     assert page.locator("header .who a.logout").is_visible()
     assert scored_world.partner_name in page.locator("header").inner_text()
     page.screenshot(path=str(screenshot_dir / f"error-404-{width}.png"), full_page=True)
+    assert _axe(page) == []
 
     # CSRF: a form whose token no longer matches (as after logging in again in another tab).
     page.goto(f"{live_server.url}/accounts/logout/")
@@ -38,6 +40,7 @@ def test_error_pages_are_pages_of_the_product(browser, live_server, scored_world
     assert "Reload the page" in page.locator("main").inner_text()
     assert page.locator("header .who a.logout").is_visible()  # still logged in, navigation there
     page.screenshot(path=str(screenshot_dir / f"error-403-csrf-{width}.png"), full_page=True)
+    assert _axe(page) == []
 
     # The quota beside the button, then an export larger than what is left: the 429 page, not a download.
     settings.EXPORT_DAILY_ROW_QUOTA = 1
@@ -51,6 +54,7 @@ def test_error_pages_are_pages_of_the_product(browser, live_server, scored_world
     assert "resets at 00:00 UTC" in page.locator("#quota-message").inner_text()
     assert downloads == []
     page.screenshot(path=str(screenshot_dir / f"error-429-export-{width}.png"), full_page=True)
+    assert _axe(page) == []
 
     # Used up: the button says so instead of starting anything.
     settings.EXPORT_DAILY_ROW_QUOTA = 0
@@ -58,6 +62,7 @@ def test_error_pages_are_pages_of_the_product(browser, live_server, scored_world
     assert page.locator("#export-csv").get_attribute("aria-disabled") == "true"
     assert "Daily export limit" in page.locator("#export-quota").inner_text()
     page.screenshot(path=str(screenshot_dir / f"export-quota-used-up-{width}.png"))
+    assert _axe(page) == []
     # The browser logs each error status of the page itself (404, 403, 429) as a failed load: nothing else.
     assert [error for error in errors if not error.startswith("Failed to load resource")] == []
     context.close()
