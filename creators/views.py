@@ -115,7 +115,11 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             run=run,
             form=form,
             selects=selects,
-            filter_errors=form.errors if form.is_bound else {},
+            # Each error under the words the panel uses for its field ("Followers (at least)", not "followers_min").
+            filter_errors={
+                str(form.fields[name].label or name) if name in form.fields else name: errors
+                for name, errors in (form.errors if form.is_bound else {}).items()
+            },
             # The visible indices that have min/max filters (not "our score").
             index_ranges=list_page.range_filters(
                 self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
