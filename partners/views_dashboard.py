@@ -259,6 +259,10 @@ class MethodologyView(PartnerAccessMixin, TemplateView):
             can_set_weights=self.access.can_see_audit,
             weights_form=form,
             has_weights=weights is not None,
+            # "Our score" is told only where it can exist: indices to weigh, and either own weights already or
+            # a manager who can set them (a viewer of a partner without weights reads nothing about it).
+            show_own_ranking=bool(form.visible_indices) and (self.access.can_see_audit or weights is not None),
+            shows_overall="overall" in self.access.visible_field_names,
         )
         return context
 
