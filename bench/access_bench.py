@@ -27,26 +27,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
-from bench.common import ensure_database, generate_creators  # noqa: E402
+from bench.common import ensure_database, generate_creators
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import F, OuterRef, Q, Subquery  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 
-from creators.filtersets import CreatorFilterSet, order_expressions  # noqa: E402
-from creators.models import Category, Creator  # noqa: E402
-from creators.selectors import CategorySlugs, creator_list  # noqa: E402
-from partners.access import access_for_user  # noqa: E402
-from partners.choices import Role  # noqa: E402
-from partners.models import AccessGrant, Membership, Partner  # noqa: E402
-from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS  # noqa: E402
-from scoring.indices import POSTGRESQL, Dialect, creator_access_sql  # noqa: E402
-from scoring.models import Scorecard, ScoringRun  # noqa: E402
+from creators.filtersets import CreatorFilterSet, order_expressions
+from creators.models import Category, Creator
+from creators.selectors import CategorySlugs, creator_list
+from partners.access import access_for_user
+from partners.choices import Role
+from partners.models import AccessGrant, Membership, Partner
+from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
+from scoring.indices import POSTGRESQL, Dialect, creator_access_sql
+from scoring.models import Scorecard, ScoringRun
 
 CATEGORIES = 20
 GRANTED = 4
@@ -57,7 +57,7 @@ COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "
 def generate(n: int) -> None:
     t0 = time.perf_counter()
     # The creator's country and category ids copied onto its scorecard, by the scoring run's own SQL.
-    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")  # noqa: N806
+    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL work_mem = '256MB'")
@@ -76,16 +76,14 @@ def generate(n: int) -> None:
             INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                 consistency, overall, confidence, collaboration_confidence, follower_tier, followers, videos, views,
                 engagements, engagement_rate, sponsored_share, shoppable_share, gmv, orders, gpm, active_weeks,
-                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids,
-                category_mask)
+                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids)
             SELECT %s, id, r1 * 100, r2 * 100, r3 * 100, r4 * 100,
                    CASE WHEN r5 < 0.3 THEN NULL ELSE r5 * 100 END, r6 * 100,
                    CASE WHEN r1 < 0.05 THEN NULL ELSE (r1 + r3 + r4 + r6) * 25 END,
                    'medium', 'low', 1, followers, 10, 10000, 900, 0.09, 0.2, 0.4, NULL, NULL, NULL, 9, 0.5,
-                   3, 2, 2, 1, 1, 20, country, category_ids, category_mask
+                   3, 2, 2, 1, 1, 20, country, category_ids
             FROM (SELECT cr.id, cr.followers, random() r1, random() r2, random() r3, random() r4, random() r5,
-                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids,
-                         {ACCESS["category_mask"]} AS category_mask
+                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids
                   FROM creators_creator cr) c
             """,
             [run_id],

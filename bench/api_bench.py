@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, generate_creators, log, wrk  # noqa: E402
+from bench.common import ensure_database, generate_creators, log, wrk
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_api"
@@ -59,7 +59,7 @@ def generate(n: int) -> None:
     from scoring.models import ScoringRun
 
     # The creator's country and category ids copied onto its scorecard, by the scoring run's own SQL.
-    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")  # noqa: N806
+    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
@@ -82,16 +82,14 @@ def generate(n: int) -> None:
             INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                 consistency, overall, confidence, collaboration_confidence, follower_tier, followers, videos, views,
                 engagements, engagement_rate, sponsored_share, shoppable_share, gmv, orders, gpm, active_weeks,
-                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids,
-                category_mask)
+                gap_cv, invitations, accepted, responded, due, on_time, median_response_h, country, category_ids)
             SELECT %s, id, r1 * 100, r2 * 100, r3 * 100, r4 * 100,
                    CASE WHEN r5 < 0.3 THEN NULL ELSE r5 * 100 END, r6 * 100,
                    CASE WHEN r1 < 0.05 THEN NULL ELSE (r1 + r3 + r4 + r6) * 25 END,
                    'medium', 'low', 1, followers, 10, 10000, 900, 0.09, 0.2, 0.4, NULL, NULL, NULL, 9, 0.5,
-                   3, 2, 2, 1, 1, 20, country, category_ids, category_mask
+                   3, 2, 2, 1, 1, 20, country, category_ids
             FROM (SELECT cr.id, cr.followers, random() r1, random() r2, random() r3, random() r4, random() r5,
-                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids,
-                         {ACCESS["category_mask"]} AS category_mask
+                         random() r6, {ACCESS["country"]} AS country, {ACCESS["category_ids"]} AS category_ids
                   FROM creators_creator cr) c
             """,
             [run.pk],
@@ -202,7 +200,8 @@ def main() -> None:
         deep_next = f"{api_url}&page_size=10"
         for _ in range(3):
             deep_next = fetch(deep_next, token)["next"] or deep_next
-        middle = int(re.search(r"[?&]page=(\d+)", deep_next).group(1)) - 1 if "page=" in deep_next else 0
+        page = re.search(r"[?&]page=(\d+)", deep_next)
+        middle = int(page.group(1)) - 1 if page else 0
         for url, who in ((ceiling_url, None), (api_url, token), (deep_next, token)):
             wrk("warm-up", url, duration=3, connections=args.connections, headers=_auth(who))
         ceiling = wrk("ceiling", ceiling_url, duration=args.duration, connections=args.connections)

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, log, merge_slices, wrk_slice  # noqa: E402
+from bench.common import ensure_database, log, merge_slices, wrk_slice
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
@@ -92,15 +92,14 @@ def generate(n: int) -> None:
                   random() * 100 AS effectiveness,
                   CASE WHEN random() < 0.3 THEN NULL ELSE random() * 100 END AS sales,
                   random() * 100 AS consistency, (random() * 40)::int AS videos,
-                  {access["country"]} AS country, {access["category_ids"]} AS category_ids,
-                  {access["category_mask"]} AS category_mask
+                  {access["country"]} AS country, {access["category_ids"]} AS category_ids
            FROM creators_creator cr WHERE source = 'bench'""",
         """INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                                          consistency, overall, confidence, collaboration_confidence, follower_tier,
                                          followers, videos, views, engagements, engagement_rate, sponsored_share,
                                          shoppable_share, gmv, orders, gpm, active_weeks, gap_cv, invitations,
                                          accepted, responded, due, on_time, median_response_h, country,
-                                         category_ids, category_mask)
+                                         category_ids)
            SELECT r.id, s.creator_id, s.collaboration, s.care, s.volume, s.effectiveness, s.sales, s.consistency,
                   CASE WHEN s.videos < 3 THEN NULL ELSE
                     (0.20 * s.collaboration + 0.15 * s.care + 0.10 * s.volume + 0.20 * s.effectiveness
@@ -112,8 +111,7 @@ def generate(n: int) -> None:
                   CASE WHEN s.sales IS NULL THEN NULL ELSE (s.videos * 123.45)::numeric(18, 2) END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE s.videos * 3 END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE 12.3 END,
-                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids,
-                  s.category_mask
+                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids
            FROM bench_scores s, (SELECT id FROM scoring_scoringrun WHERE is_published) r""",
         """INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
            SELECT sc.run_id, sc.creator_id, cr.primary_category_id, random() * 100, sc.views, sc.gmv, sc.videos
@@ -226,7 +224,7 @@ def serve(settings_module: str, port: int, env: dict[str, str]) -> subprocess.Po
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
             return process
         except urllib.error.HTTPError:
             return process
@@ -245,7 +243,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def check_page(url: str, cookie: str) -> int:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:
         body = response.read()
         if b"creator" not in body:
             raise RuntimeError(f"unexpected page at {url}")
@@ -256,7 +254,7 @@ def time_export(url: str, cookie: str) -> tuple[float, int]:
     started = time.perf_counter()
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     rows = 0
-    with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=600) as response:
         while chunk := response.read(1 << 20):
             rows += chunk.count(b"\n")
     return time.perf_counter() - started, rows - 1
@@ -321,7 +319,9 @@ def main() -> int:
     access = access_for_user(get_user_model().objects.get(username=USERNAME))
     base = f"http://127.0.0.1:{args.port}"
     filters = {"category": "cat03", "volume_min": "50"}
-    handle = creator_list(access=access).filter(creator__primary_category__slug="cat03").first()["handle"]
+    first = creator_list(access=access).filter(creator__primary_category__slug="cat03").first()
+    assert first is not None, "the bench database has no creator in cat03"
+    handle = first["handle"]
     pages = {
         "list, category + index filter": f"{base}/creators/?{urlencode(filters)}",
         "list, deep page (position n/2)": f"{base}/creators/?{urlencode({'cursor': deep_cursor(args.creators // 2)})}",
@@ -370,7 +370,13 @@ def main() -> int:
 
     if not args.no_export:
         queryset = CreatorFilterSet({}, queryset=creator_list(access=access), access=access).qs
-        columns = export_columns(queryset=queryset, fields=visible_fields(access))
+        from scoring.models import ScoringRun
+
+        # The product's columns: the visible fields, the as-of date and the scorecard URL (creators.exports).
+        as_of = ScoringRun.objects.filter(is_published=True).values_list("as_of", flat=True).first()
+        columns = export_columns(
+            queryset=queryset, fields=visible_fields(access), as_of=as_of, scorecard_url=(f"{base}/creators/", "/")
+        )
         reference_sql = copy_sql(queryset=queryset, columns=columns, neutralised=False)
         log("export reference: psql COPY of the same columns")
         psql_seconds = time_psql_copy(database_url, reference_sql)

@@ -10,7 +10,7 @@ runs rounds (``--rounds``, default 3) on the same PostgreSQL database, each of:
    its peak RSS is its own; the time is the command's, start-up included);
 3. the same import again (every row unchanged).
 
-Prints each round, then the medians: rows/s, the ratio import/COPY (target: within 3x) and the peak RSS. The
+Prints each round, then the medians: rows/s, the ratio import/COPY (target: within 3.5x, issue 15) and the peak RSS. The
 machine's speed drifts by tens of percent within minutes, which is why each round has its own reference and the
 ratio reported is the median of the rounds' ratios.
 
@@ -131,8 +131,8 @@ def prepare_database(url: str, env: dict[str, str]) -> None:
     from psycopg import sql
 
     target = psycopg.conninfo.conninfo_to_dict(url)
-    name = target.pop("dbname")
-    with psycopg.connect(psycopg.conninfo.make_conninfo(**target, dbname="postgres"), autocommit=True) as conn:
+    name = str(target.pop("dbname"))
+    with psycopg.connect(psycopg.conninfo.make_conninfo("", **target, dbname="postgres"), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -208,7 +208,7 @@ def main() -> None:
           f"(memory flat in file size; the tenth took {small_s:.1f} s)")
     ratios = sorted(r.new / r.copy for r in rounds)
     again = sorted(r.again / r.copy for r in rounds)
-    print(f"ratio import / COPY: median {statistics.median(ratios):.2f}x (target <= 3x; rounds: "
+    print(f"ratio import / COPY: median {statistics.median(ratios):.2f}x (target <= 3.5x; rounds: "
           f"{', '.join(f'{x:.2f}' for x in ratios)}); re-import / COPY: median {statistics.median(again):.2f}x")
 
 

@@ -10,6 +10,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.rest import api_not_found, no_store
+from creators import converters  # noqa: F401 - registers <handle:...>
 from creators.api import CategoryViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
 from partners.api_tokens import TokenView
@@ -22,7 +23,8 @@ urlpatterns = [
     path("creators/", CreatorViewSet.as_view({"get": "list"}), name="creator-list"),
     # Before the detail route: "export.csv" is not a handle.
     path("creators/export.csv", CreatorViewSet.as_view({"get": "export"}), name="creator-export"),
-    path("creators/<str:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
+    path("creators/export.xlsx", CreatorViewSet.as_view({"get": "export_xlsx"}), name="creator-export-xlsx"),
+    path("creators/<handle:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path("imports/", ImportCreateView.as_view(), name="import-list"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),

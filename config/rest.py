@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -29,7 +30,8 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error response of the API."""
 
     detail = serializers.CharField(help_text="A human-readable summary of the problem.")
-    errors = serializers.DictField(
+    # The problem document's member; it shadows ``Serializer.errors``, harmless on a serializer that only documents.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per-field messages, keyed by the field or query parameter name (`non_field_errors` for the "
@@ -70,8 +72,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+@csrf_exempt  # it changes nothing and reads nothing: a POST to a wrong path is a 404, not a CSRF failure page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """A JSON 404 for any path under ``/api/v1/`` that is not an endpoint (instead of the HTML page)."""
+    """A JSON 404 for any path under ``/api/v1/`` that is not an endpoint (instead of the HTML page), whatever
+    the method."""
     response = JsonResponse({"detail": "Not found."}, status=404)
     patch_cache_control(response, no_store=True)
     return response
@@ -117,7 +121,7 @@ _ERROR_RESPONSES: dict[str, str] = {
 class ApiAutoSchema(AutoSchema):
     """drf-spectacular's schema generator, plus the documented error responses every operation can give."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses

@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from creators import admin_imports  # noqa: F401  (registers the import job admin: upload page, live progress)
+from creators import admin_imports  # noqa: F401 - registers the import job admin: upload page, live progress
 from creators.models import Category, Creator
+from scoring.services import scorecards_access_sync
 
 
 @admin.register(Category)
@@ -40,6 +41,6 @@ class CreatorAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Keep the invariant the access layer relies on: the primary category is one of the categories.
-        # (The published run's copies of the categories and country follow by creators.signals, in this
-        # transaction.)
         form.instance.categories.add(form.instance.primary_category)
+        # The published run's copies of the categories and country, in this transaction (the admin wraps it).
+        scorecards_access_sync(creator_ids=[form.instance.pk])

@@ -12,16 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
-from creators.exports import creator_export_response
+from creators.exports import XLSX_CONTENT_TYPE, ExportOptionError, Format, creator_export_response, export_options
 from creators.fields import COUNT_PATTERN
 from creators.filtersets import CreatorFilterSet
 from creators.models import Category
@@ -53,6 +53,34 @@ class CSVRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         # Only error bodies pass through here (the export itself is a streaming response): keep them JSON.
         return JSONRenderer().render(data)
+
+
+class XLSXRenderer(CSVRenderer):
+    """Lets clients that send ``Accept`` with the workbook type reach the XLSX export (a file response)."""
+
+    media_type = XLSX_CONTENT_TYPE
+    format = "xlsx"
+    charset = None  # type: ignore[assignment]  # a binary format: DRF reads None as no charset
+
+
+EXPORT_OPTION_PARAMETERS = [
+    OpenApiParameter(
+        "headers",
+        OpenApiTypes.STR,
+        enum=["labels", "keys"],
+        description="Column headers in words as the dashboard shows them (`labels`, the default) or the stable "
+        "field names (`keys`: `handle`, `overall`, ... `as_of`, `scorecard_url`), for programs.",
+    ),
+]
+CSV_OPTION_PARAMETERS = [
+    *EXPORT_OPTION_PARAMETERS,
+    OpenApiParameter(
+        "bom",
+        OpenApiTypes.BOOL,
+        description="`1` starts the file with a UTF-8 byte-order mark, which Excel needs to read the accents "
+        "(default `0` in the API, `1` on the dashboard's button).",
+    ),
+]
 
 
 # Follower counts as people type them (creators.fields.CountField, whose pattern this is).
@@ -166,6 +194,8 @@ class CreatorViewSet(PartnerViewSetBase):
     def get_renderers(self) -> list[BaseRenderer]:
         if getattr(self, "action", None) == "export":
             return [JSONRenderer(), CSVRenderer()]
+        if getattr(self, "action", None) == "export_xlsx":
+            return [JSONRenderer(), XLSXRenderer()]
         return super().get_renderers()
 
     def list(self, request: Request) -> Response:
@@ -176,7 +206,7 @@ class CreatorViewSet(PartnerViewSetBase):
         # that the pagination's next-page cursor is made of.
         keys = ordering_keys(queryset) or []
         names = dict.fromkeys(["creator_id", *shape.value_names, *(key.name for key in keys)])
-        rows = self.paginate_queryset(queryset.values(*names))
+        rows = self.paginate_queryset(queryset.values(*names)) or []
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
 
     def pagination_scope(self) -> tuple[Any, ...]:
@@ -221,17 +251,39 @@ class CreatorViewSet(PartnerViewSetBase):
         operation_id="creators_export",
         tags=["creators"],
         summary="Export the filtered list as CSV",
-        description="The whole filtered, visible set as one streamed CSV file, one row per creator, visible "
-        "columns only; same filters and ordering as the list (no pagination). Counts against the user's daily "
-        "export row quota (429 beyond it).",
-        parameters=FILTER_PARAMETERS,
+        description="The whole filtered, visible set as one streamed CSV file (UTF-8), one row per creator, "
+        "visible columns only, then the as-of date and the scorecard URL; same filters and ordering as the list "
+        "(no pagination). Indices to one decimal, the follower tier as its label. Counts against the user's "
+        "daily export row quota (429 beyond it).",
+        parameters=[*FILTER_PARAMETERS, *CSV_OPTION_PARAMETERS],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV with a header row.")},
     )
-    def export(self, request: Request) -> HttpResponse:
+    def export(self, request: Request) -> HttpResponseBase:
+        return self._export(request, Format.CSV)
+
+    @extend_schema(
+        operation_id="creators_export_xlsx",
+        tags=["creators"],
+        summary="Export the filtered list as an Excel workbook",
+        description="The same rows and columns as the CSV export, as one XLSX sheet (numbers as numbers, text as "
+        "text). Same access rules, audit and daily row quota as the CSV.",
+        parameters=[*FILTER_PARAMETERS, *EXPORT_OPTION_PARAMETERS],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook.")},
+    )
+    def export_xlsx(self, request: Request) -> HttpResponseBase:
+        return self._export(request, Format.XLSX)
+
+    def _export(self, request: Request, fmt: Format) -> HttpResponseBase:
         # The quota service records the export itself (with its id and row count); the base records the call.
         if not self.access.can_export:
             raise PermissionDenied("Exports need the analyst or manager role.")
+        try:
+            options = export_options(request.query_params, default_bom=False)
+        except ExportOptionError as error:
+            raise ValidationError({error.field: [str(error)]}) from error
         queryset = self.filter_queryset(self.get_queryset())
+        run = getattr(self, "published_run", None)  # read by get_queryset
+        as_of = run.as_of if run is not None else None
         response = creator_export_response(
             access=self.access,
             queryset=queryset,
@@ -239,12 +291,17 @@ class CreatorViewSet(PartnerViewSetBase):
             filename="creators",
             request=request,
             filters=request_filters(request),
+            fmt=fmt,
+            options=options,
+            as_of=as_of,
         )
         if response.status_code == 429:
             # The shared export answers the quota in plain text for the browser; the API speaks its JSON errors.
-            error = Response({"detail": response.content.decode()}, status=429)
-            error["Retry-After"] = response["Retry-After"]
-            return error
+            denied = Response({"detail": response.content.decode()}, status=429)
+            denied["Retry-After"] = response["Retry-After"]
+            return denied
+        if response.status_code == 400:  # more rows than an Excel sheet holds
+            raise ValidationError({"format": [response.content.decode()]})
         return response
 
 

@@ -13,32 +13,20 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from creators.choices import CollaborationStatus, ImportJobStatus
+from partners import visibility
 
 if TYPE_CHECKING:
     from partners.access import Access
 
 
+# A creator handle: letters, digits, '.', '_' and '-', at most 64 characters (the importers' rule, the URL
+# converter's, the compare list's).
+HANDLE_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+
 class CategoryQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> CategoryQuerySet:
-        """Categories a partner may see and filter on (none without access).
-
-        Decision: the categories of its current grants, plus every category (primary or other) of the creators
-        granted to it explicitly. Other categories of category-granted creators are not added: the dropdown then
-        never suggests that the partner sees, say, all of ``travel`` because one beauty creator also posts travel.
-        """
-        if not access.is_partner:
-            return self.none()
-        condition = models.Q(pk__in=sorted(access.category_ids))
-        if access.creator_ids:
-            explicit = sorted(access.creator_ids)
-            through = Creator.categories.through
-            condition |= models.Q(
-                models.Exists(Creator.objects.filter(primary_category_id=models.OuterRef("pk"), pk__in=explicit))
-            )
-            condition |= models.Q(
-                models.Exists(through.objects.filter(category_id=models.OuterRef("pk"), creator_id__in=explicit))
-            )
-        return self.filter(condition)
+        """Categories a partner may see and filter on (none without access): ``partners.visibility.category_q``."""
+        return self.filter(visibility.category_q(access)) if access.is_partner else self.none()
 
 
 
@@ -62,39 +50,17 @@ class CreatorQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> CreatorQuerySet:
         """Creators a partner may see: primary or any category granted, or granted explicitly (none otherwise).
 
-        This is the restriction every partner-facing read applies (DESIGN section 6). It is a ``WHERE`` clause
-        (a semi-join on the category link, no join), so it keeps the row set distinct and composes with any
-        ordering or filter.
+        This is the restriction every partner-facing read applies (DESIGN section 6), defined once in
+        ``partners.visibility.creator_q``. It is a ``WHERE`` clause (a semi-join on the category link, no join),
+        so it keeps the row set distinct and composes with any ordering or filter.
         """
         if not access.is_partner:
             return self.none()
-        return self.filter(creator_visibility_q(access))
+        return self.filter(visibility.creator_q(access))
 
     def by_handle(self, handle: str) -> CreatorQuerySet:
         """Creators whose handle matches case-insensitively (uses the ``lower(handle)`` unique index)."""
         return self.alias(handle_lower=Lower("handle")).filter(handle_lower=handle.strip().lstrip("@").lower())
-
-
-def creator_visibility_q(access: Access, *, path: str = "") -> models.Q:
-    """The visibility condition of a creator, itself (``path=""``) or related through ``path`` ("creator").
-
-    Any of its categories granted, or granted explicitly. The only definition of "visible creator":
-    ``CreatorQuerySet.visible_to`` and ``creators.selectors.creator_list`` both use it. Matches nothing for an
-    access without grants.
-
-    The primary category counts because every creator is linked to its primary category in ``categories`` (the
-    importers and the admin keep it so): testing the link table alone makes the restriction a semi-join on one
-    small indexed table, with no per-row join to creators (see ``bench/access_bench.py``). Should a creator ever
-    lack that link, it is hidden, never shown to the wrong partner.
-    """
-    prefix = f"{path}__" if path else ""
-    condition = models.Q(**{f"{prefix}pk__in": []})
-    if access.category_ids:
-        linked = Creator.categories.through.objects.filter(category_id__in=sorted(access.category_ids))
-        condition |= models.Q(**{f"{prefix}pk__in": linked.values("creator_id")})
-    if access.creator_ids:
-        condition |= models.Q(**{f"{prefix}pk__in": sorted(access.creator_ids)})
-    return condition
 
 
 class Creator(models.Model):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,8 @@ def sort_keys_for(queryset: QuerySet, *, unique_keys: frozenset[str] = DEFAULT_U
         if isinstance(item, str):
             descending, name = item.startswith("-"), item.lstrip("-")
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
-            descending, name = item.descending, item.expression.name
+            # ``F.name`` is public at run time but missing from django-stubs.
+            descending, name = item.descending, item.expression.name  # type: ignore[attr-defined]
             if item.nulls_first:
                 nulls_first = True
             elif item.nulls_last:
@@ -138,7 +140,19 @@ def decode_cursor(cursor: str, *, length: int) -> tuple[list[Any], bool] | None:
         return None
     if not all(value is None or isinstance(value, str | int | float) for value in values):
         return None
+    # A hand-made cursor may carry numbers no column holds (beyond a 64-bit integer, or not finite): no page
+    # can start there, and SQLite refuses such a parameter outright.
+    if not all(_storable(value) for value in values):
+        return None
     return values, backwards
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return -(2**63) <= value < 2**63
 
 
 def jsonable(value: Any) -> Any:

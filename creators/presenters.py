@@ -22,7 +22,7 @@ from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
 from scoring.aggregates import run_aggregates
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES
+from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PARTNER_SCORE
 from scoring.choices import INDEX_NAMES, NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reason
 from scoring.models import ScoringRun
@@ -55,7 +55,7 @@ def index_columns(access: Access) -> list[Column]:
         if name in names
     ]
     if access.weights is not None and names:
-        columns.append(Column("partner_score", "Our score", help="Your organisation's own weighting of the indices."))
+        columns.append(Column(PARTNER_SCORE.name, PARTNER_SCORE.label, help=PARTNER_SCORE.help))
     return columns
 
 

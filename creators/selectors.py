@@ -15,8 +15,9 @@ from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual
 
 from creators.models import Category, Creator
+from partners.visibility import scorecard_q
 from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
-from scoring.models import Scorecard, ScoringRun, scorecard_visibility_q
+from scoring.models import Scorecard, ScoringRun
 from scoring.selectors import published_run
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ class CategorySlugs(models.Func):
         )
         return rows, [*primary_params, *primary_params, *creator_params]
 
-    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list[Any]]:
+    # Func's keyword arguments (function, template...) are not used by this expression.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
         # SQLite (and the generic path): aggregate an ordered subquery; SQLite keeps the row order.
         rows, params = self._rows(compiler, connection)
         return f"(SELECT json_group_array(r.slug) FROM ({rows} ORDER BY not_primary, c.slug) r)", params
@@ -132,11 +136,11 @@ def creator_list(*, access: Access, run: ScoringRun | None | _Unset = UNSET) -> 
         return Scorecard.objects.none().values("creator_id")
     visible = access.visible_field_names
     # Visibility, like the category and country filters, reads the scorecard's own copies of the creator's
-    # categories and country: index conditions on one table, no semi-join per row (see scorecard_visibility_q).
+    # categories and country: index conditions on one table, no semi-join per row (see partners.visibility.scorecard_q).
     # The creator's own columns come from correlated lookups by primary key rather than a join: a count of the
     # list (which drops unused annotations) then reads the scorecard table alone, where a join would remain.
     creator = Creator.objects.filter(pk=OuterRef("creator_id")).order_by()
-    qs = Scorecard.objects.filter(scorecard_visibility_q(access), run=run).annotate(
+    qs = Scorecard.objects.filter(scorecard_q(access), run=run).annotate(
         handle=Subquery(creator.values("handle")),
         display_name=Subquery(creator.values("display_name")),
         categories=CategorySlugs(F("creator_id"), Subquery(creator.values("primary_category_id"))),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from creators import views
+from creators import (
+    converters,  # noqa: F401 - registers <handle:...>
+    views,
+)
+from creators.exports import Format
 
 app_name = "creators"
 
@@ -12,5 +16,6 @@ urlpatterns = [
     path("", views.CreatorListView.as_view(), name="list"),
     path("compare/", views.CreatorCompareView.as_view(), name="compare"),
     path("export.csv", views.CreatorExportView.as_view(), name="export"),
-    path("<str:handle>/", views.CreatorDetailView.as_view(), name="detail"),
+    path("export.xlsx", views.CreatorExportView.as_view(fmt=Format.XLSX), name="export-xlsx"),
+    path("<handle:handle>/", views.CreatorDetailView.as_view(), name="detail"),
 ]

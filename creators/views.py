@@ -7,18 +7,20 @@ Every view is built on ``partners.views.PartnerAccessMixin`` (login, ``self.acce
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.generic import TemplateView
 
 from creators import charts, formatting, list_page, presenters
-from creators.exports import creator_export_response
+from creators.exports import ExportOptionError, Format, creator_export_response, export_options
 from creators.filtersets import CreatorFilterSet
-from creators.models import Creator
+from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
 from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
@@ -35,6 +37,7 @@ PAGE_SIZE = 50
 # Counting a filtered set of a million rows exactly costs more than the page itself; past this we say "10,000+".
 COUNT_CAP = 10_000
 COMPARE_MAX = 5
+HANDLE_RE = re.compile(HANDLE_PATTERN)
 
 
 def creator_filterset(request: HttpRequest, access: Any, run: ScoringRun | None) -> CreatorFilterSet:
@@ -86,8 +89,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         # One category list for both category selects (the filter set has read it to validate them).
         category_options = [(category.slug, category.name) for category in filterset.visible_categories()]
         # Countries by name, with the code ("United States (US)"); without the field's own empty choice.
+        # A ChoiceField, whose choices Django has normalized to a list of pairs (django-stubs types any Field).
+        country_choices: list[tuple[str, str]] = form.fields["country"].choices  # type: ignore[attr-defined]
         country_options = sorted(
-            ((code, formatting.country(code)) for code, _ in form.fields["country"].choices if code != ""),
+            ((code, formatting.country(code)) for code, _ in country_choices if code != ""),
             key=lambda option: option[1],
         )
         selects = {
@@ -145,8 +150,9 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
 
 
     def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
-        # A page number that is not one is an error on that parameter: 400, with the message beside the field.
-        if context.get("page_error"):
+        # A malformed or out-of-range filter or page number is an error on that parameter: 400, with the page
+        # showing the message beside the field (and the list without that filter).
+        if context.get("page_error") or context.get("filter_errors"):
             response_kwargs.setdefault("status", 400)
         return super().render_to_response(context, **response_kwargs)
 
@@ -232,7 +238,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
 
 
 def parse_handles(request: HttpRequest) -> list[str]:
-    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given."""
+    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given. Text that cannot be a
+    handle is kept (it is reported "not found" like any unknown handle) but never sent to the database."""
     seen: dict[str, str] = {}
     for raw in request.GET.getlist("handles"):
         for handle in raw.split(","):
@@ -254,7 +261,7 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
         requested = parse_handles(self.request)
         too_many = len(requested) > COMPARE_MAX
         requested = requested[:COMPARE_MAX]
-        lowered = [handle.lower() for handle in requested]
+        lowered = [handle.lower() for handle in requested if HANDLE_RE.fullmatch(handle)]
         visible = Creator.objects.visible_to(access).alias(handle_lower=Lower("handle"))
         found = (
             {c.handle.lower(): c for c in visible.filter(handle_lower__in=lowered).only("id", "handle")}
@@ -308,12 +315,20 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
 
 
 class CreatorExportView(PartnerAccessMixin, View):
-    """``/creators/export.csv?<filters>``: analysts and managers only (others get 404 from the mixin)."""
+    """``/creators/export.csv?<filters>`` and ``/creators/export.xlsx?<filters>``: analysts and managers only
+    (others get 404 from the mixin). The CSV starts with a byte-order mark unless ``?bom=0``: people open it in
+    Excel, which reads UTF-8 without one as a legacy code page."""
 
     required_capability = "export"
+    fmt = Format.CSV
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = creator_filterset(request, self.access, published_run())
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        run = published_run()
+        filterset = creator_filterset(request, self.access, run)
+        try:
+            options = export_options(request.GET, default_bom=True)
+        except ExportOptionError as error:
+            return HttpResponseBadRequest(f"Invalid {error.field}: {error}", content_type="text/plain")
         if not filterset.is_valid():
             messages = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             return HttpResponseBadRequest(f"Invalid filters: {messages}", content_type="text/plain")
@@ -323,4 +338,7 @@ class CreatorExportView(PartnerAccessMixin, View):
             fields=visible_fields(self.access),
             filename="creators",
             request=request,
+            fmt=self.fmt,
+            options=options,
+            as_of=run.as_of if run is not None else None,
         )

@@ -28,8 +28,11 @@ from config.throttles import LoginThrottle, UserThrottle
 class TokenSerializer(serializers.Serializer):
     """Credentials exchanged for a token."""
 
-    username = serializers.CharField(help_text="Your login name, e.g. `glow-analyst`.")
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+    # The user model's own bounds: a longer name can log nobody in (and must not reach the lockout's records).
+    username = serializers.CharField(max_length=150, help_text="Your login name, e.g. `glow-analyst`.")
+    password = serializers.CharField(
+        max_length=4096, style={"input_type": "password"}, trim_whitespace=False, write_only=True
+    )
 
 
 TokenResponseSerializer = inline_serializer(
@@ -113,5 +116,6 @@ class TokenView(NoStoreMixin, APIView):
         "from then on; obtain a new one with POST.",
     )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        if request.user.is_authenticated:  # always (the view's permission); narrows the user's type
+            Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import BadRequest, ValidationError
 
 from partners.access import Access
 from partners.models import DEFAULT_WEIGHTS, Shortlist
@@ -12,6 +13,27 @@ from scoring.catalogue import FIELDS_BY_NAME
 from scoring.choices import INDEX_NAMES
 
 SLIDER_STEPS = 100  # weights are chosen as whole percentages 0..100 and stored as 0..1
+
+
+# A primary key as the database can hold it (bigint): larger numbers can name no row.
+_ID_FIELD = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+def posted_id(value: str, name: str) -> int:
+    """The id posted as ``name``, or a 400 (``BadRequest``, the branded page) when it is not a whole number that
+    an id can be (``"²"``, ``"abc"``, ``""``, a 40-digit number)."""
+    try:
+        return _ID_FIELD.clean(value)
+    except ValidationError as exc:
+        raise BadRequest(f"{name}: {' '.join(exc.messages)}") from exc
+
+
+class AuditFilterForm(forms.Form):
+    """The partner audit trail's filters (``?action=&outcome=&user=``), each optional."""
+
+    action = forms.CharField(required=False, max_length=64)
+    outcome = forms.CharField(required=False, max_length=16)
+    user = forms.CharField(required=False, max_length=150)
 
 
 class ShortlistCreateForm(forms.Form):
@@ -41,12 +63,14 @@ class ShortlistAddForm(forms.Form):
     def __init__(self, *args: Any, partner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.partner = partner
-        self.fields["shortlist"].choices = [("", "—")] + [
+        shortlist = self.fields["shortlist"]
+        assert isinstance(shortlist, forms.ChoiceField)
+        shortlist.choices = [("", "—")] + [
             (str(pk), name) for pk, name in Shortlist.objects.filter(partner=partner).values_list("pk", "name")
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not cleaned.get("shortlist") and not (cleaned.get("new_name") or "").strip():
             raise forms.ValidationError("Choose a shortlist or name a new one.")
         return cleaned
@@ -77,9 +101,9 @@ class PartnerWeightsForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         values = [cleaned.get(name) for name in self.visible_indices]
-        if all(value is not None for value in values) and sum(values) == 0:
+        if all(value is not None for value in values) and sum(value or 0 for value in values) == 0:
             raise forms.ValidationError("At least one index needs a weight above zero.")
         return cleaned
 

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from partners import visibility
 from partners.choices import AuditOutcome, Role
 from scoring.choices import INDEX_NAMES
 from scoring.definitions import OVERALL_WEIGHTS
@@ -197,11 +198,9 @@ class ShortlistEntryQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> ShortlistEntryQuerySet:
         """Entries of the partner's own shortlists whose creator it can still see (a creator that left the
         grant stays stored but is not shown)."""
-        from creators.models import creator_visibility_q
-
         if not access.is_partner:
             return self.none()
-        return self.filter(creator_visibility_q(access, path="creator"), shortlist__partner_id=access.partner_id)
+        return self.filter(visibility.creator_q(access, path="creator"), shortlist__partner_id=access.partner_id)
 
 
 class Shortlist(models.Model):

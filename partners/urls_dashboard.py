@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from creators.exports import Format
 from partners import views_dashboard as views
 
 shortlist_patterns = [
@@ -11,6 +12,7 @@ shortlist_patterns = [
     path("add/", views.ShortlistAddView.as_view(), name="add"),
     path("<int:pk>/", views.ShortlistDetailView.as_view(), name="detail"),
     path("<int:pk>/export.csv", views.ShortlistExportView.as_view(), name="export"),
+    path("<int:pk>/export.xlsx", views.ShortlistExportView.as_view(fmt=Format.XLSX), name="export-xlsx"),
 ]
 
 partner_patterns = [

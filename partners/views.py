@@ -29,7 +29,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
@@ -57,11 +58,12 @@ class PartnerAccessMixin(LoginRequiredMixin):
     audit_action: str | None = None
     required_capability: Capability | None = None
     access: Access
+    request: HttpRequest  # set by View.setup()
     audit_object_handle: str | None = None
     audit_row_count: int | None = None
     audit_outcome: str = AuditOutcome.OK
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.access = access_for_request(request)
@@ -75,10 +77,14 @@ class PartnerAccessMixin(LoginRequiredMixin):
             response = render(request, "partners/export_quota_exceeded.html", {"status": exc.status}, status=429)
             response["Retry-After"] = str(exc.status.retry_after_seconds)
         already_audited = getattr(request, AUDITED_ATTR, False)
-        if self.audit_action and not already_audited and 200 <= response.status_code < 300:
+        # A page answered 400 (a filter or page number that is not one) still showed rows: recorded, as an error.
+        shown = 200 <= response.status_code < 300 or response.status_code == 400
+        if self.audit_action and not already_audited and shown:
             self.audit(
-                action=self.audit_action, object_handle=self.audit_object_handle, row_count=self.audit_row_count,
-                outcome=self.audit_outcome,
+                action=self.audit_action,
+                object_handle=self.audit_object_handle,
+                row_count=self.audit_row_count,
+                outcome=self.audit_outcome if response.status_code < 300 else AuditOutcome.ERROR,
             )
         add_never_cache_headers(response)
         return response

@@ -12,23 +12,33 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 
 from creators import presenters
-from creators.exports import creator_export_response
+from creators.exports import SHORTLIST_COLUMNS, ExportOptionError, Format, creator_export_response, export_options
 from creators.models import Creator
 from creators.pagination import keyset_page
 from creators.selectors import creator_list
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
-from partners.forms_dashboard import EntryNoteForm, PartnerWeightsForm, ShortlistAddForm, ShortlistCreateForm
+from partners.forms_dashboard import (
+    AuditFilterForm,
+    EntryNoteForm,
+    PartnerWeightsForm,
+    ShortlistAddForm,
+    ShortlistCreateForm,
+    posted_id,
+)
 from partners.models import AuditEvent, Membership, PartnerWeights, Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
+from scoring.selectors import published_run
 
 AUDIT_PAGE_SIZE = 50
 
@@ -86,17 +96,20 @@ class ShortlistListView(ShortlistMixin, TemplateView):
             .annotate(size=Count("entries", filter=Q(entries__creator_id__in=visible)))
             .order_by("name")
         )
-        context.update(nav_section="shortlists", shortlists=lists, form=kwargs.get("form") or ShortlistCreateForm(
-            partner=self.access.partner
-        ))
+        context.update(
+            nav_section="shortlists",
+            shortlists=lists,
+            form=kwargs.get("form") or ShortlistCreateForm(partner=self.access.partner),
+        )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = ShortlistCreateForm(request.POST, partner=self.access.partner)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        assert self.access.partner is not None  # dispatch refused a request without a partner
         shortlist = Shortlist.objects.create(
-            partner=self.access.partner, name=form.cleaned_data["name"], created_by=request.user
+            partner=self.access.partner, name=form.cleaned_data["name"], created_by=self.access.user
         )
         self.changed(what="create", shortlist=shortlist)
         messages.success(request, f"Shortlist “{shortlist.name}” created.")
@@ -145,7 +158,7 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
         if action in {"note", "remove"}:
             entry = get_object_or_404(
                 shortlist.entries.filter(creator__in=Creator.objects.visible_to(self.access).values("pk")),
-                pk=request.POST.get("entry"),
+                pk=posted_id(request.POST.get("entry", ""), "entry"),
             )
             handle = entry.creator.handle
             if action == "remove":
@@ -153,9 +166,9 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
                 self.changed(what="remove", shortlist=shortlist, handle=handle)
                 messages.success(request, f"@{handle} removed from “{shortlist.name}”.")
             else:
-                form = EntryNoteForm(request.POST)
-                if form.is_valid():
-                    entry.note = form.cleaned_data["note"]
+                note_form = EntryNoteForm(request.POST)
+                if note_form.is_valid():
+                    entry.note = note_form.cleaned_data["note"]
                     entry.save(update_fields=["note"])
                     self.changed(what="note", shortlist=shortlist, handle=handle)
                     messages.success(request, f"Note on @{handle} saved.")
@@ -168,7 +181,7 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
                 self.changed(what="rename", shortlist=shortlist)
                 messages.success(request, "Shortlist renamed.")
             else:
-                messages.error(request, " ".join(form.errors.get("name", ["Invalid name."])))
+                messages.error(request, " ".join(str(error) for error in form.errors.get("name", ["Invalid name."])))
             return HttpResponseRedirect(here)
         if action == "delete":
             self.changed(what="delete", shortlist=shortlist)
@@ -189,12 +202,12 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
         form = ShortlistAddForm(request.POST, partner=self.access.partner)
         creator = self.get_creator_or_404(request.POST.get("handle", ""))
         requested = request.POST.get("shortlist", "")
-        if requested and not self.shortlists().filter(pk=int(requested) if requested.isdigit() else 0).exists():
+        if requested and not self.shortlists().filter(pk=posted_id(requested, "shortlist")).exists():
             # Another partner's shortlist answers like one that does not exist.
             raise Http404("Not found")
         fallback = reverse("creators:detail", kwargs={"handle": creator.handle})
         if not form.is_valid():
-            messages.error(request, " ".join(form.non_field_errors()) or "Choose a shortlist.")
+            messages.error(request, " ".join(str(error) for error in form.non_field_errors()) or "Choose a shortlist.")
             return HttpResponseRedirect(_safe_next(request, fallback))
         with transaction.atomic():
             if form.cleaned_data.get("shortlist"):
@@ -203,14 +216,14 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
                 shortlist, created = Shortlist.objects.get_or_create(
                     partner=self.access.partner,
                     name=form.cleaned_data["new_name"].strip(),
-                    defaults={"created_by": request.user},
+                    defaults={"created_by": self.access.user},
                 )
                 if created:
                     self.changed(what="create", shortlist=shortlist)
             try:
                 with transaction.atomic():
                     ShortlistEntry.objects.create(
-                        shortlist=shortlist, creator=creator, note=form.cleaned_data["note"], added_by=request.user
+                        shortlist=shortlist, creator=creator, note=form.cleaned_data["note"], added_by=self.access.user
                     )
             except IntegrityError:
                 messages.info(request, f"@{creator.handle} is already on “{shortlist.name}”.")
@@ -221,16 +234,33 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
 
 
 class ShortlistExportView(ShortlistMixin, TemplateView):
-    """``/shortlists/<id>/export.csv``: the shortlist's visible creators as CSV (analysts and managers)."""
+    """``/shortlists/<id>/export.csv`` and ``.xlsx``: the shortlist's visible creators with the same columns as the
+    list's export, then each entry's note, who added it and when (analysts and managers)."""
 
     required_capability = "export"
     shortlist_action = AuditAction.SHORTLIST_EXPORT
+    fmt = Format.CSV
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    # Answers with the exported file, not the template's page.
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:  # type: ignore[override]
         shortlist = self.get_shortlist(pk)
-        queryset = creator_list(access=self.access).filter(
-            creator_id__in=shortlist.entries.values("creator_id")
-        ).order_by("handle", "creator_id")
+        try:
+            options = export_options(request.GET, default_bom=True)
+        except ExportOptionError as error:
+            return HttpResponseBadRequest(f"Invalid {error.field}: {error}", content_type="text/plain")
+        entry = ShortlistEntry.objects.filter(shortlist=shortlist, creator_id=OuterRef("creator_id")).order_by()
+        queryset = (
+            creator_list(access=self.access)
+            .filter(creator_id__in=shortlist.entries.values("creator_id"))
+            .annotate(
+                shortlist_note=Subquery(entry.values("note")),
+                shortlist_added_by=Subquery(entry.values("added_by__username")),
+                shortlist_added_on=Subquery(entry.annotate(day=TruncDate("added_at")).values("day")),
+            )
+            .order_by("handle", "creator_id")
+        )
+        run = published_run()
+        as_of = run.as_of if run is not None else None
         return creator_export_response(
             access=self.access,
             queryset=queryset,
@@ -238,6 +268,10 @@ class ShortlistExportView(ShortlistMixin, TemplateView):
             filename=f"shortlist-{shortlist.pk}",
             request=request,
             filters={"shortlist": shortlist.pk, "name": shortlist.name},
+            fmt=self.fmt,
+            options=options,
+            as_of=as_of,
+            extra=SHORTLIST_COLUMNS,
         )
 
 
@@ -283,7 +317,7 @@ class MethodologyView(PartnerAccessMixin, TemplateView):
         obj, _ = PartnerWeights.objects.get_or_create(partner=self.access.partner)
         for name, value in submitted.items():
             setattr(obj, name, value)
-        obj.updated_by = request.user
+        obj.updated_by = self.access.user
         obj.full_clean(exclude=["partner"])
         obj.save()
         self.audit(action=AuditAction.WEIGHTS_CHANGE, filters={"weights": submitted})
@@ -317,9 +351,10 @@ class PartnerAuditView(PartnerAccessMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         events = AuditEvent.objects.filter(partner=self.access.partner)
-        action = self.request.GET.get("action", "").strip()
-        outcome = self.request.GET.get("outcome", "").strip()
-        username = self.request.GET.get("user", "").strip()
+        # Django's form fields clean the filters (a NUL byte or an overlong value is no filter to apply).
+        filters = AuditFilterForm(self.request.GET)
+        cleaned = filters.cleaned_data if filters.is_valid() else {}
+        action, outcome, username = (cleaned.get(name, "") for name in ("action", "outcome", "user"))
         if action:
             events = events.filter(action=action)
         if outcome:

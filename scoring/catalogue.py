@@ -85,6 +85,13 @@ FIELDS: tuple[FieldSpec, ...] = (
 
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
 
+# The partner's own weighted mean of its visible indices ("our score"): not a stored field with a tier of its
+# own, it exists for a partner that set weights (``creator_list`` annotates it then). Same spec in the table,
+# the CSV and the XLSX.
+PARTNER_SCORE = FieldSpec(
+    "partner_score", "Our score", Tier.PERFORMANCE, Kind.INDEX, "Your organisation's own weighting of the indices."
+)
+
 # The profile fields (the creator's own, always visible) and the scorecard's fields (its indices and the raw
 # metrics behind them, each a column of ``scoring.models.Scorecard`` under the same name), in catalogue order: the
 # one list behind the list rows, the scorecard's values, the serializers and the exports.

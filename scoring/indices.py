@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from creators.choices import ACCEPTED_STATUSES
 from scoring import definitions as d
-from scoring.fields import MASK_MAX_ID
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -524,8 +523,8 @@ SCORECARD_COLUMNS = (
 
 
 # Columns of the creator copied onto its scorecard, read by the partner list's visibility and filters (see
-# ``creator_access_sql``). ``category_mask`` is derived from the same link rows as ``category_ids``.
-ACCESS_COLUMNS = ("country", "category_ids", "category_mask")
+# ``creator_access_sql``).
+ACCESS_COLUMNS = ("country", "category_ids")
 
 
 LINK_TABLE = "creators_creator_categories"
@@ -535,27 +534,22 @@ def _category_aggregates(dialect: Dialect) -> dict[str, tuple[str, str]]:
     """Per copied category column: its aggregate over a creator's link rows ``l``, and its value for none.
 
     ``category_ids``: the ids as the link table holds them (the primary one included: the importers and the
-    admin keep it linked), sorted. ``category_mask``: the bits of ids 1..MASK_MAX_ID
-    (``scoring.fields.category_mask``); each id is linked once, so on SQLite, which has no ``bit_or``, a sum of
-    distinct powers of two is their bitwise or.
+    admin keep it linked), sorted.
     """
-    low = f"l.category_id BETWEEN 1 AND {MASK_MAX_ID}"
     if dialect.vendor == POSTGRESQL:
         return {
             "category_ids": ("array_agg(l.category_id::integer ORDER BY l.category_id)", "'{}'::integer[]"),
-            "category_mask": (f"bit_or(CASE WHEN {low} THEN 1::bigint << (l.category_id - 1)::integer END)", "0"),
         }
     return {
         # SQLite keeps the order of an ordered subquery in json_group_array (its documented behaviour).
         "category_ids": ("json_group_array(l.category_id)", "'[]'"),
-        "category_mask": (f"SUM(CASE WHEN {low} THEN 1 << (l.category_id - 1) END)", "0"),
     }
 
 
 def creator_access_sql(*, dialect: Dialect, creator: str) -> dict[str, str]:
     """SQL of the ``ACCESS_COLUMNS`` of a scorecard, per creator row aliased ``creator`` (correlated subqueries).
 
-    ``category_ids`` and ``category_mask`` are exactly what ``creators.models.creator_visibility_q`` tests, so
+    ``category_ids`` is exactly what ``partners.visibility.creator_q`` tests, so
     that both definitions of "visible" agree; ``category_ids`` is an ``integer[]`` on PostgreSQL, the JSON text
     of the list on SQLite (the storage of ``scoring.fields.IntegerIdsField``).
     ``scoring.services.scorecards_access_sync`` rewrites them with this when creators change; the scoring run's
@@ -574,7 +568,7 @@ def creator_access_join_sql(*, dialect: Dialect, creator: str) -> tuple[str, dic
     """``creator_access_sql`` for a whole population: a join clause, and the ``ACCESS_COLUMNS`` read from it.
 
     On PostgreSQL one grouped pass over the link table joined by hash, instead of a correlated subquery per
-    creator and column (1M creators: about 2.6 s against 3.8 s for the ids alone, and the mask comes free). Same
+    creator and column (1M creators: about 2.6 s against 3.8 s). Same
     aggregates, so the same values. SQLite keeps the correlated form (no join clause).
     """
     if dialect.vendor != POSTGRESQL:

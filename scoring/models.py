@@ -6,14 +6,14 @@ when it is published; exactly one run is published at a time. Earlier runs are k
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 
+from partners import visibility
 from scoring.choices import Confidence, RunStatus
-from scoring.fields import MASK_MAX_ID, CategoryMaskField, IntegerIdsField, category_mask
+from scoring.fields import IntegerIdsField
 
 if TYPE_CHECKING:
     from partners.access import Access
@@ -67,39 +67,7 @@ class ScoringRun(models.Model):
         return f"Run {self.pk} as of {self.as_of} ({self.status})"
 
 
-def category_ids_q(ids: Iterable[int]) -> models.Q:
-    """Scorecards whose creator has any of the category ``ids`` (from its copies; nothing for no ids).
-
-    Ids 1..63 are tested on ``category_mask`` (one bit test, readable from an index), any others on the
-    ``category_ids`` array, so the answer is exact for every id.
-    """
-    ids = sorted({int(item) for item in ids})
-    low = [item for item in ids if 1 <= item <= MASK_MAX_ID]
-    high = [item for item in ids if not 1 <= item <= MASK_MAX_ID]
-    condition = models.Q(pk__in=[])
-    if low:
-        condition |= models.Q(category_mask__intersects=category_mask(low))
-    if high:
-        condition |= models.Q(category_ids__overlap=high)
-    return condition
-
-
-def scorecard_visibility_q(access: Access) -> models.Q:
-    """``creators.models.creator_visibility_q`` read from a scorecard's copies of its creator's categories.
-
-    Any of the creator's categories granted (``category_ids_q``: conditions on the scorecard table alone), or the
-    creator granted explicitly. The copies are exact for the published run: the scoring run writes them and
-    ``scoring.services.scorecards_access_sync`` rewrites them in the transaction of any change to a creator's
-    categories, so this and the creator-level condition select the same creators. Matches nothing for an access
-    without grants.
-    """
-    condition = category_ids_q(access.category_ids) if access.category_ids else models.Q(pk__in=[])
-    if access.creator_ids:
-        condition |= models.Q(creator_id__in=sorted(access.creator_ids))
-    return condition
-
-
-class ScorecardQuerySet(models.QuerySet):
+class ScorecardQuerySet(models.QuerySet["Scorecard"]):
     def visible_to(self, access: Access) -> ScorecardQuerySet:
         """Scorecards of the published run for the creators ``access`` may see (access layer, DESIGN 6).
 
@@ -107,10 +75,10 @@ class ScorecardQuerySet(models.QuerySet):
         """
         if not access.is_partner:
             return self.none()
-        return self.filter(scorecard_visibility_q(access), run__is_published=True)
+        return self.filter(visibility.scorecard_q(access), run__is_published=True)
 
 
-class CategoryImpactQuerySet(models.QuerySet):
+class CategoryImpactQuerySet(models.QuerySet["CategoryImpact"]):
     def visible_to(self, access: Access) -> CategoryImpactQuerySet:
         """Category impacts of the published run, for visible creators in visible categories (none without the
         ``performance`` tier, to which impact belongs)."""
@@ -158,7 +126,7 @@ class ScoringChunk(models.Model):
 # deferred check, with a row lock on the creator, per written row at commit: as costly as the insert itself. The
 # relations stay ORM foreign keys (joins, cascades on delete through the ORM); their single-column indexes are
 # left out where a composite index starts with the same column.
-_SNAPSHOT_FK = {"on_delete": models.CASCADE, "db_constraint": False}
+_SNAPSHOT_FK: dict[str, Any] = {"on_delete": models.CASCADE, "db_constraint": False}
 
 
 class Scorecard(models.Model):
@@ -214,8 +182,6 @@ class Scorecard(models.Model):
     # of a creator's categories or country (``scoring.services.scorecards_access_sync``).
     country = models.CharField(max_length=2, blank=True, default="")
     category_ids = IntegerIdsField(default=list, help_text="The creator's linked categories (the primary included).")
-    # The ids 1..63 of ``category_ids`` as bits, kept from it on every ORM write (see ``CategoryMaskField``).
-    category_mask = CategoryMaskField(source="category_ids")
 
     objects = ScorecardQuerySet.as_manager()
 
@@ -230,10 +196,6 @@ class Scorecard(models.Model):
         # - ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
         #   order (0004): SQLite cannot declare NULLS LAST in an index (its DESC order puts nulls last anyway), so
         #   it is not one ``Meta.indexes`` entry for both backends.
-        # - ``INCLUDE (category_mask)`` on the unique constraint's index (0007, PostgreSQL): counting a partner's
-        #   visible scorecards reads that index alone, testing a bit per entry, as a count of all of a run's
-        #   scorecards does. Not declared here: on SQLite, which has no covering indexes, Django would drop the
-        #   constraint.
 
     def __str__(self) -> str:
         return f"Scorecard {self.creator_id} in run {self.run_id}"

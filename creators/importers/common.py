@@ -20,7 +20,10 @@ class CategoryLookup:
         category_id = self.ids.get(slug)
         if category_id is None:
             known = ", ".join(sorted(self.ids)[:30]) or "none yet"
-            raise ValueError(f"unknown category {slug!r} (known categories: {known})")
+            raise ValueError(
+                f"unknown category {slug!r} (known categories: {known}); add it first with a categories file "
+                "(slug,name), e.g. `manage.py import_data categories categories.csv`"
+            )
         return category_id
 
     def parse_optional(self, text: str) -> int | None:

@@ -28,24 +28,18 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pyarrow as pa
-import pyarrow.compute as pc
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from psycopg.copy import QueuedLibpqWriter
 
-from creators.importers import columnar
-from creators.importers.columnar import FastLines
 from creators.importers.engine import Importer, RowInvalid, Sql
 from creators.importers.reader import CsvSource, FileRejected, check_header, stream_records
 from creators.importers.report import ErrorSink
+from creators.importers.values import bidi_error
 from creators.importers.videos import VideosImporter
 
 # Bytes of the file read ahead (then read again) to estimate its rows, for the bulk-load decision.
 SAMPLE_BYTES = 1 << 16
-# Up to this many creators, Arrow looks each chunk's references up in arrays of all the creators' external ids
-# (hashing them for each chunk: about 3 ms per 50,000); above, each chunk's distinct references go through Python.
-ARROW_MAX_CREATOR_SET = 250_000
 # Text columns of the video table: an empty cell is the empty string there, not NULL.
 _TEXT_COLUMNS = ("external_id", "hashtags")
 
@@ -121,7 +115,6 @@ def _load(importer: VideosImporter, sql: Sql, path: Path, table: str, progress: 
             with raw_cursor.copy(load.copy_statement(table), writer=BoundedQueuedWriter(raw_cursor)) as copy:
                 rows = stream_records(
                     source, fast=load.fast, precise=load.precise, fast_chunk=load.fast_chunk,
-                    fast_bytes=load.fast_bytes,
                     write=lambda text, _rows: copy.write(text),
                     progress=None if progress is None else lambda done: progress(done, None),
                 )
@@ -188,11 +181,8 @@ class _RowWriter:
             raise ValueError("the direct load expects one captured time column")  # a programming error
         self.limit = limits[0] if limits else ""
         self.findall = None
-        self.arrow: FastLines | None = None
-        self.arrow_seen: pa.Array | None = None  # the distinct creator ids (text) the Arrow chunks named
         if self.match is not None:
             self._chunk_pattern(fragments)
-            self._arrow_setup(header, fragments, columns)
         # Precise path: the kind's columns picked from the cells, parsed by the column parsers.
         kind_columns = importer.columns
         positions = {name: index for index, name in enumerate(header)}
@@ -240,65 +230,7 @@ class _RowWriter:
 
     def creator_ids(self) -> list[int]:
         """The ids of the creators the load's rows name."""
-        ids = {int(pk) for pk in self.used.values()}
-        if self.arrow_seen is not None:
-            ids.update(map(int, self.arrow_seen.to_pylist()))
-        return sorted(ids)
-
-    # -- whole chunks in Arrow (``columnar``) ------------------------------------------------------------------
-    def _arrow_setup(self, header: list[str], fragments: list[str], columns: dict[str, Any]) -> None:
-        """Arrow's form of the fast expression and of the maps: creator external ids and their ids as two arrays
-        (Arrow finds a chunk's references in them in C++) unless there are so many creators that hashing them
-        for every chunk would cost more than resolving each chunk's distinct references in Python."""
-        limited = next((name for name in header if columns[name].fast_max is not None), None)
-        self.arrow = FastLines(header, fragments, limited=limited, limit=self.limit or None)
-        self.external_ids = self.external_id_texts = None
-        if len(self.by_external_id) <= ARROW_MAX_CREATOR_SET:
-            self.external_ids = pa.array(list(self.by_external_id), pa.string())
-            self.external_id_texts = pa.array(list(self.by_external_id.values()), pa.string())
-        self.slugs = pa.array(list(self.category_ids), pa.string())
-        self.slug_ids = pa.array(list(self.category_ids.values()), pa.string())
-
-    def fast_bytes(self, number: int, chunk: bytes, count: int) -> memoryview | None:
-        """``fast_chunk`` for a chunk still in bytes, done by Arrow (``columnar``): the same COPY text."""
-        arrow = self.arrow
-        if arrow is None or not arrow.check(chunk):
-            return None
-        cells = arrow.cells(chunk, count)
-        if not arrow.within_limit(cells):
-            return None
-        creators = self._arrow_creator_ids(cells["creator"])
-        parts: list[pa.Array | str] = [arrow.numbers(self.next_id, count)]
-        for name in self.header:
-            column = cells[name]
-            if name == "creator":
-                column = creators
-            elif name == "product_category":
-                column = columnar.lookup(column, self.slugs, self.slug_ids)
-            parts += [",", column]
-        parts.append(self.tail)
-        self.next_id += count
-        return columnar.joined(parts)
-
-    def _arrow_creator_ids(self, refs: pa.Array) -> pa.Array:
-        """The creator id (text) of each reference: external ids found by Arrow in the creator arrays, the rest
-        (handles, or every reference when there are no arrays) resolved once per distinct reference by
-        ``resolve``, which abandons the load for one that names no creator."""
-        ids = None
-        pending = refs
-        if self.external_ids is not None:
-            ids = columnar.lookup(refs, self.external_ids, self.external_id_texts)
-            if ids.null_count:
-                pending = refs.filter(pc.is_null(ids))
-        if ids is None or ids.null_count:
-            distinct = pc.unique(pending)
-            used = self.used
-            resolved = pa.array([used.get(ref) or self.resolve(ref) for ref in distinct.to_pylist()], pa.string())
-            found = columnar.lookup(refs, distinct, resolved)
-            ids = found if ids is None else pc.coalesce(ids, found)
-        named = pc.unique(ids)
-        self.arrow_seen = named if self.arrow_seen is None else pc.unique(pa.concat_arrays([self.arrow_seen, named]))
-        return ids
+        return sorted({int(pk) for pk in self.used.values()})
 
     def _chunk_pattern(self, fragments: list[str]) -> None:
         """The fast expression for a whole chunk (``fast_chunk``): a line is groups ``run, R1, run, R2, run``,
@@ -383,6 +315,8 @@ class _RowWriter:
         picked = self.pick(cells)
         if not isinstance(picked, tuple):
             picked = (picked,)
+        if bidi_error("\x00".join(picked)) is not None:  # the staged path reports it, with its line
+            raise Abandon("bidirectional control")
         try:
             values = [parse(cell) for parse, cell in zip(self.parsers, picked, strict=True)]
             self.importer.stage_row(line, values)

@@ -13,13 +13,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from creators.importers.report import ErrorSink
+from creators.importers.values import BIDI_BYTES_RE, bidi_error
 
 _BOM = b"\xef\xbb\xbf"
-
-
-def line_count(chunk: bytes) -> int:
-    """The physical lines of a chunk of whole lines (its last may lack its line feed: the file's end)."""
-    return chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
 
 
 class FileRejected(Exception):
@@ -77,7 +73,7 @@ class LineFeed:
     report the exact line, with the same messages as ``_Lines``.
     """
 
-    # Large enough that a whole-chunk path's per-chunk costs (Arrow's set-ups, a regular expression's compilation)
+    # Large enough that a whole-chunk path's per-chunk costs (a regular expression's set-up, one COPY write)
     # vanish, small enough that memory stays a few times this, whatever the file's size.
     CHUNK = 1 << 22
 
@@ -247,7 +243,6 @@ def stream_records(
     write: Callable[[str | bytes | memoryview, int], None],
     progress: Callable[[int], None] | None = None,
     fast_chunk: Callable[[int, str, list[str]], str | None] | None = None,
-    fast_bytes: Callable[[int, bytes, int], bytes | memoryview | None] | None = None,
 ) -> int:
     """Turn the data records of ``source`` (after its header) into COPY text, chunk by chunk; return the rows.
 
@@ -261,29 +256,20 @@ def stream_records(
     chunk, ``lines`` its physical lines (without their line feed), ``number`` the number of the line before the
     first. It returns the COPY text of the chunk when ``fast`` would take every one of its lines, else None (the
     chunk then goes line by line). It does in a few calls over the chunk what ``fast`` does per line.
-
-    ``fast_bytes(number, chunk, lines)``, when given, is offered each chunk before that, still undecoded: ``lines``
-    is its count of physical lines. It returns the COPY text (bytes) of the chunk when it takes every line as
-    ``fast_chunk`` would, else None (see ``columnar``).
     """
     feed = source.line_feed()
     reader = csv.reader(feed, strict=True)
     max_rows = source.max_rows
     rows = 0
     while chunk := feed.read_chunk():
-        if fast_bytes is not None:
-            lines = line_count(chunk)
-            if rows + lines <= max_rows and (data := fast_bytes(feed.number, chunk, lines)) is not None:
-                rows += lines
-                feed.number += lines
-                write(data, lines)
-                if progress is not None:
-                    progress(rows)
-                continue
+        # A chunk with a Unicode bidirectional control goes line by line, and its lines holding one to the precise
+        # path, which refuses them (no fast expression is built to exclude them).
+        bidi = BIDI_BYTES_RE.search(chunk) is not None
         feed.load(chunk)
         pieces, i, number = feed.pieces, 0, feed.number
         if (
             fast_chunk is not None
+            and not bidi
             and rows + len(pieces) <= max_rows
             and (text := fast_chunk(number, feed.text, pieces)) is not None
         ):
@@ -307,7 +293,7 @@ def stream_records(
                 raise FileRejected(
                     number, "*", f"the file has more than {max_rows:,} data rows, the limit (IMPORT_MAX_ROWS)"
                 )
-            if fast is not None and (text := fast(number, body)) is not None:
+            if fast is not None and not (bidi and bidi_error(body)) and (text := fast(number, body)) is not None:
                 out.append(text)
                 continue
             # The precise path: csv.reader takes the record from this line on (it may span lines).

@@ -16,16 +16,19 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from creators.importers.categories import CategoriesImporter
 from creators.importers.collaborations import CollaborationsImporter
 from creators.importers.engine import Importer, RowInvalid, Sql, StageTable, table_names
 from creators.importers.profiles import CreatorsImporter, TikTok2020CreatorsImporter
 from creators.importers.reader import CsvSource, FileRejected, check_header, check_size, stream_records
 from creators.importers.report import ErrorSink, ImportReport
+from creators.importers.values import bidi_error
 from creators.importers.videos import TikTok2020VideosImporter, VideosImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
     importer.kind: importer
     for importer in (
+        CategoriesImporter,
         CreatorsImporter,
         VideosImporter,
         CollaborationsImporter,
@@ -76,8 +79,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         sql = Sql(cursor, names)
         importer = IMPORTERS[kind](sql=sql, now=datetime.now(UTC), errors=errors)
         importer.setup()
-        # Imported here: the direct load brings in Apache Arrow, which web processes never need.
-        from creators.importers.direct import try_direct_load
+        from creators.importers.direct import try_direct_load  # psycopg's COPY machinery: PostgreSQL only
 
         direct = try_direct_load(importer, sql, path, progress)
         if direct is not None:
@@ -155,8 +157,9 @@ def _pass_one(
     failed = True
     try:
         single = len(columns) == 1
+        names = tuple(column.name for column in columns)
         for line, cells in source.records():
-            picked = _pick_cells(line, cells, width=width, pick=pick, single=single, errors=errors)
+            picked = _pick_cells(line, cells, width=width, pick=pick, single=single, names=names, errors=errors)
             if picked is None:
                 continue
             try:
@@ -217,6 +220,7 @@ def _pass_one_raw(
         raise ValueError("a fast fragment has a capturing group without fast_max")  # a programming error
     # Precise path: the kind's columns, picked from the cells as _pass_one does.
     kind_columns = importer.columns
+    kind_names = tuple(column.name for column in kind_columns)
     pick = itemgetter(*(position for position in (positions.get(column.name, width) for column in kind_columns)))
     writers = [columns[name].raw_text or _raw_text if name in columns else None for name in header]
     value_index = {column.name: index for index, column in enumerate(kind_columns)}
@@ -230,7 +234,8 @@ def _pass_one_raw(
     def precise(line: int, cells: list[str]) -> str:
         """Validate one record with the precise parsers; its COPY text (as text) if valid, else report every
         error and return ""."""
-        picked = _pick_cells(line, cells, width=width, pick=pick, single=len(kind_columns) == 1, errors=errors)
+        picked = _pick_cells(line, cells, width=width, pick=pick, single=len(kind_columns) == 1, names=kind_names,
+                             errors=errors)
         if picked is None:
             return ""
         values: list[Any] = []
@@ -279,27 +284,10 @@ def _pass_one_raw(
                 lines = [line[:-1] if line[-1:] == "\r" else line for line in lines]
             return "".join([f"{n},{line}\r\n" for n, line in zip(count(number + 1), lines)])
 
-    fast_bytes = None
-    if pattern is not None:
-        # Whole chunks of fast lines checked and numbered by Arrow (C++), before any Python line handling.
-        from creators.importers.columnar import FastLines, joined
-
-        limited = next((name for name in header if name in columns and columns[name].fast_max is not None), None)
-        arrow = FastLines(header, fragments, limited=limited, limit=limits[0] if limits else None)
-
-        def fast_bytes(number: int, chunk: bytes, lines: int) -> memoryview | None:
-            """``fast_chunk`` for a chunk still in bytes: the same COPY text, made by Arrow."""
-            if not arrow.check(chunk) or (
-                limited is not None and not arrow.within_limit(arrow.cells(chunk, lines, [limited]))
-            ):
-                return None
-            return joined([arrow.numbers(number + 1, lines), ",", arrow.lines(chunk, lines), "\r\n"])
-
     stage.open()
     failed = True
     try:
         rows = stream_records(source, fast=fast, precise=precise, write=stage.write_text, fast_chunk=fast_chunk,
-                              fast_bytes=fast_bytes,
                               progress=None if progress is None else lambda done: progress(done, None))
         failed = False
     finally:
@@ -311,16 +299,25 @@ def _pass_one_raw(
 
 
 def _pick_cells(
-    line: int, cells: list[str], *, width: int, pick: Callable[[list[str]], Any], single: bool, errors: ErrorSink
+    line: int, cells: list[str], *, width: int, pick: Callable[[list[str]], Any], single: bool,
+    names: tuple[str, ...], errors: ErrorSink,
 ) -> tuple[str, ...] | None:
     """The cells of the kind's columns from one record, in column order (a column missing from the header reads
-    as ""), or None, with the error reported, when the record does not have as many fields as the header."""
+    as ""), or None, with the error reported, when the record does not have as many fields as the header or a
+    cell holds a Unicode bidirectional control (each such cell reported)."""
     if len(cells) != width:
         errors.add(line, "*", f"expected {width} fields like the header, found {len(cells)}")
         return None
     cells.append("")  # the cell that columns missing from the header pick
     picked = pick(cells)
-    return (picked,) if single else picked
+    if single:
+        picked = (picked,)
+    if bidi_error("\x00".join(picked)) is not None:  # one search per record; cell by cell only when found
+        for name, cell in zip(names, picked, strict=True):
+            if (message := bidi_error(cell)) is not None:
+                errors.add(line, name, message)
+        return None
+    return picked
 
 
 def _raw_text(value: Any) -> str:

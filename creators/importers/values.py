@@ -15,12 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 
+from creators.models import HANDLE_PATTERN
+
 BIGINT_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
 
 Parser = Callable[[str], object]
 
-_HANDLE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_HANDLE_RE = re.compile(HANDLE_PATTERN)
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", ""})
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
@@ -28,6 +30,26 @@ _CLEAN_TAGS_RE = re.compile(r"(?:[^;#\s]+(?:;[^;#\s]+)*)?")
 _SIMPLE_LIST_RE = re.compile(r"\[\s*'[^'\\]*'(?:\s*,\s*'[^'\\]*')*\s*,?\s*\]")
 _QUOTED_RE = re.compile(r"'([^'\\]*)'")
 _ABBREVIATED_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmb])?", re.IGNORECASE)
+
+
+# Unicode bidirectional controls (embeddings, overrides and isolates: U+202A-202E, U+2066-2069). A cell holding
+# one can display in another order than it reads (``invoice\u202egnp.exe`` shows as "invoiceexe.png"): every
+# kind refuses them in every cell, on every path (issue 17).
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
+# The same characters in UTF-8, to test a whole undecoded chunk in one pass.
+BIDI_BYTES_RE = re.compile(b"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
+
+
+def bidi_error(text: str) -> str | None:
+    """The error message for a cell holding a bidirectional control, or None when it holds none."""
+    found = _BIDI_RE.search(text)
+    if found is None:
+        return None
+    return (
+        f"contains the Unicode bidirectional control U+{ord(found.group()):04X}, which can make text display in "
+        "another order than it reads; remove it"
+    )
 
 
 def _show(text: str, limit: int = 40) -> str:

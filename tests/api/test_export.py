@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from rest_framework.test import APIClient
 
 from partners.models import AuditEvent
 from scoring.catalogue import FIELDS, Tier
+from tests.export_helpers import csv_table, keyed
 
 EXPORT = "/api/v1/creators/export.csv"
 COMMERCIAL = {spec.name for spec in FIELDS if spec.tier == Tier.COMMERCIAL}
@@ -22,8 +20,8 @@ def api_client(user) -> APIClient:
 
 
 def read_csv(response) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return keyed(csv_table(body.encode()))
 
 
 def test_it_exports_the_filtered_visible_creators(world):

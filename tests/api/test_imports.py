@@ -179,3 +179,24 @@ def test_admin_upload_page_is_staff_only(world, alice_client):
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert not Creator.objects.filter(handle="x").exists()
+
+
+def test_categories_upload_through_the_api_and_the_admin(world, sam_client, django_capture_on_commit_callbacks):
+    from creators.models import Category
+
+    def categories_file(*rows: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile("categories.csv", "\n".join(["slug,name", *rows]).encode() + b"\n",
+                                  content_type="text/csv")
+
+    client = staff(world)
+    response = upload(client, categories_file("knitting,Knitting"), kind="categories",
+                      captured=django_capture_on_commit_callbacks)
+    assert response.status_code == 202
+    body = client.get(f"/api/v1/imports/{response.json()['id']}/").json()
+    assert body["status"] == "succeeded", body["errors"]
+    assert (body["created"], body["updated"]) == (1, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sam_client.post("/admin/creators/importjob/add/",
+                                   {"kind": "categories", "file": categories_file("knitting,Knitting & yarn")})
+    assert response.status_code == 302
+    assert Category.objects.get(slug="knitting").name == "Knitting & yarn"

@@ -75,10 +75,16 @@ def test_an_analyst_finds_reads_compares_shortlists_and_exports(browser, live_se
         page.locator("#export-csv").click()
     download = download_info.value
     assert download.suggested_filename.startswith("creators-") and download.suggested_filename.endswith(".csv")
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read(), newline="")))
+    # Headers in words and a byte-order mark (utf-8-sig), so that Excel reads the accents.
+    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read(), newline="")))
     total = int(page.locator("#result-count").get_attribute("data-total"))
     assert len(rows) == total
-    assert [row["handle"] for row in rows][: len(sorted_handles)] == sorted_handles
+    assert [row["Handle"] for row in rows][: len(sorted_handles)] == sorted_handles
+    # The Excel button beside it gives the same view as a workbook.
+    with page.expect_download() as download_info:
+        page.locator("#export-xlsx").click()
+    assert download_info.value.suggested_filename.endswith(".xlsx")
+    assert open(download_info.value.path(), "rb").read(2) == b"PK"
 
     # Open a scorecard: every chart is drawn by Plotly. (Category impact is shown for granted categories only,
     # so pick a creator whose primary category, where its videos count, is one of them.)
@@ -117,6 +123,7 @@ def test_a_viewer_gets_no_export(browser, live_server, scored_world):
     _log_in(page, live_server, scored_world.viewer, scored_world.password)
     assert page.locator("#creator-table tbody tr").count() > 0
     assert page.locator("#export-csv").count() == 0
+    assert page.locator("#export-xlsx").count() == 0
     assert list(errors) == []
     # Typing the URL anyway: the same answer as a page that does not exist.
     response = page.goto(f"{live_server.url}/creators/export.csv")

@@ -168,3 +168,36 @@ def test_compare_uses_the_width_and_draws_a_small_radar_per_creator(browser, liv
     page.screenshot(path=str(screenshot_dir / "compare.png"), full_page=True)
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
+def test_the_export_buttons_sit_in_view_on_the_list_and_the_shortlist(browser, live_server, scored_world, viewport,
+                                                                       screenshot_dir):
+    from partners.models import Partner, Shortlist, ShortlistEntry
+
+    partner = Partner.objects.get(name=scored_world.partner_name)
+    shortlist = Shortlist.objects.create(partner=partner, name="Export check")
+    creator_id = Scorecard.objects.filter(run__is_published=True).values_list("creator_id", flat=True).first()
+    ShortlistEntry.objects.create(shortlist=shortlist, creator_id=creator_id, note="Zoé first")
+    mobile = {"is_mobile": True, "has_touch": True} if viewport is PHONE else {}
+    context, page, errors = _page(browser, live_server, scored_world.analyst, viewport, **mobile)
+    width = viewport["width"]
+    pages = (
+        (f"{live_server.url}/creators/", ("#export-csv", "#export-xlsx")),
+        (f"{live_server.url}/shortlists/{shortlist.pk}/", ("#shortlist-export", "#shortlist-export-xlsx")),
+    )
+    for url, ids in pages:
+        page.goto(url)
+        boxes = [page.locator(selector).bounding_box() for selector in ids]
+        for selector, box in zip(ids, boxes, strict=True):
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
+            assert box["height"] >= 24, (selector, box)  # a finger-sized target
+        first, second = boxes
+        # Side by side or one under the other, never overlapping.
+        assert first["x"] + first["width"] <= second["x"] or first["y"] + first["height"] <= second["y"]
+        name = "list" if url.endswith("/creators/") else "shortlist"
+        page.screenshot(path=str(screenshot_dir / f"export-buttons-{name}-{width}.png"), full_page=False)
+        # The row of buttons wraps inside the page head rather than pushing it wider.
+        assert page.locator(".page-head").evaluate("head => head.scrollWidth - head.clientWidth") == 0
+    assert errors == []
+    context.close()

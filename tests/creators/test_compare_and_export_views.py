@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 
@@ -12,13 +10,14 @@ from django.utils import timezone
 
 from partners.models import AuditEvent
 from scoring.models import Scorecard
+from tests.export_helpers import csv_table, keyed
 
 pytestmark = pytest.mark.django_db
 
 
 def _csv(response) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body, newline="")))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return keyed(csv_table(body.encode()))
 
 
 def _list_handles(client, params) -> list[str]:

@@ -54,8 +54,10 @@ def video_row(
 
 
 # --- kinds and the report ---------------------------------------------------------------------------------------
-def test_it_offers_the_five_kinds_of_the_design():
-    assert set(IMPORT_KINDS) == {"creators", "videos", "collaborations", "tiktok2020_videos", "tiktok2020_creators"}
+def test_it_offers_the_five_kinds_of_the_design_and_categories():
+    assert set(IMPORT_KINDS) == {
+        "categories", "creators", "videos", "collaborations", "tiktok2020_videos", "tiktok2020_creators",
+    }
 
 
 def test_an_unknown_kind_is_a_programming_error(tmp_path):
@@ -108,8 +110,10 @@ def test_it_rejects_an_unknown_category_in_the_generic_kinds(tmp_path, categorie
         tmp_path, "creators", lines(CREATORS_HEADER, "c1,alice,cooking,,,,", "c2,bob,beauty,,,gaming;toys,")
     )
     assert errors == [
-        "line 2, column primary_category: unknown category 'cooking' (known categories: beauty, fashion, gaming)",
-        "line 3, column categories: unknown category 'toys' (known categories: beauty, fashion, gaming)",
+        "line 2, column primary_category: unknown category 'cooking' (known categories: beauty, fashion, gaming); "
+        "add it first with a categories file (slug,name), e.g. `manage.py import_data categories categories.csv`",
+        "line 3, column categories: unknown category 'toys' (known categories: beauty, fashion, gaming); "
+        "add it first with a categories file (slug,name), e.g. `manage.py import_data categories categories.csv`",
     ]
 
 

@@ -14,6 +14,7 @@ from partners.models import AccessGrant, Membership
 from scoring.catalogue import Tier
 from scoring.choices import RunStatus
 from scoring.models import CategoryImpact, Scorecard, ScoringRun
+from scoring.services import scorecards_access_sync
 from tests.conftest import make_partner, make_user
 
 
@@ -84,6 +85,7 @@ def test_staff_with_a_membership_sees_what_the_membership_allows(world):
 def test_a_creator_is_visible_through_any_of_its_categories(world):
     travel = world.creators["travel_1"]
     travel.categories.add(world.categories["beauty"])
+    scorecards_access_sync(creator_ids=[travel.pk])
     assert "travel_1" in visible_handles(world.users["alice"])
     assert "travel_1" not in visible_handles(world.users["charlie"])
 
@@ -91,6 +93,7 @@ def test_a_creator_is_visible_through_any_of_its_categories(world):
 def test_a_creator_missing_its_primary_link_is_hidden_not_leaked(world):
     # The importers and the admin always link the primary category; if that ever failed, the creator disappears.
     world.creators["beauty_1"].categories.clear()
+    scorecards_access_sync(creator_ids=[world.creators["beauty_1"].pk])
     assert "beauty_1" not in visible_handles(world.users["alice"])
     assert "beauty_1" not in visible_handles(world.users["charlie"])
 
@@ -205,7 +208,7 @@ def test_access_is_immutable(world):
 
     access = access_for_user(world.users["alice"])
     with pytest.raises(dataclasses.FrozenInstanceError):
-        access.category_ids = frozenset({99})  # type: ignore[misc]
+        access.category_ids = frozenset({99})
 
 
 def test_shortlists_and_entries_are_the_partners_own_and_visible(world):

@@ -36,7 +36,7 @@ def _list_handles(client) -> set[str]:
     page = client.get("/creators/")
     assert page.status_code == 200
     api = client.get("/api/v1/creators/", {"page_size": 200}).json()
-    export = client.get("/creators/export.csv")
+    export = client.get("/creators/export.csv", {"headers": "keys", "bom": "0"})
     assert export.status_code == 200
     exported = {row["handle"] for row in csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode()))}
     api_handles = {row["handle"] for row in api["results"]}
@@ -153,27 +153,36 @@ def test_creator_list_reads_visibility_from_the_copies(world):
     # A stale copy would be what partners see: the list trusts the copies (which every writer keeps exact).
     card = _card(world, "travel_2")
     card.category_ids = [world.categories["beauty"].pk]
-    card.save()  # an ORM save keeps the copy's bitmask (category_mask) from category_ids
+    card.save()
     handles = {row["handle"] for row in creator_list(access=access_for_user(world.users["alice"]))}
     assert "travel_2" in handles
 
 
-def test_orm_changes_from_either_side_sync_the_copies(world):
+def test_orm_changes_from_either_side_are_followed_by_the_explicit_sync(world):
     alice = access_for_user(world.users["alice"])
 
     def visible() -> set[str]:
         return {row["handle"] for row in creator_list(access=alice)}
 
     travel, fashion = world.categories["travel"], world.categories["fashion"]
+    def sync(*handles: str) -> None:
+        scorecards_access_sync(creator_ids=[world.creators[handle].pk for handle in handles])
+
     world.creators["travel_3"].categories.add(fashion)
+    assert "travel_3" not in visible(), "no signal writes the copies behind the writer's back"
+    sync("travel_3")
     assert "travel_3" in visible()
     fashion.creators.remove(world.creators["travel_3"])
+    sync("travel_3")
     assert "travel_3" not in visible()
     fashion.creators.add(world.creators["travel_4"])
+    sync("travel_4")
     assert "travel_4" in visible()
+    linked = list(fashion.creators.values_list("pk", flat=True))
     fashion.creators.clear()
+    scorecards_access_sync(creator_ids=linked)
     assert "travel_4" not in visible()
-    # Like creator_visibility_q, the copies follow the link table: a creator without its link is hidden.
+    # Like partners.visibility.creator_q, the copies follow the link table: a creator without its link is hidden.
     assert not set(world.handles_in("fashion")) & visible()
     assert Creator.objects.visible_to(alice).filter(handle="fashion_1").exists() is False
 
@@ -182,5 +191,6 @@ def test_orm_changes_from_either_side_sync_the_copies(world):
     creator.country = "BR"
     creator.save()
     creator.categories.set([travel])
+    sync("gaming_2")
     card = _card(world, "gaming_2")
     assert card.category_ids == [travel.pk] and card.country == "BR"

@@ -11,6 +11,7 @@ from partners.access import access_for_user
 from partners.models import PartnerWeights
 from scoring.catalogue import FIELDS, Tier
 from scoring.models import Scorecard, ScoringRun
+from scoring.services import scorecards_access_sync
 
 COMMERCIAL = {spec.name for spec in FIELDS if spec.tier == Tier.COMMERCIAL}
 
@@ -34,10 +35,12 @@ def test_rows_hold_only_visible_fields(world):
 def test_categories_are_a_list_of_slugs_primary_first(world):
     creator = world.creators["beauty_1"]
     creator.categories.add(world.categories["fashion"], world.categories["travel"])
+    scorecards_access_sync(creator_ids=[creator.pk])
     row = next(r for r in creator_list(access=access_for_user(world.users["alice"])) if r["handle"] == "beauty_1")
     assert row["categories"] == ["beauty", "fashion", "travel"]
     fashion_primary = world.creators["fashion_1"]
     fashion_primary.categories.add(world.categories["beauty"])
+    scorecards_access_sync(creator_ids=[fashion_primary.pk])
     row = next(r for r in creator_list(access=access_for_user(world.users["alice"])) if r["handle"] == "fashion_1")
     assert row["categories"] == ["fashion", "beauty"]
 
@@ -111,6 +114,7 @@ def test_category_choices_come_only_from_the_grant(world):
 
 def test_a_category_filter_matches_secondary_categories(world):
     world.creators["beauty_2"].categories.add(world.categories["fashion"])
+    scorecards_access_sync(creator_ids=[world.creators["beauty_2"].pk])
     _, rows = run_filters(world.users["alice"], {"category": "fashion"})
     assert "beauty_2" in {r["handle"] for r in rows}
 
