@@ -24,7 +24,7 @@ from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
 from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
-from partners.choices import AuditAction
+from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
 from partners.views import PartnerAccessMixin
 from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
@@ -287,6 +287,10 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             ]
         self.audit_object_handle = ",".join(row["handle"] for row in rows)
         self.audit_row_count = len(rows)
+        if missing:
+            # A handle that is not visible (hidden or unknown, alike) was asked for: the request is recorded as
+            # denied, with the handles asked for in its filters.
+            self.audit_outcome = AuditOutcome.DENIED
         axes = presenters.radar_indices(access)
         radars = (
             charts.compare_radar_figures(indices=axes, creators=[(row["handle"], row) for row in rows])

@@ -274,7 +274,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Partner-facing creator scorecards and staff automation. See docs/api.md for a walkthrough.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # API users only (analysts, managers, staff): viewers and users without a partner get 403.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "partners.api.IsAPIUserOrStaff"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
