@@ -257,17 +257,21 @@ PERMISSIONS_POLICY = {
 # images, fonts and fetches from the project's own origin only (static files are served by WhiteNoise from the
 # same origin, never a CDN); no inline script or style, no inline event handler, no eval; nothing may frame us.
 # Plotly: the dashboard's partial bundle (static/vendor/plotly-dashboard.min.js: core, bar, scatterpolar; no
-# WebGL trace, so none of regl's generated functions) needs no 'unsafe-eval'. It styles the charts through the
-# CSSOM (element.style and insertRule on a <style> element it creates), which style-src does not govern... see
-# the note below on style-src for what the browser tests showed. Its modebar icons are inline <svg> elements, and
-# the "download as PNG" button draws the chart into a data: image, hence img-src data:.
+# WebGL trace, so none of regl's generated functions) needs no 'unsafe-eval': the browser tests run it under this
+# policy. It styles the charts through the CSSOM (element.style, allowed by style-src), except for its global
+# rules (modebar, hover labels, notifier), which it adds with insertRule to a <style> element that it creates
+# empty (Lib.addStyleRule). Chromium checks an inline style element's text, so the one inline style allowed is
+# the hash of the empty text (PLOTLY_EMPTY_STYLE): an injected <style> with any content is still refused, and
+# style="" attributes are refused too (a hash never covers attributes without 'unsafe-hashes').
+# Its "download as PNG" button draws the chart into a data: image, hence img-src data:.
 # Swagger UI (drf-spectacular-sidecar, /api/v1/docs/) is served as split files (SpectacularSwaggerSplitView) so
 # that its start-up script is a file too; its logos are data: images as well.
+PLOTLY_EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", PLOTLY_EMPTY_STYLE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
