@@ -44,7 +44,7 @@ paths = {
 out = {}
 for kind, path in paths.items():
     response = client.get(path, secure=True)
-    out[kind] = {"status": response.status_code, "headers": dict(response.headers), "type": response.get("Content-Type")}
+    out[kind] = {"status": response.status_code, "headers": dict(response.headers)}
 print(json.dumps(out))
 """
 
