@@ -27,26 +27,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DEBUG", "0")
 
-import django  # noqa: E402
+import django
 
-from bench.common import ensure_database, generate_creators  # noqa: E402
+from bench.common import ensure_database, generate_creators
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import F, OuterRef, Q, Subquery  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 
-from creators.filtersets import CreatorFilterSet, order_expressions  # noqa: E402
-from creators.models import Category, Creator  # noqa: E402
-from creators.selectors import CategorySlugs, creator_list  # noqa: E402
-from partners.access import access_for_user  # noqa: E402
-from partners.choices import Role  # noqa: E402
-from partners.models import AccessGrant, Membership, Partner  # noqa: E402
-from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS  # noqa: E402
-from scoring.indices import POSTGRESQL, Dialect, creator_access_sql  # noqa: E402
-from scoring.models import Scorecard, ScoringRun  # noqa: E402
+from creators.filtersets import CreatorFilterSet, order_expressions
+from creators.models import Category, Creator
+from creators.selectors import CategorySlugs, creator_list
+from partners.access import access_for_user
+from partners.choices import Role
+from partners.models import AccessGrant, Membership, Partner
+from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
+from scoring.indices import POSTGRESQL, Dialect, creator_access_sql
+from scoring.models import Scorecard, ScoringRun
 
 CATEGORIES = 20
 GRANTED = 4
@@ -57,7 +57,7 @@ COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "
 def generate(n: int) -> None:
     t0 = time.perf_counter()
     # The creator's country and category ids copied onto its scorecard, by the scoring run's own SQL.
-    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")  # noqa: N806
+    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL work_mem = '256MB'")

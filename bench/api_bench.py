@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, generate_creators, log, wrk  # noqa: E402
+from bench.common import ensure_database, generate_creators, log, wrk
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_api"
@@ -59,7 +59,7 @@ def generate(n: int) -> None:
     from scoring.models import ScoringRun
 
     # The creator's country and category ids copied onto its scorecard, by the scoring run's own SQL.
-    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")  # noqa: N806
+    ACCESS = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
@@ -200,7 +200,8 @@ def main() -> None:
         deep_next = f"{api_url}&page_size=10"
         for _ in range(3):
             deep_next = fetch(deep_next, token)["next"] or deep_next
-        middle = int(re.search(r"[?&]page=(\d+)", deep_next).group(1)) - 1 if "page=" in deep_next else 0
+        page = re.search(r"[?&]page=(\d+)", deep_next)
+        middle = int(page.group(1)) - 1 if page else 0
         for url, who in ((ceiling_url, None), (api_url, token), (deep_next, token)):
             wrk("warm-up", url, duration=3, connections=args.connections, headers=_auth(who))
         ceiling = wrk("ceiling", ceiling_url, duration=args.duration, connections=args.connections)

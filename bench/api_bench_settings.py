@@ -7,7 +7,7 @@ content negotiation, the audit event, serialization and rendering.
 
 from __future__ import annotations
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 
 DEBUG = False
 ROOT_URLCONF = "bench.api_bench_urls"

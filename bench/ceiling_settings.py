@@ -7,8 +7,8 @@ the dashboard benchmark reports.
 
 from __future__ import annotations
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 
 DEBUG = False
-MIDDLEWARE: list[str] = []
+MIDDLEWARE = []
 ROOT_URLCONF = "bench.ceiling_urls"

@@ -97,7 +97,10 @@ def wrk(name: str, url: str, *, duration: int, connections: int, headers: dict[s
     output = _run_wrk(url, duration=duration, connections=connections, headers=headers, timeout_s=timeout_s,
                       extra=["--latency"])
     latency = {pct: float(value) * _SCALE_MS[unit] for pct, value, unit in _LATENCY.findall(output)}
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise RuntimeError(f"no Requests/sec in wrk's output:\n{output}")
+    rps = float(found.group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     load = Load(name, rps, latency.get("50", float("nan")), latency.get("99", float("nan")),
                 int(bad.group(1)) if bad else 0)
@@ -138,7 +141,8 @@ def wrk_slice(url: str, *, duration: int, connections: int, headers: dict[str, s
         output = _run_wrk(url, duration=duration, connections=connections, headers=headers, timeout_s=timeout_s,
                           extra=["-s", script.name])
     quantiles: list[int] = []
-    requests = seconds = non_2xx = 0
+    requests = non_2xx = 0
+    seconds = 0.0
     for line in output.splitlines():
         parts = line.split()
         if parts[:1] == ["Q"]:

@@ -131,8 +131,8 @@ def prepare_database(url: str, env: dict[str, str]) -> None:
     from psycopg import sql
 
     target = psycopg.conninfo.conninfo_to_dict(url)
-    name = target.pop("dbname")
-    with psycopg.connect(psycopg.conninfo.make_conninfo(**target, dbname="postgres"), autocommit=True) as conn:
+    name = str(target.pop("dbname"))
+    with psycopg.connect(psycopg.conninfo.make_conninfo("", **target, dbname="postgres"), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)

@@ -45,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, indexes_dropped, log  # noqa: E402
+from bench.common import ensure_database, indexes_dropped, log
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -192,6 +192,7 @@ def partner_session_and_token(base_env: dict[str, str]) -> tuple[str, str | None
         token = Token.objects.get_or_create(user=user)[0].key
     except Exception as exc:  # the API's token model may differ; the session works for the API as well
         log(f"no DRF token ({exc!r}); the API is driven with the session")
+    assert session.session_key is not None  # create() has saved it
     return session.session_key, token
 
 

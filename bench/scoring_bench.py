@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import ensure_database, indexes_dropped, log  # noqa: E402
+from bench.common import ensure_database, indexes_dropped, log
 
 COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "BR", "MX", "CA", "AU", "JP", "KR", "ID", "PH", "TR", "PL",
              "NL", "SE", "AE")

@@ -49,27 +49,27 @@ class FailSoftRedisCache(RedisCache):
             _unreachable("has_key")
             return False
 
-    def set(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> None:  # type: ignore[override]
+    def set(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> None:
         try:
             super().set(key, value, timeout, version)
         except _UNREACHABLE:
             _unreachable("set")
 
-    def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:  # type: ignore[override]
+    def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:
         try:
             return super().add(key, value, timeout, version)
         except _UNREACHABLE:
             _unreachable("add")
             return False
 
-    def set_many(self, data: Any, timeout: Any = None, version: int | None = None) -> list[Any]:  # type: ignore[override]
+    def set_many(self, data: Any, timeout: Any = None, version: int | None = None) -> list[Any]:
         try:
             return super().set_many(data, timeout, version)
         except _UNREACHABLE:
             _unreachable("set_many")
             return list(data)
 
-    def touch(self, key: Any, timeout: Any = None, version: int | None = None) -> bool:  # type: ignore[override]
+    def touch(self, key: Any, timeout: Any = None, version: int | None = None) -> bool:
         try:
             return super().touch(key, timeout, version)
         except _UNREACHABLE:

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
@@ -30,7 +30,8 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error response of the API."""
 
     detail = serializers.CharField(help_text="A human-readable summary of the problem.")
-    errors = serializers.DictField(
+    # The problem document's member; it shadows ``Serializer.errors``, harmless on a serializer that only documents.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per-field messages, keyed by the field or query parameter name (`non_field_errors` for the "
@@ -120,7 +121,7 @@ _ERROR_RESPONSES: dict[str, str] = {
 class ApiAutoSchema(AutoSchema):
     """drf-spectacular's schema generator, plus the documented error responses every operation can give."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses

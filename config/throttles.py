@@ -9,9 +9,10 @@ set, so that every gunicorn worker and machine counts together. This module must
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.utils.connection import ConnectionProxy
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
@@ -20,9 +21,8 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 class _SharedCacheMixin:
     # Counters live in the "throttle" cache: Redis in production, so that all gunicorn workers and all
     # machines count together; a per-process memory cache would multiply the limit by the number of workers.
-    @property
-    def cache(self) -> Any:  # type: ignore[override]
-        return caches["throttle"]
+    # A proxy (as ``django.core.cache.cache`` is) so that each thread uses its own connection.
+    cache = cast(BaseCache, ConnectionProxy(caches, "throttle"))
 
 
 class UserThrottle(_SharedCacheMixin, UserRateThrottle):

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from creators import admin_imports  # noqa: F401  (registers the import job admin: upload page, live progress)
+from creators import admin_imports  # noqa: F401 - registers the import job admin: upload page, live progress
 from creators.models import Category, Creator
 from scoring.services import scorecards_access_sync
 

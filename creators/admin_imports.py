@@ -47,7 +47,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="file")
     def file_name(self, job: ImportJob) -> str:
-        return job.file.name.rsplit("/", 1)[-1] if job.file else ""
+        return (job.file.name or "").rsplit("/", 1)[-1]
 
     @admin.display(description="progress")
     def progress_bar(self, job: ImportJob) -> str:
@@ -93,7 +93,10 @@ class ImportJobAdmin(admin.ModelAdmin):
                     extra_context: dict | None = None) -> HttpResponse:
         job = self.get_object(request, object_id)
         if job is None or not self.has_view_permission(request, job):
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+            # The admin's own "does not exist" redirect (private, so missing from django-stubs).
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.model._meta, object_id
+            )
         # Imported when a page is shown: the API module brings DRF and the schema generator, which every process
         # would otherwise load at start-up through the admin's autodiscovery (``import_data`` included).
         from creators.api_imports import ImportJobSerializer

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -60,7 +60,7 @@ class XLSXRenderer(CSVRenderer):
 
     media_type = XLSX_CONTENT_TYPE
     format = "xlsx"
-    charset = None
+    charset = None  # type: ignore[assignment]  # a binary format: DRF reads None as no charset
 
 
 EXPORT_OPTION_PARAMETERS = [
@@ -206,7 +206,7 @@ class CreatorViewSet(PartnerViewSetBase):
         # that the pagination's next-page cursor is made of.
         keys = ordering_keys(queryset) or []
         names = dict.fromkeys(["creator_id", *shape.value_names, *(key.name for key in keys)])
-        rows = self.paginate_queryset(queryset.values(*names))
+        rows = self.paginate_queryset(queryset.values(*names)) or []
         return self.get_paginated_response([creator_list_item(row, shape) for row in rows])
 
     def pagination_scope(self) -> tuple[Any, ...]:
@@ -258,7 +258,7 @@ class CreatorViewSet(PartnerViewSetBase):
         parameters=[*FILTER_PARAMETERS, *CSV_OPTION_PARAMETERS],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV with a header row.")},
     )
-    def export(self, request: Request) -> HttpResponse:
+    def export(self, request: Request) -> HttpResponseBase:
         return self._export(request, Format.CSV)
 
     @extend_schema(
@@ -270,10 +270,10 @@ class CreatorViewSet(PartnerViewSetBase):
         parameters=[*FILTER_PARAMETERS, *EXPORT_OPTION_PARAMETERS],
         responses={(200, XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX workbook.")},
     )
-    def export_xlsx(self, request: Request) -> HttpResponse:
+    def export_xlsx(self, request: Request) -> HttpResponseBase:
         return self._export(request, Format.XLSX)
 
-    def _export(self, request: Request, fmt: Format) -> HttpResponse:
+    def _export(self, request: Request, fmt: Format) -> HttpResponseBase:
         # The quota service records the export itself (with its id and row count); the base records the call.
         if not self.access.can_export:
             raise PermissionDenied("Exports need the analyst or manager role.")
@@ -297,9 +297,9 @@ class CreatorViewSet(PartnerViewSetBase):
         )
         if response.status_code == 429:
             # The shared export answers the quota in plain text for the browser; the API speaks its JSON errors.
-            error = Response({"detail": response.content.decode()}, status=429)
-            error["Retry-After"] = response["Retry-After"]
-            return error
+            denied = Response({"detail": response.content.decode()}, status=429)
+            denied["Retry-After"] = response["Retry-After"]
+            return denied
         if response.status_code == 400:  # more rows than an Excel sheet holds
             raise ValidationError({"format": [response.content.decode()]})
         return response

@@ -74,8 +74,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
     progress_percent = serializers.SerializerMethodField(
         help_text="0-100, for a progress bar: estimated from the rows validated so far while running."
     )
-    errors = ImportErrorSerializer(many=True, read_only=True, help_text="The first 1,000 problems found.")
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # The job's errors; the name shadows ``Serializer.errors``, harmless on a read-only serializer.
+    errors = ImportErrorSerializer(  # type: ignore[assignment]
+        many=True, read_only=True, help_text="The first 1,000 problems found."
+    )
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ImportJob
@@ -112,7 +117,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         }
 
     def get_file_name(self, job: ImportJob) -> str:
-        return job.file.name.rsplit("/", 1)[-1] if job.file else ""
+        return (job.file.name or "").rsplit("/", 1)[-1]
 
     def get_progress_percent(self, job: ImportJob) -> int:
         return progress_percent(job)

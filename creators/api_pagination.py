@@ -116,7 +116,10 @@ class KeysetPageNumberPagination(BasePagination):
 
     # --- BasePagination ----------------------------------------------------------------------------------------
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[dict[str, Any]]:
+    # Narrower than DRF's signature on purpose: only a ``.values()`` queryset can be cut by keyset.
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any, dict[str, Any]], request: Request, view: Any = None
+    ) -> list[dict[str, Any]]:
         """The rows of the requested page (``queryset`` yields dicts: it is a ``.values()`` queryset)."""
         self.request = request
         self.page_size_used = page_size = self.get_page_size(request)
@@ -139,7 +142,7 @@ class KeysetPageNumberPagination(BasePagination):
             # The keys' own ordering (the one the segments follow; nulls lowest where the queryset did not say).
             queryset = queryset.order_by(*(key.ordering() for key in self.keys))
         if self.keys and cursor is not None:
-            rows = []
+            rows: list[dict[str, Any]] = []
             for segment in keyset_segments(self.keys, cursor["k"]):
                 rows.extend(queryset.filter(segment)[: page_size - len(rows)])
                 if len(rows) >= page_size:

@@ -539,7 +539,7 @@ def creator_export_response(
     options: ExportOptions | None = None,
     as_of: dt.date | None = None,
     extra: Sequence[str] = (),
-) -> HttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """The one creator export, CSV or XLSX: quota, audit event with the export id, then the file (or 429).
 
     ``queryset`` is the filtered, restricted ``creator_list`` (or a subset of it, e.g. a shortlist); ``fields`` is
@@ -575,12 +575,12 @@ def creator_export_response(
     try:
         export_quota_consume(access, rows, request=request, export_id=export_id, filters=audited)
     except ExportQuotaExceeded as exceeded:
-        response = HttpResponse(str(exceeded), status=429, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(_seconds_to_utc_midnight())
-        return response
+        denied = HttpResponse(str(exceeded), status=429, content_type="text/plain; charset=utf-8")
+        denied["Retry-After"] = str(_seconds_to_utc_midnight())
+        return denied
     name = export_filename(stem=filename, export_id=export_id, fmt=fmt)
     if fmt == Format.XLSX:
-        response: HttpResponse = xlsx_response(
+        response: HttpResponse | StreamingHttpResponse = xlsx_response(
             queryset=queryset, columns=columns, filename=name, export_id=export_id, options=options
         )
     else:

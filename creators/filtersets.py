@@ -57,10 +57,14 @@ class CreatorFilterForm(forms.Form):
     allowed_orderings: frozenset[str] = frozenset()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in self.forbidden_params:
-            # The field is not on the form (it must not render), so add_error() cannot be used.
-            self._errors[name] = self.error_class([ValidationError(FORBIDDEN_MESSAGE, code="forbidden")])
+            # The field is not on the form (it must not render), so add_error() cannot be used; ``_errors`` is
+            # Django's own error dict (missing from django-stubs).
+            self._errors[name] = self.error_class(  # type: ignore[attr-defined]
+                [ValidationError(FORBIDDEN_MESSAGE, code="forbidden")]
+            )
         ordering = cleaned.get("ordering")
         if ordering:
             keys = [key.strip() for key in ordering.split(",") if key.strip()]

@@ -97,7 +97,8 @@ def sort_keys_for(queryset: QuerySet, *, unique_keys: frozenset[str] = DEFAULT_U
         if isinstance(item, str):
             descending, name = item.startswith("-"), item.lstrip("-")
         elif isinstance(item, OrderBy) and isinstance(item.expression, F):
-            descending, name = item.descending, item.expression.name
+            # ``F.name`` is public at run time but missing from django-stubs.
+            descending, name = item.descending, item.expression.name  # type: ignore[attr-defined]
             if item.nulls_first:
                 nulls_first = True
             elif item.nulls_last:

@@ -57,7 +57,10 @@ class CategorySlugs(models.Func):
         )
         return rows, [*primary_params, *primary_params, *creator_params]
 
-    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, list[Any]]:
+    # Func's keyword arguments (function, template...) are not used by this expression.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
         # SQLite (and the generic path): aggregate an ordered subquery; SQLite keeps the row order.
         rows, params = self._rows(compiler, connection)
         return f"(SELECT json_group_array(r.slug) FROM ({rows} ORDER BY not_primary, c.slug) r)", params

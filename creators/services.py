@@ -5,15 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import task_named
+from config.queue import QueueUnavailable, queue_check
 from creators.choices import ImportJobStatus
 from creators.importers import IMPORT_KINDS, ImportReport, RowError, run_import
 from creators.models import ImportJob
+from scoring import services as scoring_services
 
 __all__ = [
     "IMPORT_KINDS",
@@ -22,6 +29,7 @@ __all__ = [
     "import_file",
     "import_job_create",
     "import_job_run",
+    "import_jobs_reap_stale",
     "on_import_committed",
 ]
 
@@ -52,23 +60,11 @@ def import_file(
 
 
 def on_import_committed(*, report: ImportReport, requested_by: object | None = None) -> None:
-    """Queue a scoring run for data that an import has just committed.
-
-    Until the scoring engine provides ``scoring.services.scoring_run_request`` this only logs.
-    """
-    try:
-        from scoring.services import scoring_run_request
-    except ImportError:
-        logger.warning("import %s committed, but no scoring engine is installed: no scoring run queued", report.kind)
-        return
-
-    from config.queue import QueueUnavailable
-    from scoring.services import NothingToScore
-
+    """Queue a scoring run for data that an import has just committed."""
     logger.info("import %s committed (%s); requesting a scoring run", report.kind, report.summary())
     try:
-        scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
-    except NothingToScore:
+        scoring_services.scoring_run_request(triggered_by=f"import:{report.kind}", requested_by=requested_by)
+    except scoring_services.NothingToScore:
         # E.g. a creators file imported before its videos: the run follows the videos' import.
         logger.info("import %s committed; no video yet, so no scoring run", report.kind,
                     extra={"event": "import.scoring_nothing_to_score"})
@@ -86,11 +82,8 @@ def on_import_committed(*, report: ImportReport, requested_by: object | None = N
 PROGRESS_WRITE_SECONDS = 2.0
 
 
-def import_job_create(*, kind: str, file: File, requested_by: object | None = None, dry_run: bool = False) -> ImportJob:
+def import_job_create(*, kind: str, file: File, requested_by: Any = None, dry_run: bool = False) -> ImportJob:
     """Store an uploaded file as a pending job and queue ``import_job_run`` once the job is committed."""
-    from config.queue import queue_check
-    from creators.tasks import import_job_run as import_job_run_task
-
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(IMPORT_KINDS)}")
     # Redis down: refuse before the upload is stored, rather than keep a job that no worker will ever run.
@@ -98,7 +91,7 @@ def import_job_create(*, kind: str, file: File, requested_by: object | None = No
     job = ImportJob(kind=kind, dry_run=dry_run, requested_by=requested_by)
     job.file.save(Path(file.name or "upload.csv").name, file, save=False)
     job.save()
-    transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    transaction.on_commit(lambda: task_named("creators.tasks.import_job_run").delay(job.pk))
     return job
 
 
@@ -182,3 +175,27 @@ def _job_progress(*, job_id: int) -> Callable[[int, int | None], None]:
             side.close()
 
     return record
+
+
+def import_jobs_reap_stale(*, stale_seconds: int | None = None) -> list[int]:
+    """Fail import jobs that no worker finished in time, so that none stays ``pending``/``running`` for ever.
+
+    A job whose worker died is normally redelivered (late acknowledgement) within the broker's visibility
+    timeout and runs again from the start; the threshold (``IMPORT_STALE_SECONDS``) is above that plus the task
+    time limit, so only a job that was truly lost (its message gone with a Redis that lost its data) is failed.
+    """
+    seconds = settings.IMPORT_STALE_SECONDS if stale_seconds is None else stale_seconds
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    stale = ImportJob.objects.filter(
+        Q(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
+        | Q(status=ImportJobStatus.PENDING, created_at__lt=cutoff)
+    )
+    reaped = list(stale.values_list("pk", flat=True))
+    if reaped:
+        ImportJob.objects.filter(pk__in=reaped, status__in=(ImportJobStatus.RUNNING, ImportJobStatus.PENDING)).update(
+            status=ImportJobStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"no worker finished this import within {seconds} s (worker or queue lost); upload the file again",
+        )
+        logger.warning("stale import jobs failed: %s", reaped, extra={"event": "import.reaped", "jobs": reaped})
+    return reaped

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -88,8 +89,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         # One category list for both category selects (the filter set has read it to validate them).
         category_options = [(category.slug, category.name) for category in filterset.visible_categories()]
         # Countries by name, with the code ("United States (US)"); without the field's own empty choice.
+        # A ChoiceField, whose choices Django has normalized to a list of pairs (django-stubs types any Field).
+        country_choices: list[tuple[str, str]] = form.fields["country"].choices  # type: ignore[attr-defined]
         country_options = sorted(
-            ((code, formatting.country(code)) for code, _ in form.fields["country"].choices if code != ""),
+            ((code, formatting.country(code)) for code, _ in country_choices if code != ""),
             key=lambda option: option[1],
         )
         selects = {
@@ -315,7 +318,7 @@ class CreatorExportView(PartnerAccessMixin, View):
     required_capability = "export"
     fmt = Format.CSV
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         run = published_run()
         filterset = creator_filterset(request, self.access, run)
         try:

@@ -209,7 +209,7 @@ def access_for_request(request: HttpRequest | Any) -> Access:
     """
     user = getattr(request, "user", None)
     cached = getattr(request, _REQUEST_ATTR, None)
-    if cached is not None and cached.user is user:
+    if isinstance(cached, Access) and cached.user is user:
         return cached
     access = access_for_user(user)
     # On the underlying HttpRequest for DRF's Request too (reads fall through to it), so that the request's log

@@ -138,7 +138,7 @@ class UserMembershipInline(admin.StackedInline):
 @admin.register(User)
 class PartnerUserAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, UserMembershipInline]
-    list_display = [*UserAdmin.list_display, "partner"]
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "partner"]  # UserAdmin's + partner
     list_select_related = ["membership__partner"]
 
     @admin.display(description="Partner", ordering="membership__partner__name")

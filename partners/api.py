@@ -72,7 +72,8 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
 
     def get_queryset(self) -> models.QuerySet:
         queryset = super().get_queryset()
-        return queryset.visible_to(self.access)
+        # Every model served through this base has a ``visible_to(access)`` queryset method (module docstring).
+        return queryset.visible_to(self.access)  # type: ignore[attr-defined]
 
     def get_creator_or_404(self, handle: str) -> Creator:
         """The visible creator with this handle, else 404 (one denied event for an existing invisible one)."""
@@ -105,7 +106,7 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
         audit_record(
             access=getattr(self, "access", None) or access_for_request(request),
             request=request,
-            action=self.audit_action or f"api.{getattr(self, 'action', None) or request.method.lower()}",
+            action=self.audit_action or f"api.{getattr(self, 'action', None) or (request.method or '').lower()}",
             object_handle=str(handle)[:200] if handle else None,
             row_count=row_count,
             outcome=outcome,

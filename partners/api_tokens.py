@@ -116,5 +116,6 @@ class TokenView(NoStoreMixin, APIView):
         "from then on; obtain a new one with POST.",
     )
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        if request.user.is_authenticated:  # always (the view's permission); narrows the user's type
+            Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,12 +7,14 @@ events without a request-scoped access (a lockout), with ``request=`` and ``user
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 
 from partners.access import Access, access_for_request
 from partners.choices import AuditOutcome
@@ -105,4 +107,20 @@ def audit_prune(*, before: datetime) -> int:
     queryset = AuditEvent.objects.filter(created_at__lt=before)
     # AuditEventQuerySet.delete() refuses on purpose; retention calls the plain QuerySet deletion explicitly.
     deleted, _ = models.QuerySet.delete(queryset)
+    return deleted
+
+
+def audit_retention_prune(*, retention_days: int | None = None) -> int:
+    """Delete audit events older than ``AUDIT_RETENTION_DAYS``; 0 days or less keeps everything."""
+    days = settings.AUDIT_RETENTION_DAYS if retention_days is None else retention_days
+    if days <= 0:
+        return 0
+    before = timezone.now() - timedelta(days=days)
+    deleted = audit_prune(before=before)
+    logger.info(
+        "audit retention: %s events older than %s days deleted",
+        deleted,
+        days,
+        extra={"event": "audit.pruned", "deleted": deleted, "before": before.isoformat()},
+    )
     return deleted

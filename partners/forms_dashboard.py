@@ -63,12 +63,14 @@ class ShortlistAddForm(forms.Form):
     def __init__(self, *args: Any, partner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.partner = partner
-        self.fields["shortlist"].choices = [("", "—")] + [
+        shortlist = self.fields["shortlist"]
+        assert isinstance(shortlist, forms.ChoiceField)
+        shortlist.choices = [("", "—")] + [
             (str(pk), name) for pk, name in Shortlist.objects.filter(partner=partner).values_list("pk", "name")
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not cleaned.get("shortlist") and not (cleaned.get("new_name") or "").strip():
             raise forms.ValidationError("Choose a shortlist or name a new one.")
         return cleaned
@@ -99,9 +101,9 @@ class PartnerWeightsForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         values = [cleaned.get(name) for name in self.visible_indices]
-        if all(value is not None for value in values) and sum(values) == 0:
+        if all(value is not None for value in values) and sum(value or 0 for value in values) == 0:
             raise forms.ValidationError("At least one index needs a weight above zero.")
         return cleaned
 

@@ -211,7 +211,7 @@ def partner_user_upsert(*, partner_name: str, username: str, role: str, password
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
     created = user is None
-    if created:
+    if user is None:
         user = user_model(username=username)
     generated = None
     if password is None and created:

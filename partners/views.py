@@ -29,7 +29,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
@@ -56,10 +57,11 @@ class PartnerAccessMixin(LoginRequiredMixin):
     audit_action: str | None = None
     required_capability: Capability | None = None
     access: Access
+    request: HttpRequest  # set by View.setup()
     audit_object_handle: str | None = None
     audit_row_count: int | None = None
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.access = access_for_request(request)

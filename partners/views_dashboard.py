@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -91,8 +92,9 @@ class ShortlistListView(ShortlistMixin, TemplateView):
         form = ShortlistCreateForm(request.POST, partner=self.access.partner)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        assert self.access.partner is not None  # dispatch refused a request without a partner
         shortlist = Shortlist.objects.create(
-            partner=self.access.partner, name=form.cleaned_data["name"], created_by=request.user
+            partner=self.access.partner, name=form.cleaned_data["name"], created_by=self.access.user
         )
         self.changed(what="create", shortlist=shortlist)
         messages.success(request, f"Shortlist “{shortlist.name}” created.")
@@ -141,9 +143,9 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
                 self.changed(what="remove", shortlist=shortlist, handle=handle)
                 messages.success(request, f"@{handle} removed from “{shortlist.name}”.")
             else:
-                form = EntryNoteForm(request.POST)
-                if form.is_valid():
-                    entry.note = form.cleaned_data["note"]
+                note_form = EntryNoteForm(request.POST)
+                if note_form.is_valid():
+                    entry.note = note_form.cleaned_data["note"]
                     entry.save(update_fields=["note"])
                     self.changed(what="note", shortlist=shortlist, handle=handle)
                     messages.success(request, f"Note on @{handle} saved.")
@@ -156,7 +158,7 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
                 self.changed(what="rename", shortlist=shortlist)
                 messages.success(request, "Shortlist renamed.")
             else:
-                messages.error(request, " ".join(form.errors.get("name", ["Invalid name."])))
+                messages.error(request, " ".join(str(error) for error in form.errors.get("name", ["Invalid name."])))
             return HttpResponseRedirect(here)
         if action == "delete":
             self.changed(what="delete", shortlist=shortlist)
@@ -182,7 +184,7 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
             raise Http404("Not found")
         fallback = reverse("creators:detail", kwargs={"handle": creator.handle})
         if not form.is_valid():
-            messages.error(request, " ".join(form.non_field_errors()) or "Choose a shortlist.")
+            messages.error(request, " ".join(str(error) for error in form.non_field_errors()) or "Choose a shortlist.")
             return HttpResponseRedirect(_safe_next(request, fallback))
         with transaction.atomic():
             if form.cleaned_data.get("shortlist"):
@@ -191,14 +193,14 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
                 shortlist, created = Shortlist.objects.get_or_create(
                     partner=self.access.partner,
                     name=form.cleaned_data["new_name"].strip(),
-                    defaults={"created_by": request.user},
+                    defaults={"created_by": self.access.user},
                 )
                 if created:
                     self.changed(what="create", shortlist=shortlist)
             try:
                 with transaction.atomic():
                     ShortlistEntry.objects.create(
-                        shortlist=shortlist, creator=creator, note=form.cleaned_data["note"], added_by=request.user
+                        shortlist=shortlist, creator=creator, note=form.cleaned_data["note"], added_by=self.access.user
                     )
             except IntegrityError:
                 messages.info(request, f"@{creator.handle} is already on “{shortlist.name}”.")
@@ -215,7 +217,8 @@ class ShortlistExportView(ShortlistMixin, TemplateView):
     required_capability = "export"
     fmt = Format.CSV
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    # Answers with the exported file, not the template's page.
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:  # type: ignore[override]
         shortlist = self.get_shortlist(pk)
         try:
             options = export_options(request.GET, default_bom=True)
@@ -286,7 +289,7 @@ class MethodologyView(PartnerAccessMixin, TemplateView):
         obj, _ = PartnerWeights.objects.get_or_create(partner=self.access.partner)
         for name, value in submitted.items():
             setattr(obj, name, value)
-        obj.updated_by = request.user
+        obj.updated_by = self.access.user
         obj.full_clean(exclude=["partner"])
         obj.save()
         self.audit(action=AuditAction.WEIGHTS_CHANGE, filters={"weights": submitted})

@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 
 from scoring.choices import RunStatus
 from scoring.models import ScoringChunk, ScoringRun
 
 
-class ScoringChunkInline(admin.TabularInline):
+class ScoringChunkInline(admin.TabularInline[ScoringChunk, ScoringRun]):
     model = ScoringChunk
     fields = ("number", "first_creator_id", "last_creator_id", "creators_count", "is_done", "attempts", "seconds")
     readonly_fields = fields
@@ -25,7 +25,7 @@ class ScoringChunkInline(admin.TabularInline):
 
 
 @admin.register(ScoringRun)
-class ScoringRunAdmin(admin.ModelAdmin):
+class ScoringRunAdmin(admin.ModelAdmin[ScoringRun]):
     """Runs are written only by the scoring engine: the admin shows them and starts new ones."""
 
     list_display = (
@@ -60,7 +60,7 @@ class ScoringRunAdmin(admin.ModelAdmin):
         total = (obj.timings or {}).get("total_s")
         return "" if total is None else f"{total:.1f} s"
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         return [
             path("start/", self.admin_site.admin_view(self.start_view), name="scoring_scoringrun_start"),
             *super().get_urls(),
@@ -87,6 +87,6 @@ class ScoringRunAdmin(admin.ModelAdmin):
             self.message_user(request, f"Scoring run {run.pk} {run.status}. {run.error}".strip(), level)
         return HttpResponseRedirect(reverse("admin:scoring_scoringrun_change", args=[run.pk]))
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "active_run": ScoringRun.objects.filter(is_active=True).first()}
         return super().changelist_view(request, extra_context)

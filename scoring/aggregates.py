@@ -65,11 +65,11 @@ class Aggregates:
     category_medians: dict[int, dict[str, float | None]]
 
 
-def _scorecards(run: ScoringRun, scope: Scope) -> QuerySet:
+def _scorecards(run: ScoringRun, scope: Scope) -> QuerySet[Scorecard]:
     return Scorecard.objects.filter(scorecard_q(scope), run=run)
 
 
-def _histogram(cards: QuerySet) -> list[int]:
+def _histogram(cards: QuerySet[Scorecard]) -> list[int]:
     width = 100.0 / HISTOGRAM_BINS
     bucket = Least(Floor(F("overall") / Value(width)), Value(float(HISTOGRAM_BINS - 1)), output_field=FloatField())
     rows = (
@@ -79,7 +79,7 @@ def _histogram(cards: QuerySet) -> list[int]:
     return [counts.get(number, 0) for number in range(HISTOGRAM_BINS)]
 
 
-def _category_medians(cards: QuerySet) -> dict[str, dict[str, float | None]]:
+def _category_medians(cards: QuerySet[Scorecard]) -> dict[str, dict[str, float | None]]:
     """Median of each index over the scope's creators, per primary category (one grouped statement on
     PostgreSQL; SQLite, small and embedded, has no percentile: the values are read)."""
     category = "creator__primary_category_id"
@@ -118,11 +118,11 @@ def partner_scopes() -> set[Scope]:
     categories: dict[int, set[int]] = defaultdict(set)
     creators: dict[int, set[int]] = defaultdict(set)
     partners = set(current.values_list("partner_id", flat=True))
-    links = AccessGrant.categories.through.objects.filter(accessgrant__in=current)
-    for partner_id, category_id in links.values_list("accessgrant__partner_id", "category_id"):
+    category_links = AccessGrant.categories.through.objects.filter(accessgrant__in=current)
+    for partner_id, category_id in category_links.values_list("accessgrant__partner_id", "category_id"):
         categories[partner_id].add(category_id)
-    links = AccessGrant.creators.through.objects.filter(accessgrant__in=current)
-    for partner_id, creator_id in links.values_list("accessgrant__partner_id", "creator_id"):
+    creator_links = AccessGrant.creators.through.objects.filter(accessgrant__in=current)
+    for partner_id, creator_id in creator_links.values_list("accessgrant__partner_id", "creator_id"):
         creators[partner_id].add(creator_id)
     return {Scope(frozenset(categories[p]), frozenset(creators[p])) for p in partners}
 
@@ -144,7 +144,7 @@ def run_aggregates(run: ScoringRun, access: Any) -> Aggregates:
     the scope), else the stored row, else computed once and stored (``run_aggregate_store``)."""
     scope = Scope.of(access)
     key = run_cache_key(run, "aggregates", scope.key)
-    found = cache.get(key)
+    found: Aggregates | None = cache.get(key)
     if found is None:
         row = RunAggregate.objects.filter(run=run, revision=run.revision, scope=scope.key).first()
         if row is None:

@@ -24,10 +24,12 @@ from scoring.models import ScoringRun
 from scoring.services import NothingToScore, scoring_run_request
 
 
-class ScoringRunSerializer(serializers.ModelSerializer):
+class ScoringRunSerializer(serializers.ModelSerializer[ScoringRun]):
     """A scoring run as staff follow it."""
 
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ScoringRun
@@ -60,7 +62,7 @@ class ScoringRunSerializer(serializers.ModelSerializer):
         }
 
 
-class ScoringRunRequestSerializer(serializers.Serializer):
+class ScoringRunRequestSerializer(serializers.Serializer[Any]):
     """Parameters of a new run; both optional."""
 
     as_of = serializers.DateField(
@@ -115,7 +117,7 @@ class ScoringRunCreateView(NoStoreMixin, APIView):
         return Response(ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
-class ScoringRunDetailView(NoStoreMixin, RetrieveAPIView):
+class ScoringRunDetailView(NoStoreMixin, RetrieveAPIView[ScoringRun]):
     """A scoring run's status and progress."""
 
     permission_classes = [IsAdminUser]

@@ -17,7 +17,7 @@ from django.db.models.lookups import Lookup
 from django.db.models.sql.compiler import SQLCompiler
 
 
-class IntegerIdsField(models.Field):
+class IntegerIdsField(models.Field[Any, Any]):
     """A list of integer ids: ``integer[]`` on PostgreSQL, JSON text elsewhere. Always a ``list[int]`` in Python."""
 
     description = "A list of integer ids"
@@ -51,7 +51,10 @@ class Overlap(Lookup):
     lookup_name = "overlap"
     prepare_rhs = False
 
-    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    # Django's lookups return a list of parameters; django-stubs says a tuple.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         ids = sorted({int(item) for item in self.rhs})
         if not ids:

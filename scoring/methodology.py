@@ -168,8 +168,8 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
     add("")
     add("| field | meaning |")
     add("| --- | --- |")
-    for spec in FIELDS:
-        if spec.tier in shown and spec.kind is not Kind.PROFILE:
-            add(f"| {spec.label} | {spec.help} |")
+    for field in FIELDS:
+        if field.tier in shown and field.kind is not Kind.PROFILE:
+            add(f"| {field.label} | {field.help} |")
     add("")
     return "\n".join(out)

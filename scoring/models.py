@@ -6,7 +6,7 @@ when it is published; exactly one run is published at a time. Earlier runs are k
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -67,7 +67,7 @@ class ScoringRun(models.Model):
         return f"Run {self.pk} as of {self.as_of} ({self.status})"
 
 
-class ScorecardQuerySet(models.QuerySet):
+class ScorecardQuerySet(models.QuerySet["Scorecard"]):
     def visible_to(self, access: Access) -> ScorecardQuerySet:
         """Scorecards of the published run for the creators ``access`` may see (access layer, DESIGN 6).
 
@@ -78,7 +78,7 @@ class ScorecardQuerySet(models.QuerySet):
         return self.filter(visibility.scorecard_q(access), run__is_published=True)
 
 
-class CategoryImpactQuerySet(models.QuerySet):
+class CategoryImpactQuerySet(models.QuerySet["CategoryImpact"]):
     def visible_to(self, access: Access) -> CategoryImpactQuerySet:
         """Category impacts of the published run, for visible creators in visible categories (none without the
         ``performance`` tier, to which impact belongs)."""
@@ -126,7 +126,7 @@ class ScoringChunk(models.Model):
 # deferred check, with a row lock on the creator, per written row at commit: as costly as the insert itself. The
 # relations stay ORM foreign keys (joins, cascades on delete through the ORM); their single-column indexes are
 # left out where a composite index starts with the same column.
-_SNAPSHOT_FK = {"on_delete": models.CASCADE, "db_constraint": False}
+_SNAPSHOT_FK: dict[str, Any] = {"on_delete": models.CASCADE, "db_constraint": False}
 
 
 class Scorecard(models.Model):

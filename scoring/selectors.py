@@ -114,7 +114,7 @@ def _reference(run: ScoringRun, index: str, scorecard: Scorecard) -> dict[str, A
 
 
 def scorecard_detail(
-    *, creator_id: int, run: ScoringRun, impact_categories: QuerySet | None = None
+    *, creator_id: int, run: ScoringRun, impact_categories: QuerySet[Any] | None = None
 ) -> ScorecardDetail:
     """The scorecard of a creator in a run (3 queries). Raises ``Scorecard.DoesNotExist`` when it has none.
 
@@ -173,7 +173,7 @@ class HistogramBin:
 
 
 def overall_distribution(
-    *, run: ScoringRun, creators: QuerySet | None = None, bins: int = 20
+    *, run: ScoringRun, creators: QuerySet[Any] | None = None, bins: int = 20
 ) -> list[HistogramBin]:
     """Histogram of the overall score in a run (equal bins over 0-100; 100 falls in the last bin).
 

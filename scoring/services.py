@@ -29,11 +29,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from config.celery import task_named
 from config.queue import queue_check
 from creators.models import Category, Video
 from scoring import aggregates, indices
 from scoring.choices import RunStatus
-from scoring.models import ScoringChunk, ScoringRun
+from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
+from scoring.models import CategoryImpact, Scorecard, ScoringChunk, ScoringRun
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ def _tune_transaction(*, sequential: bool) -> None:
 def _execute(sql: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.rowcount
+        rowcount: int = cursor.rowcount
+        return rowcount
 
 
 def _analyze(table: str) -> None:
@@ -110,7 +113,8 @@ def default_as_of() -> date:
     newest = Video.objects.aggregate(newest=Max("posted_at"))["newest"]
     if newest is None:
         raise NothingToScore
-    return newest.astimezone(UTC).date()
+    day: date = newest.astimezone(UTC).date()
+    return day
 
 
 # --- request ------------------------------------------------------------------------------------------------
@@ -161,10 +165,8 @@ def scoring_run_request(
 
 
 def _enqueue(run_id: int) -> None:
-    from scoring import tasks  # the tasks module imports this one
-
     try:
-        tasks.scoring_run_start.delay(run_id)
+        task_named("scoring.tasks.scoring_run_start").delay(run_id)
     except Exception as exc:
         # Eager mode: the run already failed and recorded why. With a broker: it could not be reached.
         logger.exception("scoring run %s did not complete", run_id)
@@ -196,8 +198,10 @@ def scoring_run_prepare(*, run_id: int) -> list[int] | None:
         if not ranges:
             # No creator: the run still publishes (empty), and the final stages' unions need one (empty) chunk.
             dialect = _dialect()
-            params = {"dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run_id,
-                      "number": 0, "first_id": 0, "last_id": -1}
+            params: dict[str, Any] = {
+                "dialect": dialect, "window": indices.Window(run.as_of, run.window_days), "run_id": run_id,
+                "number": 0, "first_id": 0, "last_id": -1,
+            }
             _execute(indices.chunk_category_sql(**params))
             _execute(indices.chunk_creator_sql(**params))
         now = timezone.now()
@@ -229,7 +233,7 @@ def scoring_chunk_compute(*, run_id: int, number: int) -> int:
     ScoringChunk.objects.filter(pk=chunk.pk).update(attempts=F("attempts") + 1)
     dialect = _dialect()
     window = indices.Window(run.as_of, run.window_days)
-    params = {
+    params: dict[str, Any] = {
         "dialect": dialect, "window": window, "run_id": run_id, "number": number,
         "first_id": chunk.first_creator_id, "last_id": chunk.last_creator_id,
     }
@@ -322,7 +326,7 @@ class _StageAbandoned(Exception):
 
 
 def _final_stage(
-    run_id: int, stage: str, work: Callable[[ScoringRun, dict[str, float]], tuple[dict, dict]]
+    run_id: int, stage: str, work: Callable[[ScoringRun, dict[str, float]], tuple[dict[str, Any], dict[str, Any]]]
 ) -> bool | None:
     """Run one final stage in one transaction: ``work(run, timings)`` does the work and returns the medians and
     run fields to record. Returns None when the stage did nothing (done before, or the run stopped running),
@@ -353,10 +357,11 @@ def scoring_run_scorecards(*, run_id: int) -> bool:
     rows are deleted by ``scoring_run_fail``.
     """
 
-    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict[str, Any], dict[str, Any]]:
         if run.started_at:
             timings["chunks_wall_s"] = round((timezone.now() - run.started_at).total_seconds(), 3)
-        timings["chunks_sum_s"] = round(sum(run.chunks.exclude(seconds=None).values_list("seconds", flat=True)), 3)
+        seconds = run.chunks.exclude(seconds=None).values_list("seconds", flat=True)
+        timings["chunks_sum_s"] = round(sum(s or 0.0 for s in seconds), 3)
         watch = _Stopwatch(timings, time.monotonic())
         if connection.vendor == indices.POSTGRESQL:
             with connection.cursor() as cursor:
@@ -390,7 +395,7 @@ def scoring_run_impacts(*, run_id: int) -> bool:
     transaction.
     """
 
-    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict, dict]:
+    def work(run: ScoringRun, timings: dict[str, float]) -> tuple[dict[str, Any], dict[str, Any]]:
         watch = _Stopwatch(timings, time.monotonic())
         category_tables = [indices.chunk_category_table(run_id, n) for n in _final_numbers(run)]
         _execute(f"DROP TABLE IF EXISTS {indices.impacts_table(run_id)}")
@@ -526,10 +531,11 @@ def published_run_touch(*, run_id: int | None = None) -> None:
     runs.update(revision=F("revision") + 1)
 
 
-def _fetch(sql: str) -> list[tuple]:
+def _fetch(sql: str) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _num(value: Any) -> float | None:
@@ -539,8 +545,6 @@ def _num(value: Any) -> float | None:
 def _score_medians(*, run_id: int) -> tuple[dict[str, Any], int]:
     """The run's reference-group medians (for "why this score"), population medians (radar) and pooled rates,
     and its video count, read from the ranked table in three statements."""
-    from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
-
     groups: dict[str, dict[str, Any]] = {}
     population: dict[str, dict[str, Any]] = {}
     (row,) = _fetch(indices.population_medians_sql(run_id=run_id))
@@ -622,8 +626,6 @@ def scoring_runs_prune(*, keep: int | None = None) -> int:
     )
     if not doomed:
         return 0
-    from scoring.models import CategoryImpact, Scorecard
-
     with transaction.atomic():
         # Bulk deletes (no per-row signals on these models) before the runs themselves.
         CategoryImpact.objects.filter(run_id__in=doomed).delete()

@@ -16,13 +16,14 @@ through ``bulk_create`` (independent of the scoring engine), the two partners an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client
@@ -50,7 +51,7 @@ class World:
     partner_b: Partner
     grant_a: AccessGrant
     grant_b: AccessGrant
-    users: dict[str, AbstractUser] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
 
     def handles_in(self, *slugs: str) -> list[str]:
         return sorted(h for h, c in self.creators.items() if c.primary_category.slug in slugs)
@@ -175,7 +176,7 @@ def make_scorecards(run: ScoringRun, creators: dict[str, Creator]) -> None:
 
 
 def make_partner(
-    name: str, *, categories: list[Category] = (), creators: list[Creator] = (), performance: bool = True,
+    name: str, *, categories: Sequence[Category] = (), creators: Sequence[Creator] = (), performance: bool = True,
     commercial: bool = False,
 ) -> tuple[Partner, AccessGrant]:
     partner = Partner.objects.create(name=name)

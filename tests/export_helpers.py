@@ -43,9 +43,10 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 
 def _column_index(reference: str) -> int:
-    letters = re.match(r"[A-Z]+", reference).group(0)
+    letters = re.match(r"[A-Z]+", reference)
+    assert letters, reference
     number = 0
-    for letter in letters:
+    for letter in letters.group(0):
         number = number * 26 + ord(letter) - ord("A") + 1
     return number - 1
 
@@ -60,10 +61,12 @@ def xlsx_cells(data: bytes) -> list[list[tuple[str, str | None]]]:
             shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")) for si in root.findall("m:si", _NS)]
         sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
     rows: list[list[tuple[str, str | None]]] = []
-    for row in sheet.find("m:sheetData", _NS).findall("m:row", _NS):
+    data_rows = sheet.find("m:sheetData", _NS)
+    assert data_rows is not None, "the sheet has no sheetData"
+    for row in data_rows.findall("m:row", _NS):
         cells: list[tuple[str, str | None]] = []
         for cell in row.findall("m:c", _NS):
-            index = _column_index(cell.get("r"))
+            index = _column_index(cell.get("r", ""))
             while len(cells) < index:
                 cells.append(("", None))
             kind = cell.get("t", "n")
@@ -71,6 +74,7 @@ def xlsx_cells(data: bytes) -> list[list[tuple[str, str | None]]]:
                 kind = "formula"
             value = cell.find("m:v", _NS)
             if kind == "s":
+                assert value is not None and value.text is not None, "a shared-string cell without its index"
                 cells.append(("s", shared[int(value.text)]))
             elif kind == "inlineStr":
                 cells.append(("s", "".join(t.text or "" for t in cell.iter(f"{{{_NS['m']}}}t"))))

@@ -42,7 +42,7 @@ EXPECTED_PAGES = {
 def expected_urls(persona: str, targets: Targets) -> set[str]:
     urls = set()
     for name in EXPECTED_PAGES.get(persona, ()):
-        kwargs = {"handle": targets.handle} if name == "creators:detail" else {}
+        kwargs: dict[str, Any] = {"handle": targets.handle} if name == "creators:detail" else {}
         kwargs |= {"pk": targets.int_ids[0]} if name == "shortlists:detail" else {}
         urls.add(reverse(name, kwargs=kwargs))
     return urls
@@ -131,7 +131,8 @@ def test_the_export_quota_page_prints_no_template_syntax(world, alice_client):
 
 
 def _template_files() -> list[Path]:
-    folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", [])]
+    engines: list[dict[str, Any]] = settings.TEMPLATES
+    folders = [Path(folder) for engine in engines for folder in engine.get("DIRS", [])]
     folders += [Path(settings.BASE_DIR) / app / "templates" for app in ("creators", "partners", "scoring")]
     return sorted(path for folder in folders if folder.exists() for path in folder.rglob("*.html"))
 

@@ -11,10 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.logging import logging_config
+
+# Lets the type-checked code write ``admin.ModelAdmin[ScoringRun]`` or ``models.Field[Any, Any]`` (django-stubs'
+# generics) in class bases: Django's own classes are not subscriptable at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -375,7 +380,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Operations -----------------------------------------------------------------------------------------------
 # Each dependency check of /readyz gives up after this many seconds (the database also has DB_CONNECT_TIMEOUT).
 READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2)
-# Audit events older than this are deleted every night (config.maintenance); 0 keeps them for ever.
+# Audit events older than this are deleted every night (partners.tasks); 0 keeps them for ever.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
 # An import job that no worker finished after this long is failed (its message was lost); above the broker's
 # redelivery (visibility timeout) plus the task time limit, so a redelivered job is never reaped while it runs.

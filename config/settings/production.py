@@ -6,14 +6,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_str
 from config.logging import logging_config
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 
 DEBUG = False
 
 SECRET_KEY = env_str("SECRET_KEY") or ""
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters in production")
-if not ALLOWED_HOSTS:  # noqa: F405
+if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production")
 
 SESSION_COOKIE_SECURE = True
@@ -27,4 +27,4 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CELERY_TASK_ALWAYS_EAGER = False
 # Production logs are JSON lines for the log shipper unless a deployment asks otherwise.
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
-LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")  # noqa: F405
+LOGGING = logging_config(level=LOG_LEVEL, json_lines=LOG_FORMAT == "json")

@@ -239,7 +239,7 @@ class StageTable:
                 if failed:
                     try:
                         cm.__exit__(RuntimeError, RuntimeError("import aborted"), None)
-                    except Exception:  # noqa: BLE001 - the aborted COPY raises; the transaction is rolled back.
+                    except Exception:  # the aborted COPY raises; the transaction is rolled back
                         pass
                 else:
                     cm.__exit__(None, None, None)

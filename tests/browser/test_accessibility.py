@@ -99,6 +99,7 @@ def walk_targets(scored_world) -> Targets:
         .order_by("-overall")
         .first()
     )
+    assert card is not None, "the scored world has a published scorecard"
     analyst = get_user_model().objects.get(username=scored_world.analyst)
     shortlist = Shortlist.objects.create(partner=partner, name="Spring launch", created_by=analyst)
     ShortlistEntry.objects.create(shortlist=shortlist, creator=card.creator, note="Strong engagement")

@@ -48,9 +48,11 @@ def production_static_server(transactional_db, tmp_path: Path) -> Iterator[_Prod
         STATIC_ROOT=root, STORAGES=storages, WHITENOISE_USE_FINDERS=False, WHITENOISE_AUTOREFRESH=False, DEBUG=False
     ):
         call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=COLLECT_IGNORE)
-        shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+        shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}  # type: ignore[attr-defined]
         # The whole WSGI stack serves the static files (WhiteNoise's middleware), not a test static handler.
-        thread = LiveServerThread("127.0.0.1", static_handler=lambda handler: handler, connections_override=shared)
+        thread = LiveServerThread(  # the static handler is any WSGI wrapper; the stub says a class
+            "127.0.0.1", static_handler=lambda handler: handler, connections_override=shared  # type: ignore[arg-type]
+        )
         thread.daemon = True
         for connection in shared.values():
             connection.inc_thread_sharing()

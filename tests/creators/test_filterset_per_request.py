@@ -19,7 +19,9 @@ def _filterset(world, username: str, **params: str) -> CreatorFilterSet:
 
 
 def _choices(filterset: CreatorFilterSet, name: str) -> set[str]:
-    return {str(value) for value, _ in filterset.form.fields[name].choices if value != ""}
+    # A ChoiceField's choices, normalized by Django to (value, label) pairs; django-stubs types them loosely.
+    choices: list[tuple[str, str]] = filterset.form.fields[name].choices  # type: ignore[attr-defined]
+    return {str(value) for value, _ in choices if value != ""}
 
 
 def test_two_partners_get_their_own_filter_choices_in_the_same_process(world):

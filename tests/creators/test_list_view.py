@@ -165,8 +165,11 @@ def test_creator_text_is_escaped_in_the_table(world, alice_client):
 
 def _result_count(response) -> str:
     """The figure the page gives for the filtered set ("12 creators ...", "More than 10,000 creators ...")."""
-    text = re.search(r'id="result-count"[^>]*>(.*?)</p>', response.content.decode(), re.S).group(1)
-    return re.match(r"(More than )?[\d,]+ creators?", " ".join(unescape(text).split())).group(0)
+    found = re.search(r'id="result-count"[^>]*>(.*?)</p>', response.content.decode(), re.S)
+    assert found, "no result count on the page"
+    count = re.match(r"(More than )?[\d,]+ creators?", " ".join(unescape(found.group(1)).split()))
+    assert count, found.group(1)
+    return count.group(0)
 
 
 def test_the_count_is_exact_up_to_the_cap_and_says_more_beyond_it(world, alice_client, monkeypatch):
@@ -248,7 +251,9 @@ def test_empty_selects_say_what_they_mean_and_countries_have_names(world, alice_
 
 
 def _position(response) -> str:
-    return re.search(r'id="page-position">([^<]*)<', response.content.decode()).group(1)
+    found = re.search(r'id="page-position">([^<]*)<', response.content.decode())
+    assert found, "no page position on the page"
+    return found.group(1)
 
 
 def _link(response, link_id: str) -> str | None:

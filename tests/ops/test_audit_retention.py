@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from config.maintenance import audit_prune_task, audit_retention_prune
+from partners.audit import audit_retention_prune
 from partners.models import AuditEvent
+from partners.tasks import audit_prune_task
 
 
 def _event(age_days: float, action: str) -> AuditEvent:

@@ -8,9 +8,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from config.maintenance import import_jobs_reap_stale, import_jobs_reap_stale_task
 from creators.choices import ImportJobStatus
 from creators.models import ImportJob
+from creators.services import import_jobs_reap_stale
+from creators.tasks import import_jobs_reap_stale_task
 
 pytestmark = pytest.mark.django_db
 

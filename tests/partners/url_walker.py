@@ -77,7 +77,7 @@ def _route_values(name: str, converter: Any, targets: Targets) -> list[str]:
 
 
 def _render_route(piece: RoutePattern, targets: Targets) -> tuple[list[str], bool]:
-    route = str(piece._route)
+    route = str(piece._route)  # type: ignore[attr-defined]  # the pattern's own text, private in django-stubs
     args = list(_ROUTE_ARG.finditer(route))
     if not args:
         return [route], False
@@ -93,7 +93,7 @@ def _render_route(piece: RoutePattern, targets: Targets) -> tuple[list[str], boo
 
 
 def _render_regex(piece: RegexPattern, targets: Targets) -> tuple[list[str], bool]:
-    regex = str(piece._regex)
+    regex = str(piece._regex)  # type: ignore[attr-defined]  # the pattern's own text, private in django-stubs
     object_like = False
     out = []
     i = 0

@@ -45,7 +45,7 @@ def _start_together(
         )
         for command in commands
     ]
-    first_lines = [process.stdout.readline() if then is not None else "" for process in processes]
+    first_lines = [process.stdout.readline() if then is not None and process.stdout else "" for process in processes]
     if then is not None:
         then()
     results = []
@@ -67,7 +67,9 @@ def test_two_scoring_requests_at_once_make_one_run(world, scorable_world):
         # Only once both requests are made: a run of 20 creators takes a fraction of a second, and on a busy
         # machine one process could otherwise request after the other's run had already finished (a new run,
         # rightly). Without a worker the first run stays pending, so the second request must join it.
-        workers.append(celery_worker(database_url=database_url, redis_url=settings.REDIS_URL, name="concurrent-runs"))
+        workers.append(
+            celery_worker(database_url=database_url, redis_url=str(settings.REDIS_URL), name="concurrent-runs")
+        )
 
     try:
         env = child_env(DATABASE_URL=database_url, REDIS_URL=settings.REDIS_URL)

@@ -163,7 +163,7 @@ def test_an_upload_is_refused_with_503_before_it_is_stored(world, redis_stopped,
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib's signature
+    def redirect_request(self, *args, **kwargs):  # urllib's signature
         return None
 
 

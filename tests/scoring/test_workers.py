@@ -50,7 +50,7 @@ class Workers:
         env = {
             **os.environ,
             "DATABASE_URL": current_database_url(),
-            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_URL": str(settings.REDIS_URL),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "SCORING_CHUNK_SIZE": str(CHUNK_SIZE),
             "CELERY_TASK_ALWAYS_EAGER": "0",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from config.maintenance import audit_retention_prune
+from partners.audit import audit_retention_prune
 from partners.models import AuditEvent
 
 
