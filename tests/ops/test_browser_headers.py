@@ -18,6 +18,8 @@ import pytest
 
 from tests.reliability.services import REPO_ROOT, child_env
 
+pytestmark = pytest.mark.slow
+
 HOST = "scorecards.example.com"
 
 # Collects the static files into a temporary STATIC_ROOT (hashed names, as deployed), then asks for a page, an API
