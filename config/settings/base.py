@@ -250,7 +250,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # ours gets no handle on our window, and ours none on it.
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # The browser features the product never uses, refused for every page (config.security.PermissionsPolicyMiddleware).
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation",
