@@ -160,8 +160,8 @@ class CreatorFilterSet(django_filters.FilterSet):
     )
     country = django_filters.ChoiceFilter(field_name="country", choices=(), label="Country")
     # Counts as people type them: 250k, 1.5M, 1,000,000 (creators.fields.CountField).
-    followers_min = CountFilter(field_name="followers", lookup_expr="gte", min_value=0)
-    followers_max = CountFilter(field_name="followers", lookup_expr="lte", min_value=0)
+    followers_min = CountFilter(field_name="followers", lookup_expr="gte", min_value=0, label="Followers at least")
+    followers_max = CountFilter(field_name="followers", lookup_expr="lte", min_value=0, label="Followers at most")
     overall_min = _index_min("overall")
     overall_max = _index_max("overall")
     collaboration_min = _index_min("collaboration")

@@ -24,7 +24,7 @@ from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
 from creators.selectors import creator_list, creator_list_count
 from partners.access import visible_fields
-from partners.choices import AuditAction
+from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
 from partners.services import export_quota_check
 from partners.views import PartnerAccessMixin
@@ -116,7 +116,11 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             run=run,
             form=form,
             selects=selects,
-            filter_errors=form.errors if form.is_bound else {},
+            # Each error under the words the panel uses for its field ("Followers (at least)", not "followers_min").
+            filter_errors={
+                str(form.fields[name].label or name) if name in form.fields else name: errors
+                for name, errors in (form.errors if form.is_bound else {}).items()
+            },
             # The visible indices that have min/max filters (not "our score").
             index_ranges=list_page.range_filters(
                 self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
@@ -286,6 +290,10 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             ]
         self.audit_object_handle = ",".join(row["handle"] for row in rows)
         self.audit_row_count = len(rows)
+        if missing:
+            # A handle that is not visible (hidden or unknown, alike) was asked for: the request is recorded as
+            # denied, with the handles asked for in its filters.
+            self.audit_outcome = AuditOutcome.DENIED
         axes = presenters.radar_indices(access)
         radars = (
             charts.compare_radar_figures(indices=axes, creators=[(row["handle"], row) for row in rows])

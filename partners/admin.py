@@ -8,11 +8,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from creators.models import Creator
 from partners.models import (
     GRANT_LAST_DAY_HELP,
     AccessGrant,
@@ -128,13 +130,26 @@ class MembershipAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: staff can search and filter the trail, never add, change or delete an event."""
 
-    list_display = ["created_at", "username", "partner_name", "action", "object_handle", "row_count", "outcome",
-                    "client_address"]
+    list_display = ["created_at", "username", "partner_name", "action", "object_handle", "handle_exists",
+                    "row_count", "outcome", "client_address"]
     list_filter = ["outcome", "action", "partner", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["username", "partner_name", "object_handle", "export_id"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_per_page = 100
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # The partner's own trail records a hidden handle and a missing one alike (no existence oracle); staff
+        # keep the truth here, computed on display (one indexed subquery per page, not stored in the event).
+        creator_with_handle = Creator.objects.alias(handle_lower=Lower("handle")).filter(
+            handle_lower=Lower(OuterRef("object_handle"))
+        )
+        return super().get_queryset(request).annotate(object_exists=Exists(creator_with_handle))
+
+    @admin.display(description="handle exists", boolean=True)
+    def handle_exists(self, obj: AuditEvent) -> bool | None:
+        # ``object_exists`` is the annotation of get_queryset above.
+        return getattr(obj, "object_exists", None) if obj.object_handle else None
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]

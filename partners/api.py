@@ -48,6 +48,22 @@ class IsPartnerAPIUser(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and access_for_request(request).can_use_api)
 
 
+class IsAPIUserOrStaff(permissions.BasePermission):
+    """Staff, or a partner user allowed to use the API: who may read the OpenAPI schema and its Swagger page.
+
+    A viewer or a user without a partner gets 403 (anonymous: 401); the schema names every field of every tier,
+    so it is for the people who call the API.
+    """
+
+    message = "Your account has no API access."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return bool(user.is_staff or access_for_request(request).can_use_api)
+
+
 class PartnerViewSetBase(viewsets.GenericViewSet):
     """Access, restriction, audit and no-store for partner endpoints (see the module docstring)."""
 

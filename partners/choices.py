@@ -42,4 +42,6 @@ class AuditAction:
     ACCESS_DENIED = "access.denied"
     EXPORT_QUOTA = "export.quota_exceeded"
     SHORTLIST_CHANGE = "shortlist.change"
+    SHORTLIST_VIEW = "shortlist.view"
+    SHORTLIST_EXPORT = "shortlist.export"
     WEIGHTS_CHANGE = "weights.change"

@@ -49,7 +49,8 @@ class PartnerAccessMixin(LoginRequiredMixin):
 
     Class attributes:
     - ``audit_action``: when set, a successful (2xx) response records one event with ``audit_object_handle``
-      and ``audit_row_count`` (set them in the view), unless an event was already recorded for the request
+      and ``audit_row_count`` (set them in the view; ``audit_outcome`` too when part of the request was refused,
+      as a compare naming a handle that is not visible), unless an event was already recorded for the request
       (``self.audit(...)``, ``export_quota_consume``...).
     - ``required_capability``: ``"export"``, ``"api"`` or ``"audit"`` (manager trail): others get 404.
     """
@@ -60,6 +61,7 @@ class PartnerAccessMixin(LoginRequiredMixin):
     request: HttpRequest  # set by View.setup()
     audit_object_handle: str | None = None
     audit_row_count: int | None = None
+    audit_outcome: str = AuditOutcome.OK
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
@@ -82,7 +84,7 @@ class PartnerAccessMixin(LoginRequiredMixin):
                 action=self.audit_action,
                 object_handle=self.audit_object_handle,
                 row_count=self.audit_row_count,
-                outcome=AuditOutcome.OK if response.status_code < 300 else AuditOutcome.ERROR,
+                outcome=self.audit_outcome if response.status_code < 300 else AuditOutcome.ERROR,
             )
         add_never_cache_headers(response)
         return response
@@ -123,20 +125,24 @@ class PartnerAccessMixin(LoginRequiredMixin):
         """The visible creator with this handle (case-insensitive), else 404.
 
         A handle that exists but is outside the grant answers exactly like one that does not exist, and is
-        recorded as a denied attempt.
+        recorded the same way, as a denied attempt.
         """
         return creator_visible_or_404(access=self.access, request=self.request, handle=handle)
 
 
 def creator_visible_or_404(*, access: Access, request: Any, handle: str) -> Creator:
-    """Shared by the HTML mixin and the API base: visible creator by handle, or a denied event and 404."""
+    """Shared by the HTML mixin and the API base: visible creator by handle, or a denied event and 404.
+
+    A handle outside the grant and a handle that does not exist are recorded alike (a denied ``creator.view``
+    naming the handle asked for) and cost the same queries: the partner's audit trail cannot tell them apart
+    (no existence oracle). Staff see whether the handle exists in the admin's audit list.
+    """
     # The primary category comes along: every scorecard shows it (one query instead of two).
     creator = Creator.objects.visible_to(access).by_handle(handle).select_related("primary_category").first()
     if creator is not None:
         return creator
-    if Creator.objects.by_handle(handle).exists():
-        audit_record(
-            access=access, request=request, action=AuditAction.CREATOR_VIEW, object_handle=handle[:200],
-            outcome=AuditOutcome.DENIED,
-        )
+    audit_record(
+        access=access, request=request, action=AuditAction.CREATOR_VIEW, object_handle=handle[:200],
+        outcome=AuditOutcome.DENIED,
+    )
     raise Http404("Not found")

@@ -56,8 +56,23 @@ class ShortlistMixin(PartnerAccessMixin):
     def shortlists(self) -> Any:
         return Shortlist.objects.filter(partner=self.access.partner)
 
+    # The action of the denied event recorded on a GET of a shortlist that is not the partner's (a POST records
+    # a denied shortlist.change).
+    shortlist_action: str = AuditAction.SHORTLIST_VIEW
+
     def get_shortlist(self, pk: int) -> Shortlist:
-        return get_object_or_404(self.shortlists(), pk=pk)
+        """The partner's shortlist ``pk``, else a denied event and 404.
+
+        Another partner's id and an id that does not exist are recorded alike, with the same queries (no
+        existence oracle in the trail).
+        """
+        shortlist = self.shortlists().filter(pk=pk).first()
+        if shortlist is None:
+            action = AuditAction.SHORTLIST_CHANGE if self.request.method == "POST" else self.shortlist_action
+            asked = pk if isinstance(pk, int) else str(pk)[:200].replace("\x00", "")  # jsonb holds no NUL
+            self.audit(action=action, filters={"shortlist": asked}, outcome=AuditOutcome.DENIED)
+            raise Http404("Not found")
+        return shortlist
 
     def changed(self, *, what: str, shortlist: Shortlist, handle: str | None = None) -> None:
         self.audit(
@@ -105,6 +120,7 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
     """``/shortlists/<id>/``: the entries with their scores and notes; edit notes, remove, rename, delete."""
 
     template_name = "partners/shortlist_detail.html"
+    shortlist_action = AuditAction.SHORTLIST_VIEW
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -126,6 +142,13 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
             can_export=self.access.can_export,
             compare_handles=",".join(rows[e.creator_id]["handle"] for e in entries[:5] if e.creator_id in rows),
         )
+        if self.request.method == "GET":
+            # One shortlist.view per page view (a POST that re-renders the page records its change instead).
+            self.audit(
+                action=AuditAction.SHORTLIST_VIEW,
+                filters={"shortlist": shortlist.pk, "name": shortlist.name},
+                row_count=len(entries),
+            )
         return context
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -215,6 +238,7 @@ class ShortlistExportView(ShortlistMixin, TemplateView):
     list's export, then each entry's note, who added it and when (analysts and managers)."""
 
     required_capability = "export"
+    shortlist_action = AuditAction.SHORTLIST_EXPORT
     fmt = Format.CSV
 
     # Answers with the exported file, not the template's page.
@@ -269,6 +293,10 @@ class MethodologyView(PartnerAccessMixin, TemplateView):
             can_set_weights=self.access.can_see_audit,
             weights_form=form,
             has_weights=weights is not None,
+            # "Our score" is told only where it can exist: indices to weigh, and either own weights already or
+            # a manager who can set them (a viewer of a partner without weights reads nothing about it).
+            show_own_ranking=bool(form.visible_indices) and (self.access.can_see_audit or weights is not None),
+            shows_overall="overall" in self.access.visible_field_names,
         )
         return context
 

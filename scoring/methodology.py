@@ -54,9 +54,13 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
     add("")
     add("How every number on a creator scorecard is computed. This text is generated from the same definitions")
     add("as the code that computes the scores (`scoring/definitions.py`), so the two cannot disagree.")
-    if tiers is not None and shown != ALL_TIERS:
-        add("It covers the fields of your access; fields outside it are not described.")
     add("")
+    metrics = [(name, text) for name, text in _METRICS if _visible(name, shown)]
+    if not indices and not metrics:
+        # Profile fields only: there is no score to explain, and nothing of the scoring is told.
+        add("Your access covers creator profiles: handle, display name, country, categories and followers.")
+        add("")
+        return "\n".join(out)
     add("## Window")
     add("")
     add(f"A scoring run has an as-of date T (by default the date of the newest imported video) and a window of "
@@ -68,7 +72,6 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
         "as-of date: the latest run of that date.")
     add("")
 
-    metrics = [(name, text) for name, text in _METRICS if _visible(name, shown)]
     if metrics:
         add("## Raw metrics (per creator, over the window)")
         add("")
@@ -108,7 +111,8 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
             + (" (a source without shop links gives every creator the same care raw score, which is not a refusal "
                "to sell)." if commercial else "."))
         add("A null index is shown with its reason (insufficient data for this creator, or no signal in the run's "
-            "data) and without a confidence band; the overall score is computed from the indices present.")
+            "data) and without a confidence band"
+            + ("; the overall score is computed from the indices present." if Tier.PERFORMANCE in shown else "."))
         add("")
         add("## Indices")
         add("")
@@ -132,8 +136,7 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
             add(f"Impact = {wv:g}·pct(views in c) + {wg:g}·pct(GMV in c), where GMV in c sums the known GMV (0 when "
                 "none is known); in a category where no creator has known GMV, impact = pct(views in c).")
         else:
-            add("Impact is the percentile of the creator's views in c, blended with a second component outside "
-                "your access in the categories where it is known.")
+            add("Impact is a percentile (0 to 100) of the creator's results in c within that reference group.")
         add("")
         add("## Overall")
         add("")
@@ -143,11 +146,15 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
             add(f"The weighted mean of the indices present, with weights {weights}, renormalised over the indices "
                 "that are present; computed from the unrounded indices.")
         else:
-            add(f"The weighted mean of the indices present, renormalised over those present, computed from the "
-                f"unrounded indices. Weights: {weights}; the remaining weight belongs to indices outside your "
-                "access.")
-        add(f"No overall score when fewer than {d.OVERALL_MIN_INDICES} of the {len(d.OVERALL_WEIGHTS)} indices "
-            "are present.")
+            # Only the visible weights would not sum to one, and the count of indices would name hidden ones:
+            # neither is told to a partner without every tier.
+            add("A weighted mean of the creator's indices, renormalised over those present, computed from the "
+                "unrounded indices.")
+        if len(visible_weights) == len(d.OVERALL_WEIGHTS):
+            add(f"No overall score when fewer than {d.OVERALL_MIN_INDICES} of the {len(d.OVERALL_WEIGHTS)} "
+                "indices are present.")
+        else:
+            add(f"No overall score when fewer than {d.OVERALL_MIN_INDICES} indices are present.")
         add("")
         add("## Confidence")
         add("")
@@ -158,12 +165,13 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
                 "invitations.")
         add("")
 
-    add("## Why this score")
-    add("")
-    add("Beside each index a scorecard shows the raw metrics it came from, the creator's raw score, and the "
-        "reference group with its median raw score. Earlier runs are kept, so a scorecard also shows how the "
-        "indices moved over time.")
-    add("")
+    if indices:
+        add("## Why this score")
+        add("")
+        add("Beside each index a scorecard shows the raw metrics it came from, the creator's raw score, and the "
+            "reference group with its median raw score. Earlier runs are kept, so a scorecard also shows how the "
+            "indices moved over time.")
+        add("")
     add("## Fields")
     add("")
     add("| field | meaning |")

@@ -55,6 +55,9 @@ MIDDLEWARE = [
     # Next the request id, so that every response (redirects and errors included) carries one and is logged.
     "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, whose static responses skip every middleware below it: they carry the headers too.
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -245,6 +248,46 @@ CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Django's SecurityMiddleware sends it (this is its default, stated so that it is not lost): a page opened from
+# ours gets no handle on our window, and ours none on it.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The browser features the product never uses, refused for every page (config.security.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation",
+        "gyroscope", "magnetometer", "microphone", "midi", "payment", "picture-in-picture", "publickey-credentials-get",
+        "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+}
+# Content-Security-Policy (django-csp) on every response, static files and API answers included: scripts, styles,
+# images, fonts and fetches from the project's own origin only (static files are served by WhiteNoise from the
+# same origin, never a CDN); no inline script or style, no inline event handler, no eval; nothing may frame us.
+# Plotly: the dashboard's partial bundle (static/vendor/plotly-dashboard.min.js: core, bar, scatterpolar; no
+# WebGL trace, so none of regl's generated functions) needs no 'unsafe-eval': the browser tests run it under this
+# policy. It styles the charts through the CSSOM (element.style, allowed by style-src), except for its global
+# rules (modebar, hover labels, notifier), which it adds with insertRule to a <style> element that it creates
+# empty (Lib.addStyleRule). Chromium checks an inline style element's text, so the one inline style allowed is
+# the hash of the empty text (PLOTLY_EMPTY_STYLE): an injected <style> with any content is still refused, and
+# style="" attributes are refused too (a hash never covers attributes without 'unsafe-hashes').
+# Its "download as PNG" button draws the chart into a data: image, hence img-src data:.
+# Swagger UI (drf-spectacular-sidecar, /api/v1/docs/) is served as split files (SpectacularSwaggerSplitView) so
+# that its start-up script is a file too; its logos are data: images as well.
+PLOTLY_EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", PLOTLY_EMPTY_STYLE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- REST framework -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -276,7 +319,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Partner-facing creator scorecards and staff automation. See docs/api.md for a walkthrough.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # API users only (analysts, managers, staff): viewers and users without a partner get 403.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "partners.api.IsAPIUserOrStaff"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

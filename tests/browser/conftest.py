@@ -49,8 +49,55 @@ def browser() -> Iterator:
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
+        yield CspCheckedBrowser(chromium)
         chromium.close()
+
+
+# Chromium reports a Content-Security-Policy violation as a console error ("Refused to execute inline script
+# because it violates ..."); the page's own securitypolicyviolation event says the same from inside, in case a
+# message is not forwarded. Either fails the test that caused it (csp_violations below).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("Refused by the Content-Security-Policy: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+CSP_VIOLATIONS: list[str] = []
+
+
+def _is_csp_violation(text: str) -> bool:
+    return text.startswith("Refused to") or "Content-Security-Policy" in text or "Content Security Policy" in text
+
+
+class CspCheckedBrowser:
+    """The Playwright browser, whose every new context records CSP violations reported on its pages."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+        context.add_init_script(CSP_LISTENER)
+        context.on(
+            "console",
+            lambda message: CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+            if _is_csp_violation(message.text)
+            else None,
+        )
+        return context
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations() -> Iterator[list[str]]:
+    """Fail any browser test during which a page reported a Content-Security-Policy violation."""
+    CSP_VIOLATIONS.clear()
+    yield CSP_VIOLATIONS
+    found = list(CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @dataclass
