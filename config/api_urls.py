@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.rest import api_not_found, no_store
 from creators import converters  # noqa: F401 - registers <handle:...>
-from creators.api import CategoryViewSet, CreatorViewSet
+from creators.api import CategoryViewSet, CreatorVideoViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
@@ -25,6 +25,9 @@ urlpatterns = [
     path("creators/export.csv", CreatorViewSet.as_view({"get": "export"}), name="creator-export"),
     path("creators/export.xlsx", CreatorViewSet.as_view({"get": "export_xlsx"}), name="creator-export-xlsx"),
     path("creators/<handle:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
+    path(
+        "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "list"}), name="creator-videos"
+    ),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path("imports/", ImportCreateView.as_view(), name="import-list"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),

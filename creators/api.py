@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -24,8 +25,16 @@ from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
 from creators.exports import XLSX_CONTENT_TYPE, ExportOptionError, Format, creator_export_response, export_options
 from creators.fields import COUNT_PATTERN
 from creators.filtersets import CreatorFilterSet
-from creators.models import Category
-from creators.selectors import creator_list, creator_list_count
+from creators.models import Category, Video
+from creators.pagination import keyset_page
+from creators.selectors import (
+    VIDEO_MAX_PAGE_SIZE,
+    VIDEO_PAGE_SIZE,
+    creator_list,
+    creator_list_count,
+    recent_videos,
+    video_columns,
+)
 from creators.serializers import (
     CategorySerializer,
     CreatorListItemSerializer,
@@ -342,3 +351,101 @@ class CategoryViewSet(PartnerViewSetBase):
         rows = list(self.get_queryset().order_by("name", "slug").values("slug", "name"))
         self.audit_row_count = len(rows)
         return Response(rows)
+
+
+class VideoSerializer(serializers.Serializer):
+    """One video of the recent-content list (documents the shape; a field of a hidden tier is absent)."""
+
+    posted_at = serializers.DateTimeField(help_text="When it was posted (UTC).")
+    views = serializers.IntegerField(required=False, help_text="Views. Needs the `performance` tier.")
+    engagement_rate = serializers.FloatField(
+        required=False, allow_null=True, help_text="(Likes + comments + shares) / views; null without views. "
+        "Needs the `performance` tier."
+    )
+    is_sponsored = serializers.BooleanField(required=False, help_text="A paid partnership. Needs `commercial`.")
+    is_shoppable = serializers.BooleanField(required=False, help_text="Carries a product link. Needs `commercial`.")
+    product_category = serializers.CharField(allow_null=True, help_text="Slug of the product category, or null.")
+    orders = serializers.IntegerField(required=False, allow_null=True, help_text="Orders (null: unknown). "
+                                      "Needs the `commercial` tier.")
+    gmv = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True,
+                                   help_text="GMV (null: unknown). Needs the `commercial` tier.")
+
+
+def video_item(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """A ``recent_videos`` row as the API shows it: the visible columns only, in their order."""
+    item: dict[str, Any] = {}
+    for column in columns:
+        if column == "product_category":
+            item[column] = row["product_category__slug"]
+        elif column == "posted_at":
+            item[column] = row["posted_at"].isoformat().replace("+00:00", "Z")
+        elif column == "gmv":
+            item[column] = None if row["gmv"] is None else str(row["gmv"])
+        else:
+            item[column] = row[column]
+    return item
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="creators_videos",
+        tags=["creators"],
+        summary="A creator's recent content",
+        description="The creator's videos in the published run's scoring window, newest first, paged by cursor "
+        "(follow `next`). Each field follows the catalogue's tiers: views and engagement rate need `performance`; "
+        "the sponsored and shoppable flags, orders and GMV need `commercial`, and are absent otherwise.",
+        parameters=[
+            OpenApiParameter("handle", OpenApiTypes.STR, OpenApiParameter.PATH, description="The creator's handle."),
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="The opaque cursor of a `next`/`previous` link."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description=f"Videos per page (default "
+                             f"{VIDEO_PAGE_SIZE}, at most {VIDEO_MAX_PAGE_SIZE})."),
+        ],
+        responses={200: VideoSerializer(many=True), 404: NOT_FOUND},
+    ),
+)
+class CreatorVideoViewSet(PartnerViewSetBase):
+    """``GET /api/v1/creators/<handle>/videos/``: the recent content of a visible creator (404 and a denied event
+    for any other handle, exactly like the scorecard)."""
+
+    queryset = Video.objects.all()
+    serializer_class = VideoSerializer
+    pagination_class = None
+    filter_backends: list[Any] = []
+    lookup_field = "handle"
+    KNOWN_PARAMS = frozenset({"cursor", "page_size", "format"})
+
+    def list(self, request: Request, handle: str) -> Response:
+        self.audit_action = AuditAction.CREATOR_VIDEOS
+        unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
+        if unknown:
+            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
+        page_size = self._page_size(request)
+        creator = self.get_creator_or_404(handle)
+        self.audit_object_handle = creator.handle
+        columns = video_columns(self.access)
+        page = keyset_page(
+            recent_videos(access=self.access, creator=creator, run=published_run()),
+            page_size=page_size,
+            cursor=request.query_params.get("cursor") or None,
+        )
+        self.audit_row_count = len(page.rows)
+        return Response({
+            "next": self._link(request, page.next_cursor),
+            "previous": self._link(request, page.previous_cursor),
+            "results": [video_item(row, columns) for row in page.rows],
+        })
+
+    def _page_size(self, request: Request) -> int:
+        raw = request.query_params.get("page_size")
+        if raw in (None, ""):
+            return VIDEO_PAGE_SIZE
+        if not str(raw).isdigit() or int(raw) < 1:
+            raise ValidationError({"page_size": [f"{raw!r} is not a positive integer."]})
+        return min(int(raw), VIDEO_MAX_PAGE_SIZE)
+
+    def _link(self, request: Request, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        query = request.query_params.copy()
+        query["cursor"] = cursor
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

@@ -104,6 +104,14 @@ class Creator(models.Model):
         return f"@{self.handle}"
 
 
+class VideoQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> VideoQuerySet:
+        """Videos of the creators a partner may see (``CreatorQuerySet.visible_to``), none otherwise."""
+        if not access.is_partner:
+            return self.none()
+        return self.filter(creator__in=Creator.objects.visible_to(access))
+
+
 class Video(models.Model):
     """One video of a creator, with its counts at collection time and its commercial flags.
 
@@ -134,6 +142,8 @@ class Video(models.Model):
     gmv = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     duration_s = models.IntegerField(null=True, blank=True)
     hashtags = models.TextField(blank=True, help_text="';'-separated, without '#'.")
+
+    objects = VideoQuerySet.as_manager()
 
     class Meta:
         # No index on posted_at alone (migration 0006 dropped it): scoring reads videos by creator range and time

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual
 
-from creators.models import Category, Creator
+from creators.models import Category, Creator, Video
 from partners.visibility import scorecard_q
 from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
+from scoring.indices import Window
 from scoring.models import Scorecard, ScoringRun
 from scoring.selectors import published_run
 
@@ -178,3 +179,64 @@ def creator_list_count(queryset: models.QuerySet, *, cap: int | None = None, run
         count = counted.count()
         cache.set(key, count, LIST_COUNT_CACHE_SECONDS)
     return count
+
+
+# Recent content (issue 20 item 2): the columns of a creator's video list, each with the catalogue field whose
+# tier it follows (``None``: shown to everyone, as the creator's profile is). One definition of the tiers: a
+# video's views and engagement rate are the scorecard's performance metrics of one video, its sponsored and
+# shoppable flags add up to the commercial sponsored and shoppable shares (the care index's raw score), and its
+# orders and GMV are commercial. A column whose field is not visible is never selected.
+VIDEO_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    ("posted_at", None),
+    ("views", "views"),
+    ("engagement_rate", "engagement_rate"),
+    ("is_sponsored", "sponsored_share"),
+    ("is_shoppable", "shoppable_share"),
+    ("product_category", None),
+    ("orders", "orders"),
+    ("gmv", "gmv"),
+)
+VIDEO_PAGE_SIZE = 10
+VIDEO_MAX_PAGE_SIZE = 50
+
+
+def video_columns(access: Access) -> tuple[str, ...]:
+    """The recent-content columns this partner may see, in display order."""
+    names = access.visible_field_names
+    return tuple(column for column, field in VIDEO_COLUMNS if field is None or field in names)
+
+
+def recent_videos(*, access: Access, creator: Creator, run: ScoringRun | None) -> models.QuerySet:
+    """The creator's videos in the scoring window of ``run``, newest first, as ``values()`` rows of the visible
+    columns only (plus ``id``, the keyset's tie-breaker); nothing without a run.
+
+    Read through ``Video.objects.visible_to(access)``: a creator outside the grant has no videos here even when a
+    caller forgot the 404. The window is the run's (``scoring.indices.Window``), so the list is the content behind
+    the scores shown; the ``(creator, posted_at)`` index serves the range and the order.
+    """
+    if run is None:
+        return Video.objects.none().values("id")
+    window = Window(run.as_of, run.window_days)
+    columns = video_columns(access)
+    rows = Video.objects.visible_to(access).filter(
+        creator=creator, posted_at__gte=window.start, posted_at__lt=window.end
+    )
+    names: list[str] = ["id"]
+    for column in columns:
+        if column == "engagement_rate":
+            rows = rows.annotate(
+                engagement_rate=Case(
+                    When(
+                        views__gt=0,
+                        then=Cast(F("likes") + F("comments") + F("shares"), models.FloatField()) / F("views"),
+                    ),
+                    default=None,
+                    output_field=models.FloatField(),
+                )
+            )
+            names.append(column)
+        elif column == "product_category":
+            names += ["product_category__slug", "product_category__name"]
+        else:
+            names.append(column)
+    return rows.order_by("-posted_at", "-id").values(*names)

@@ -22,7 +22,7 @@ from creators.exports import ExportOptionError, Format, creator_export_response,
 from creators.filtersets import CreatorFilterSet
 from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
-from creators.selectors import creator_list, creator_list_count
+from creators.selectors import VIDEO_PAGE_SIZE, creator_list, creator_list_count, recent_videos, video_columns
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
@@ -229,7 +229,15 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             .order_by("name")
             .values("id", "name", "has_creator")
         )
+        # Recent content: one page of the window's videos, newest first; "More" seeks on (posted_at, id).
+        videos = keyset_page(
+            recent_videos(access=access, creator=creator, run=run),
+            page_size=VIDEO_PAGE_SIZE,
+            cursor=self.request.GET.get("videos") or None,
+        )
         context.update(
+            videos=videos,
+            video_columns=video_columns(access),
             values=values,
             cards=cards,
             figures=figures,

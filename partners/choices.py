@@ -36,6 +36,7 @@ class AuditAction:
     CREATOR_VIEW = "creator.view"
     CREATOR_COMPARE = "creator.compare"
     CREATOR_EXPORT = "creator.export"
+    CREATOR_VIDEOS = "creator.videos"
     CATEGORY_LIST = "category.list"
     API_CALL = "api.call"
     LOGIN_LOCKOUT = "login.lockout"
