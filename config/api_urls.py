@@ -26,7 +26,7 @@ urlpatterns = [
     path("creators/export.xlsx", CreatorViewSet.as_view({"get": "export_xlsx"}), name="creator-export-xlsx"),
     path("creators/<handle:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
     path(
-        "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "list"}), name="creator-videos"
+        "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "videos"}), name="creator-videos"
     ),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path("imports/", ImportCreateView.as_view(), name="import-list"),

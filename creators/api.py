@@ -371,6 +371,14 @@ class VideoSerializer(serializers.Serializer):
                                    help_text="GMV (null: unknown). Needs the `commercial` tier.")
 
 
+class VideoPageSerializer(serializers.Serializer):
+    """A page of recent content: cursor links to its neighbours (null at either end) and the videos."""
+
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous (newer) page, or null.")
+    results = VideoSerializer(many=True)
+
+
 def video_item(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     """A ``recent_videos`` row as the API shows it: the visible columns only, in their order."""
     item: dict[str, Any] = {}
@@ -386,8 +394,18 @@ def video_item(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     return item
 
 
-@extend_schema_view(
-    list=extend_schema(
+class CreatorVideoViewSet(PartnerViewSetBase):
+    """``GET /api/v1/creators/<handle>/videos/``: the recent content of a visible creator (404 and a denied event
+    for any other handle, exactly like the scorecard)."""
+
+    queryset = Video.objects.all()
+    serializer_class = VideoSerializer
+    pagination_class = None
+    filter_backends: list[Any] = []
+    lookup_field = "handle"
+    KNOWN_PARAMS = frozenset({"cursor", "page_size", "format"})
+
+    @extend_schema(
         operation_id="creators_videos",
         tags=["creators"],
         summary="A creator's recent content",
@@ -400,21 +418,9 @@ def video_item(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
             OpenApiParameter("page_size", OpenApiTypes.INT, description=f"Videos per page (default "
                              f"{VIDEO_PAGE_SIZE}, at most {VIDEO_MAX_PAGE_SIZE})."),
         ],
-        responses={200: VideoSerializer(many=True), 404: NOT_FOUND},
-    ),
-)
-class CreatorVideoViewSet(PartnerViewSetBase):
-    """``GET /api/v1/creators/<handle>/videos/``: the recent content of a visible creator (404 and a denied event
-    for any other handle, exactly like the scorecard)."""
-
-    queryset = Video.objects.all()
-    serializer_class = VideoSerializer
-    pagination_class = None
-    filter_backends: list[Any] = []
-    lookup_field = "handle"
-    KNOWN_PARAMS = frozenset({"cursor", "page_size", "format"})
-
-    def list(self, request: Request, handle: str) -> Response:
+        responses={200: VideoPageSerializer, 404: NOT_FOUND},
+    )
+    def videos(self, request: Request, handle: str) -> Response:
         self.audit_action = AuditAction.CREATOR_VIDEOS
         unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
         if unknown:
