@@ -64,7 +64,12 @@ def test_the_scorecard_lists_the_windows_videos_newest_first_with_more(world, al
     assert more
     html = alice_client.get(f"/creators/{handle}/?videos={more.group(1)}").content.decode()
     assert _page_views(html) == [v.views for v in expected[VIDEO_PAGE_SIZE:]]
-    assert 'id="recent-more"' not in html and 'rel="prev"' in html
+    assert 'id="recent-more"' not in html
+    newer = re.search(r'rel="prev" href="\?videos=([^"#]+)#recent-content"', html)
+    assert newer
+    back = alice_client.get(f"/creators/{handle}/?videos={newer.group(1)}").content.decode()
+    assert _page_views(back) == [v.views for v in expected[:VIDEO_PAGE_SIZE]]
+    assert 'rel="prev"' not in back and 'id="recent-more"' in back
     # The commercial columns, formatted by creators.formatting (alice's grant has the commercial tier).
     for header in COMMERCIAL_HEADERS:
         assert f">{header}</th>" in html
