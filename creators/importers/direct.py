@@ -18,25 +18,28 @@ from __future__ import annotations
 
 import csv
 import io
-import queue
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from psycopg.copy import QueuedLibpqWriter
 
-from creators.importers.engine import Importer, RowInvalid, Sql
+from creators.importers.engine import Column, Importer, RowInvalid, Sql
 from creators.importers.reader import CsvSource, FileRejected, check_header, stream_records
 from creators.importers.report import ErrorSink
 from creators.importers.values import bidi_error
 from creators.importers.videos import VideosImporter
+
+if TYPE_CHECKING:
+    from creators.importers.runner import Progress
 
 # Bytes of the file read ahead (then read again) to estimate its rows, for the bulk-load decision.
 SAMPLE_BYTES = 1 << 16
@@ -52,7 +55,8 @@ class BoundedQueuedWriter(QueuedLibpqWriter):
 
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         super().__init__(cursor)
-        self._queue = queue.Queue(maxsize=64)
+        # The class psycopg itself queues with (its interruptible ``get``), only shorter.
+        self._queue = type(self._queue)(maxsize=64)
 
 
 class Abandon(Exception):
@@ -67,7 +71,9 @@ class DirectResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def try_direct_load(importer: Importer, sql: Sql, path: Path, progress: Any) -> DirectResult | None:
+def try_direct_load(
+    importer: Importer, sql: Sql, path: Path, progress: Progress | None
+) -> DirectResult | None:
     """Load ``path`` straight into the (empty) target table, in a savepoint; None when the staged path must run
     instead: the kind has no direct load, the table is not empty, there are too many creators to map, or the
     file has a problem (the savepoint is then rolled back: nothing of the attempt remains)."""
@@ -90,7 +96,9 @@ def try_direct_load(importer: Importer, sql: Sql, path: Path, progress: Any) -> 
         return None
 
 
-def _load(importer: VideosImporter, sql: Sql, path: Path, table: str, progress: Any) -> DirectResult:
+def _load(
+    importer: VideosImporter, sql: Sql, path: Path, table: str, progress: Progress | None
+) -> DirectResult:
     """The direct load itself; raises ``Abandon`` (or the error PostgreSQL reported) at the first problem."""
     started = time.monotonic()
     with path.open("rb") as handle:
@@ -153,7 +161,7 @@ class _RowWriter:
     value an empty cell has."""
 
     def __init__(
-        self, importer: VideosImporter, sql: Sql, header: list[str], columns: dict[str, Any], *, first_id: int
+        self, importer: VideosImporter, sql: Sql, header: list[str], columns: dict[str, Column], *, first_id: int
     ) -> None:
         self.importer = importer
         self.next_id = first_id  # the id of the next row written (see ``_first_id``)
@@ -175,14 +183,16 @@ class _RowWriter:
         self.category_at = header.index("product_category") if "product_category" in header else None
         overrides = importer.direct_fast
         fragments = [overrides.get(name, columns[name].fast) for name in header]
-        self.match = re.compile(",".join(fragments)).fullmatch if all(fragments) else None
-        limits = [columns[name].fast_max for name in header if columns[name].fast_max is not None]
-        if self.match is not None and (len(limits) != 1 or re.compile(",".join(fragments)).groups != 1):
+        # The fast expression only when every column has a fragment.
+        present = [fragment for fragment in fragments if fragment]
+        self.match = re.compile(",".join(present)).fullmatch if len(present) == len(fragments) else None
+        limits = [limit for name in header if (limit := columns[name].fast_max) is not None]
+        if self.match is not None and (len(limits) != 1 or re.compile(",".join(present)).groups != 1):
             raise ValueError("the direct load expects one captured time column")  # a programming error
         self.limit = limits[0] if limits else ""
-        self.findall = None
+        self.findall: Callable[[str], list[Any]] | None = None
         if self.match is not None:
-            self._chunk_pattern(fragments)
+            self._chunk_pattern(present)
         # Precise path: the kind's columns picked from the cells, parsed by the column parsers.
         kind_columns = importer.columns
         positions = {name: index for index, name in enumerate(header)}
@@ -318,7 +328,7 @@ class _RowWriter:
         if bidi_error("\x00".join(picked)) is not None:  # the staged path reports it, with its line
             raise Abandon("bidirectional control")
         try:
-            values = [parse(cell) for parse, cell in zip(self.parsers, picked, strict=True)]
+            values: list[Any] = [parse(cell) for parse, cell in zip(self.parsers, picked, strict=True)]
             self.importer.stage_row(line, values)
         except (ValueError, RowInvalid):
             raise Abandon("invalid record") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from django.utils.text import slugify
@@ -41,6 +41,8 @@ class ProfilesImporter(Importer):
     side_columns = (("slug", "text"), ("name", "text"), ("category_id", "bigint"))
     match: ClassVar[str]
     compared: ClassVar[tuple[str, ...]]
+    # The (slug, name) categories of the row ``stage_row`` has just staged, read by ``side_rows`` for that row.
+    _categories: Sequence[tuple[str, str]]
 
     def side_rows(self, line: int, values: list[Any]) -> Iterator[tuple]:
         return ((slug, name, None) for slug, name in self._categories)

@@ -153,13 +153,14 @@ def _pass_one(
     stage.open()
     if side is not None:
         side.open()
-    has_side = side is not None
     failed = True
     try:
         single = len(columns) == 1
-        names = tuple(column.name for column in columns)
+        column_names = tuple(column.name for column in columns)
         for line, cells in source.records():
-            picked = _pick_cells(line, cells, width=width, pick=pick, single=single, names=names, errors=errors)
+            picked = _pick_cells(
+                line, cells, width=width, pick=pick, single=single, names=column_names, errors=errors
+            )
             if picked is None:
                 continue
             try:
@@ -179,7 +180,7 @@ def _pass_one(
                 errors.add(line, exc.column, exc.message)
                 continue
             stage.write((line, *row))
-            if has_side:
+            if side is not None:
                 for extra in importer.side_rows(line, values):
                     side.write((line, *extra))
             if progress is not None and source.rows % PROGRESS_EVERY == 0:
@@ -214,7 +215,8 @@ def _pass_one_raw(
     stage = StageTable(sql, names["raw"], raw_columns, direct=True, unique_line=True)
     # The fast expression; None when a column has no fast form (every record then takes the precise path).
     fragments = [columns[name].fast if name in columns else r'[^,"\r]*' for name in header]
-    pattern = re.compile(",".join(fragments)) if all(f is not None for f in fragments) else None
+    fast_fragments = [fragment for fragment in fragments if fragment is not None]
+    pattern = re.compile(",".join(fast_fragments)) if len(fast_fragments) == len(fragments) else None
     limits = [columns[name].fast_max for name in header if name in columns and columns[name].fast_max is not None]
     if pattern is not None and pattern.groups != len(limits):
         raise ValueError("a fast fragment has a capturing group without fast_max")  # a programming error

@@ -14,7 +14,7 @@ SHOPPING_TAGS = frozenset(
     {"tiktokmademebuyit", "amazonfinds", "founditonamazon", "tiktokshop", "shopnow", "linkinbio"}
 )
 
-_VIDEO_STAGE = (
+_VIDEO_STAGE: tuple[tuple[str, str], ...] = (
     ("external_id", "text"),
     ("creator_ref", "text"),
     ("creator_ref_lower", "text"),
@@ -60,16 +60,15 @@ class VideosImporter(CreatorLinkedImporter):
         slugs = {category_id: slug for slug, category_id in self.categories.ids.items()}
         time = v.make_time(now=self.now)
         count = v.count
-        fast_count = {"fast": v.FAST_COUNT, "raw_type": "bigint"}
         return (
             Column("external_id", v.identifier, required=True, fast=v.FAST_IDENTIFIER),
             Column("creator", v.creator_reference, required=True, fast=v.FAST_CREATOR_REFERENCE),
             Column("posted_at", time, required=True, fast=v.FAST_TIME, raw_type="time",
                    fast_max=v.fast_time_max(self.now)),
-            Column("views", count, required=True, **fast_count),
-            Column("likes", count, required=True, **fast_count),
-            Column("comments", count, required=True, **fast_count),
-            Column("shares", count, required=True, **fast_count),
+            Column("views", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
+            Column("likes", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
+            Column("comments", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
+            Column("shares", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
             Column("is_sponsored", v.boolean, fast=v.FAST_BOOLEAN, raw_type="bool"),
             Column("is_shoppable", v.boolean, fast=v.FAST_BOOLEAN, raw_type="bool"),
             # Staged raw as the slug (stored slugs are lower case, which is what the fast path accepts).

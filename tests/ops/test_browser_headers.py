@@ -58,6 +58,8 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         ALLOWED_HOSTS=HOST,
         DATABASE_URL=f"sqlite:///{tmp_path / 'headers.sqlite3'}",
         REDIS_URL=None,
+        # Set for the whole test process by the browser tests (Playwright's sync API); never in a deployment.
+        DJANGO_ALLOW_ASYNC_UNSAFE=None,
         LOG_LEVEL="ERROR",
     )
 
