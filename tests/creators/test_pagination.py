@@ -156,3 +156,14 @@ def test_cursor_round_trip_keeps_values_and_direction():
 def test_an_empty_list_has_no_neighbours():
     page = keyset_page(Creator.objects.order_by("-followers"), page_size=10)
     assert page.rows == [] and not page.has_next and not page.has_previous
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 2**70, float("inf"), float("nan")])
+def test_a_cursor_carrying_a_number_no_column_holds_is_no_cursor(value):
+    """A hand-made cursor whose value is beyond a 64-bit integer or not finite reads as "no cursor" (page one):
+    such a value cannot start a page, and SQLite refuses it as a parameter."""
+    assert decode_cursor(encode_cursor([value, 1], backwards=False), length=2) is None
+    assert decode_cursor(encode_cursor([2**63 - 1, -(2**63)], backwards=True), length=2) == (
+        [2**63 - 1, -(2**63)],
+        True,
+    )
