@@ -193,7 +193,7 @@ FROM (
                {dialect.epoch("v.posted_at")} AS epoch,
                {dialect.week_number("v.posted_at", window)} AS week,
                v.views AS views,
-               v.likes + v.comments + v.shares AS engagements,
+               {_VIDEO_ENGAGEMENTS} AS engagements,
                CASE WHEN v.is_sponsored THEN 1 ELSE 0 END AS sponsored,
                CASE WHEN v.is_shoppable THEN 1 ELSE 0 END AS shoppable,
                {dialect.cents("v.gmv")} AS gmv_cents,
@@ -296,6 +296,10 @@ WHERE cr.id BETWEEN {lo} AND {hi}
 def _union(tables: list[str], columns: tuple[str, ...]) -> str:
     cols = ", ".join(columns)
     return "\nUNION ALL\n".join(f"SELECT {cols} FROM {table}" for table in tables)
+
+
+# A video's engagements (``definitions.ENGAGEMENT_COUNTS``) over the alias ``v`` of the videos table.
+_VIDEO_ENGAGEMENTS = " + ".join(f"v.{count}" for count in d.ENGAGEMENT_COUNTS)
 
 
 def _ratio(num: str, den: str) -> str:
