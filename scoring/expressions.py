@@ -11,12 +11,13 @@ from operator import add
 
 from django.db import models
 from django.db.models import Case, F, When
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
 from scoring import definitions as d
 
 
-def video_engagements() -> models.Expression:
+def video_engagements() -> Combinable:
     """A video's engagements: the sum of ``definitions.ENGAGEMENT_COUNTS``."""
     return reduce(add, (F(count) for count in d.ENGAGEMENT_COUNTS))
 
