@@ -7,7 +7,8 @@ What they guarantee:
 - the columns come from one specification (:func:`export_columns`, built on ``scoring.catalogue``): the visible
   per-creator fields, then the as-of date and the scorecard URL; headers in words (the catalogue labels, the
   ones the table shows) or, with ``?headers=keys``, the stable catalogue names;
-- indices (and "our score") to one decimal, as on the page; the follower tier as its label (``10k–100k``);
+- indices, their changes (points) and "our score" to one decimal, as on the page; the follower tier as its label
+  (``10k–100k``);
 - text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) are
   prefixed with a single quote, in both formats; numbers are written as numbers, strings as strings;
 - CSV is ``text/csv; charset=utf-8``, with a byte-order mark on request (``?bom=1``; the dashboard's default) so
@@ -156,7 +157,8 @@ def export_columns(
         elif spec.name in _TEXT_FIELDS:
             columns.append(ExportColumn(name=spec.name, label=spec.label, text=True))
         else:
-            decimals = 1 if spec.kind == Kind.INDEX else None
+            # Indices and their changes (points) to one decimal, as on the page.
+            decimals = 1 if spec.kind in (Kind.INDEX, Kind.CHANGE) else None
             columns.append(ExportColumn(name=spec.name, label=spec.label, text=False, decimals=decimals))
     if as_of is not None:
         columns.append(ExportColumn(name="as_of", label="Data as of", text=True, constant=as_of.isoformat()))

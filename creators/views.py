@@ -28,7 +28,7 @@ from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
 from partners.services import export_quota_check
 from partners.views import PartnerAccessMixin
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
+from scoring.catalogue import CHANGE_FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
 from scoring.choices import NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reasons
 from scoring.models import ScoringRun
@@ -70,7 +70,11 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         # fewer values to fetch and convert.
         visible = presenters.visible_names(access)
         raws = [f"{column.name}_raw" for column in score_columns if f"{column.name}_raw" in visible]
-        shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws)
+        # Each visible index's change (the arrow in its cell, and a sort key the cursor may need).
+        changes = list_page.change_names(score_columns, visible)
+        shown = rows.values(
+            "creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws, *changes
+        )
         total, more = self.count(rows, run=run)
         cursor = self.request.GET.get("cursor") or None
         numbers = list_page.page_numbers(
@@ -104,6 +108,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
                 "country", country_options, form["country"].value(), empty_label="Any country"
             ),
         }
+        selects["ordering"] = list_page.sort_field(ordering, score_columns, visible)
         if "impact_category" in form.fields:
             selects["impact_category"] = list_page.select_field(
                 "impact_category", category_options, form["impact_category"].value(), empty_label="Choose a category"
@@ -125,6 +130,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             index_ranges=list_page.range_filters(
                 self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
             ),
+            change_ranges=list_page.change_ranges(self.request.GET, score_columns, visible),
             active_filters=active_filters,
             rows=list_page.creator_rows(page.rows, columns.scores, columns.card),
             columns=columns,
@@ -243,6 +249,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             figures=figures,
             impacts=impacts,
             overall=values.get("overall"),
+            overall_change=values.get("overall_change"),
+            growth=presenters.growth_rows(values=values),
             partner_score=row.get("partner_score"),
             has_partner_score="partner_score" in row,
             confidence=values.get("confidence"),
@@ -309,9 +317,11 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             else []
         )
         names = presenters.visible_names(access)
+        # (field, label, its change field when visible, else "": the arrow under the value).
         compare_fields = [
-            (column.name, column.label) for column in presenters.index_columns(access)
-        ] + [(name, FIELDS_BY_NAME[name].label) for name in ("confidence",) if name in names]
+            (column.name, column.label, CHANGE_FIELDS[column.name] if CHANGE_FIELDS.get(column.name) in names else "")
+            for column in presenters.index_columns(access)
+        ] + [(name, FIELDS_BY_NAME[name].label, "") for name in ("confidence",) if name in names]
         context.update(
             nav_section="compare",
             run=published_run(),
