@@ -92,6 +92,7 @@ def generate(n: int) -> None:
                   random() * 100 AS effectiveness,
                   CASE WHEN random() < 0.3 THEN NULL ELSE random() * 100 END AS sales,
                   random() * 100 AS consistency, (random() * 40)::int AS videos,
+                  CASE WHEN random() < 0.05 THEN NULL ELSE (random() - 0.5) * 30 END AS overall_change,
                   {access["country"]} AS country, {access["category_ids"]} AS category_ids
            FROM creators_creator cr WHERE source = 'bench'""",
         """INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
@@ -99,7 +100,7 @@ def generate(n: int) -> None:
                                          followers, videos, views, engagements, engagement_rate, sponsored_share,
                                          shoppable_share, gmv, orders, gpm, active_weeks, gap_cv, invitations,
                                          accepted, responded, due, on_time, median_response_h, country,
-                                         category_ids)
+                                         category_ids, overall_change)
            SELECT r.id, s.creator_id, s.collaboration, s.care, s.volume, s.effectiveness, s.sales, s.consistency,
                   CASE WHEN s.videos < 3 THEN NULL ELSE
                     (0.20 * s.collaboration + 0.15 * s.care + 0.10 * s.volume + 0.20 * s.effectiveness
@@ -111,7 +112,7 @@ def generate(n: int) -> None:
                   CASE WHEN s.sales IS NULL THEN NULL ELSE (s.videos * 123.45)::numeric(18, 2) END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE s.videos * 3 END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE 12.3 END,
-                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids
+                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids, s.overall_change
            FROM bench_scores s, (SELECT id FROM scoring_scoringrun WHERE is_published) r""",
         """INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
            SELECT sc.run_id, sc.creator_id, cr.primary_category_id, random() * 100, sc.views, sc.gmv, sc.videos
@@ -276,7 +277,8 @@ def main() -> int:
     parser.add_argument("--regenerate", action="store_true", help="rebuild the data even if it is there")
     parser.add_argument("--prepare-only", action="store_true", help="generate the data and stop")
     parser.add_argument("--pages", default="list,deep,scorecard",
-                        help="which pages to load, comma-separated (list, deep, scorecard); the ceiling always runs")
+                        help="which pages to load, comma-separated (list, deep, scorecard, change); the ceiling "
+                             "always runs")
     parser.add_argument("--rounds", type=int, default=3, help="slices per load (alternating with the others)")
     parser.add_argument("--no-export", action="store_true", help="skip the export timing (a minute or two)")
     parser.add_argument("--write-docs", action="store_true", help="append the results to docs/performance.md")
@@ -326,9 +328,11 @@ def main() -> int:
         "list, category + index filter": f"{base}/creators/?{urlencode(filters)}",
         "list, deep page (position n/2)": f"{base}/creators/?{urlencode({'cursor': deep_cursor(args.creators // 2)})}",
         "scorecard": f"{base}/creators/{handle}/",
+        # Issue 19: the list by the biggest rise of the overall score (the change against the previous run).
+        "list, by biggest overall rise": f"{base}/creators/?{urlencode({'ordering': '-overall_change'})}",
     }
     chosen = {part.strip() for part in args.pages.split(",")}
-    keys = ("list", "deep", "scorecard")
+    keys = ("list", "deep", "scorecard", "change")
     pages = {name: url for (key, (name, url)) in zip(keys, pages.items(), strict=True) if key in chosen}
     ceiling_url = f"{base}/ceiling/?{urlencode(filters)}"
 
