@@ -112,6 +112,17 @@ def search_item(summary: saved_searches.SearchSummary) -> dict[str, Any]:
     }
 
 
+def field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The name's errors under ``name``; those of the list's parameters under ``filters``, by parameter."""
+    out: dict[str, Any] = {}
+    if "name" in errors:
+        out["name"] = errors["name"]
+    params = {name: messages for name, messages in errors.items() if name != "name"}
+    if params:
+        out["filters"] = params
+    return out
+
+
 NOT_FOUND = OpenApiResponse(description="No saved search of yours or shared in your organisation with this id.")
 EXAMPLE = OpenApiExample(
     "save", value={"name": "Beauty, overall 60+", "filters": {"category": "beauty", "overall_min": "60",
@@ -205,7 +216,7 @@ class SavedSearchViewSet(
                 access=self.access, name=data["name"], filters=data.get("filters") or {}, shared=data["shared"]
             )
         except saved_searches.SavedSearchInvalid as exc:
-            raise ValidationError(self._field_errors(exc.errors)) from exc
+            raise ValidationError(field_errors(exc.errors)) from exc
         if data.get("subscribed"):
             saved_searches.subscribe(search, user=self.access.user, on=True)
         return Response(self._item(search), status=status.HTTP_201_CREATED)
@@ -224,7 +235,7 @@ class SavedSearchViewSet(
                     shared=data.get("shared"),
                 )
             except saved_searches.SavedSearchInvalid as exc:
-                raise ValidationError(self._field_errors(exc.errors)) from exc
+                raise ValidationError(field_errors(exc.errors)) from exc
             except DjangoValidationError as exc:
                 raise ValidationError({"name": exc.messages}) from exc
         if "subscribed" in data:
@@ -238,14 +249,3 @@ class SavedSearchViewSet(
             raise PermissionDenied("Only the person who saved this search can delete it.")
         search.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @staticmethod
-    def _field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
-        """The name's errors under ``name``; those of the list's parameters under ``filters``, by parameter."""
-        out: dict[str, Any] = {}
-        if "name" in errors:
-            out["name"] = errors["name"]
-        params = {name: messages for name, messages in errors.items() if name != "name"}
-        if params:
-            out["filters"] = params
-        return out

@@ -110,9 +110,7 @@ def name_clean(name: Any, *, access: Access, exclude: SavedSearch | None = None)
         raise ValidationError(f"Keep the name under {NAME_MAX_LENGTH + 1} characters.", code="max_length")
     if "\x00" in text:
         raise ValidationError("The name cannot contain a NUL character.", code="invalid")
-    taken = SavedSearch.objects.filter(
-        partner_id=access.partner_id, created_by_id=access.user.pk, name__iexact=text
-    )
+    taken = SavedSearch.objects.filter(partner=access.partner, created_by=access.user, name__iexact=text)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
@@ -279,9 +277,8 @@ def subscribe(search: SavedSearch, *, user: Any, on: bool) -> None:
 def visible_searches(access: Access) -> QuerySet:
     """The user's own and its partner's shared searches, each annotated with ``subscribed`` (the user is a
     subscriber) and ``seen_run_id`` (the run of its last opening, or null), own ones first, then by name."""
-    user_id = access.user.pk if access.user is not None else None
-    seen = SavedSearchSeen.objects.filter(search_id=OuterRef("pk"), user_id=user_id)
-    subscribed = SavedSearch.subscribers.through.objects.filter(savedsearch_id=OuterRef("pk"), user_id=user_id)
+    seen = SavedSearchSeen.objects.filter(search_id=OuterRef("pk"), user=access.user)
+    subscribed = SavedSearch.subscribers.through.objects.filter(savedsearch_id=OuterRef("pk"), user=access.user)
     return (
         SavedSearch.objects.visible_to(access)
         .select_related("created_by")
@@ -315,7 +312,7 @@ def summaries(searches: Iterable[SavedSearch], *, access: Access) -> list[Search
     """A summary of each search (from ``visible_searches``: annotated), counted on the published run."""
     run = published_run()
     searches = list(searches)
-    seen_ids = {getattr(search, "seen_run_id", None) for search in searches} - {None}
+    seen_ids: set[int] = {getattr(search, "seen_run_id", None) or 0 for search in searches} - {0}
     seen_runs = {r.pk: r for r in ScoringRun.objects.filter(pk__in=seen_ids).only("id", "as_of")} if seen_ids else {}
     rows = []
     for search in searches:

@@ -25,6 +25,8 @@ from scoring.selectors import published_run
 
 # Longest list query string the save form carries (the list's own parameters are far shorter).
 QUERY_MAX_LENGTH = 4000
+# Parameters of the list page that say where and how it shows its rows, not which rows: never saved.
+LIST_POSITION_PARAMS = ("cursor", "page", "columns")
 
 
 def _error_text(errors: dict[str, list[str]]) -> str:
@@ -83,11 +85,15 @@ class SavedSearchListView(SavedSearchMixin, TemplateView):
     def post(self, request: HttpRequest) -> HttpResponse:
         query = request.POST.get("query", "")[:QUERY_MAX_LENGTH].lstrip("?")
         back = f"{reverse('creators:list')}?{query}" if query else reverse("creators:list")
+        # The list's position and display choices travel in its query but are not part of a search.
+        params = QueryDict(query, mutable=True)
+        for name in LIST_POSITION_PARAMS:
+            params.pop(name, None)
         try:
             search = saved_searches.saved_search_create(
                 access=self.access,
                 name=request.POST.get("name", ""),
-                filters=QueryDict(query),
+                filters=params,
                 shared=request.POST.get("shared") in ("on", "1", "true"),
             )
         except saved_searches.SavedSearchInvalid as exc:
@@ -109,7 +115,7 @@ class SavedSearchDetailView(SavedSearchMixin, TemplateView):
     """``/searches/<id>/``: ``POST`` ``action`` = ``update`` (name, shared), ``delete`` (own searches only),
     ``subscribe`` or ``unsubscribe`` (any visible search). ``GET`` goes to the search on the list."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         search = self.get_search(pk)
         return redirect(f"{reverse('searches:list')}#search-{search.pk}")
 
@@ -164,7 +170,7 @@ class SavedSearchOpenView(SavedSearchMixin, TemplateView):
     """``POST /searches/<id>/open/``: mark the search seen (as of the published run) and go to its list. ``GET``
     (a bookmarked or typed address) goes to the search on ``/searches/`` and marks nothing."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         search = self.get_search(pk)
         return redirect(f"{reverse('searches:list')}#search-{search.pk}")
 
