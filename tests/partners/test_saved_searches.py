@@ -307,3 +307,47 @@ def test_the_searches_page_reads_a_fixed_number_of_queries_per_search(world, ali
     alice_client.get("/searches/")  # warm the per-run caches (counts, countries)
     with django_assert_max_num_queries(30):
         assert alice_client.get("/searches/").status_code == 200
+
+
+@pytest.fixture
+def eager_celery():
+    from config.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+def test_new_since_seen_with_two_runs_of_the_scoring_engine(world, django_capture_on_commit_callbacks, eager_celery):
+    """Two runs computed and published by the engine: a creator imported between them is new to the search."""
+    from scoring import services
+    from tests.conftest import make_creators
+    from tests.scoring.builders import AS_OF, days_before, make_video
+
+    for creator in world.creators.values():
+        for day in (3, 10, 17):
+            make_video(creator, days_before(day))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.scoring_run_request(triggered_by="test", as_of=AS_OF)
+    first.refresh_from_db()
+    assert first.is_published, first.status
+    access = access_for_user(world.users["alice"])
+    search = saved_searches.saved_search_create(
+        access=access, name="Beauty", filters={"category": "beauty"}, shared=False
+    )
+    assert SavedSearchSeen.objects.get(search=search).run == first
+    assert saved_searches.summary_for(search, access=access).count == len(world.handles_in("beauty"))
+
+    newcomer = make_creators({"beauty": world.categories["beauty"]}, 1, prefix="new_")["new_beauty_1"]
+    make_video(newcomer, days_before(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.scoring_run_request(triggered_by="test", as_of=AS_OF)
+    second.refresh_from_db()
+    assert second.is_published and second.pk != first.pk, second.status
+    summary = saved_searches.summary_for(search, access=access)
+    assert summary.count == len(world.handles_in("beauty")) + 1
+    assert summary.new_since_seen == 1
+    assert [row["handle"] for row in saved_searches.new_matches(search, access, first)] == [newcomer.handle]
