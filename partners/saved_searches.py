@@ -187,13 +187,16 @@ def is_owner(search: SavedSearch, access: Access) -> bool:
     return access.user is not None and search.created_by_id == access.user.pk
 
 
-def enforce(search: SavedSearch, *, access: Access) -> list[dict[str, str]]:
+def enforce(search: SavedSearch, *, access: Access, run: ScoringRun | None | Any = UNSET) -> list[dict[str, str]]:
     """Apply the hidden-field rule to ``search`` (module docstring): drop what the filter set now refuses, store the
     result and the note, and return the entries dropped now (``{"name", "value", "reason"}``).
 
     Nothing is decided without a published run (the country choices come from it): the search is left as it is.
+    ``run`` is the published run when the caller has read it already.
     """
-    if not access.is_partner or not search.filters or published_run() is None:
+    if run is UNSET:
+        run = published_run()
+    if not access.is_partner or not search.filters or run is None:
         return []
     filters = dict(search.filters)
     dropped: list[dict[str, str]] = []
@@ -226,27 +229,45 @@ def enforce(search: SavedSearch, *, access: Access) -> list[dict[str, str]]:
     return dropped
 
 
+def search_filterset(search: SavedSearch, access: Access, *, run: ScoringRun | None | Any = UNSET) -> CreatorFilterSet:
+    """The valid filter set of the search over the published run's ``creator_list``, after the hidden-field rule
+    (checked only when the filter set refuses something: the usual case costs one validation)."""
+    if run is UNSET:
+        run = published_run()
+    filterset = filterset_for(search.filters, access=access, run=run)
+    if filterset.is_valid() or not enforce(search, access=access, run=run):
+        return filterset
+    return filterset_for(search.filters, access=access, run=run)
+
+
 def matches(search: SavedSearch, access: Access, *, run: ScoringRun | None | Any = UNSET) -> QuerySet:
     """The published run's visible scorecards (``creator_list`` rows) that the search selects, in its ordering.
 
     Enforces the hidden-field rule first. ``run`` is the published run when the caller has read it already.
     """
-    enforce(search, access=access)
-    return filterset_for(search.filters, access=access, run=run).qs
+    return search_filterset(search, access, run=run).qs
 
 
 def new_matches(
-    search: SavedSearch, access: Access, since_run: ScoringRun | None, *, run: ScoringRun | None | Any = UNSET
+    search: SavedSearch,
+    access: Access,
+    since_run: ScoringRun | None,
+    *,
+    run: ScoringRun | None | Any = UNSET,
+    filterset: CreatorFilterSet | None = None,
 ) -> QuerySet:
-    """The creators that match the search now and did not match it in ``since_run`` (read with today's access
-    and filters on that run's scorecards); nothing when ``since_run`` is ``None``.
+    """The creators that match the search now and did not match it in ``since_run`` (the same filters, applied
+    with today's access to that run's scorecards); nothing when ``since_run`` is ``None``.
 
     One anti-join (``NOT EXISTS``) on the scorecards' ``(run, creator)`` key: a capped count of it stops at the cap.
+    ``filterset`` is the search's ``search_filterset`` when the caller has built it already.
     """
-    now = matches(search, access, run=run)
+    filterset = filterset or search_filterset(search, access, run=run)
+    now = filterset.qs
     if since_run is None:
         return now.none()
-    before = filterset_for(search.filters, access=access, run=since_run).qs
+    # The same validated filters applied to the earlier run's rows (django-filter's own ``filter_queryset``).
+    before = filterset.filter_queryset(creator_list(access=access, run=since_run))
     return now.filter(~Exists(before.filter(creator_id=OuterRef("creator_id"))))
 
 
@@ -308,18 +329,26 @@ class SearchSummary:
         return [{**item, "label": param_label(item.get("name", ""))} for item in self.search.dropped_filters or []]
 
 
-def summaries(searches: Iterable[SavedSearch], *, access: Access) -> list[SearchSummary]:
-    """A summary of each search (from ``visible_searches``: annotated), counted on the published run."""
-    run = published_run()
+def summaries(
+    searches: Iterable[SavedSearch], *, access: Access, run: ScoringRun | None | Any = UNSET
+) -> list[SearchSummary]:
+    """A summary of each search (from ``visible_searches``: annotated), counted on the published run (``run``, when
+    the caller has read it). Per search: one validation and two capped counts, cached per run revision."""
+    if run is UNSET:
+        run = published_run()
     searches = list(searches)
     seen_ids: set[int] = {getattr(search, "seen_run_id", None) or 0 for search in searches} - {0}
     seen_runs = {r.pk: r for r in ScoringRun.objects.filter(pk__in=seen_ids).only("id", "as_of")} if seen_ids else {}
     rows = []
     for search in searches:
-        now = matches(search, access, run=run)
-        count, more = capped_count(now, run=run)
-        since = seen_runs.get(getattr(search, "seen_run_id", None) or -1)
-        new, new_more = capped_count(new_matches(search, access, since, run=run), run=run) if since else (0, False)
+        filterset = search_filterset(search, access, run=run)
+        count, more = capped_count(filterset.qs, run=run)
+        since = seen_runs.get(getattr(search, "seen_run_id", None) or 0)
+        new, new_more = (
+            capped_count(new_matches(search, access, since, run=run, filterset=filterset), run=run)
+            if since is not None
+            else (0, False)
+        )
         rows.append(
             SearchSummary(
                 search=search,

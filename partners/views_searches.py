@@ -71,11 +71,12 @@ class SavedSearchListView(SavedSearchMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        rows = saved_searches.summaries(saved_searches.visible_searches(self.access), access=self.access)
+        run = published_run()
+        rows = saved_searches.summaries(saved_searches.visible_searches(self.access), access=self.access, run=run)
         self.audit_row_count = len(rows)
         context.update(
             nav_section="searches",
-            run=published_run(),
+            run=run,
             own=[row for row in rows if row.editable],
             shared=[row for row in rows if not row.editable],
             name_max_length=saved_searches.NAME_MAX_LENGTH,
