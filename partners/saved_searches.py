@@ -342,6 +342,8 @@ def summaries(
     rows = []
     for search in searches:
         filterset = search_filterset(search, access, run=run)
+        # Category names, from the list the filter set has read to validate the search (no query of its own).
+        categories = {category.slug: category.name for category in filterset.visible_categories()}
         count, more = capped_count(filterset.qs, run=run)
         since = seen_runs.get(getattr(search, "seen_run_id", None) or 0)
         new, new_more = (
@@ -359,7 +361,7 @@ def summaries(
                 editable=is_owner(search, access),
                 subscribed=bool(getattr(search, "subscribed", False)),
                 query=query_string(search),
-                description=describe(search.filters),
+                description=describe(search.filters, categories=categories),
             )
         )
     return rows
@@ -398,9 +400,10 @@ def _direction(key: str) -> str:
     return "highest first" if descending else "lowest first"
 
 
-def describe(filters: Mapping[str, str]) -> list[str]:
-    """The parameters in words, one phrase each (``Overall at least 60``, ``Sorted by Overall, highest first``),
-    in the filter set's order. Only names and values the search holds: nothing about other fields."""
+def describe(filters: Mapping[str, str], *, categories: Mapping[str, str] | None = None) -> list[str]:
+    """The parameters in words, one phrase each (``Category: Beauty``, ``Overall at least 60``, ``Sorted by
+    Overall, highest first``), in the filter set's order; ``categories`` names the slugs. Only names and values the
+    search holds: nothing about other fields."""
     phrases = []
     base = CreatorFilterSet.base_filters
     for name in base:
@@ -415,6 +418,8 @@ def describe(filters: Mapping[str, str]) -> list[str]:
             phrases.append(f"{base[name].label} {value}")
         elif name == "q":
             phrases.append(f"Search “{value}”")
+        elif name in ("category", "impact_category"):
+            phrases.append(f"{base[name].label}: {(categories or {}).get(value, value)}")
         else:
             phrases.append(f"{base[name].label}: {value}")
     return phrases

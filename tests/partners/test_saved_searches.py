@@ -70,7 +70,7 @@ def test_it_saves_the_lists_filters_and_shows_the_count(world, alice_client):
     assert page.status_code == 200
     html = page.content.decode()
     assert count_in(card(html, search), "data-count") == str(len(world.handles_in("beauty")))
-    assert "Category: beauty · Sorted by Volume, highest first" in card(html, search)
+    assert "Category: Beauty · Sorted by Volume, highest first" in card(html, search)
     assert "Saved “Beauty picks”: 4 creators match now." in messages_of(page)
     events = AuditEvent.objects.filter(action=AuditAction.SAVED_SEARCH_CHANGE)
     assert events.get().filters["change"] == "create"
