@@ -25,6 +25,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.rest import ErrorSerializer
 from partners import saved_searches
 from partners.api import PartnerViewSetBase
 from partners.choices import AuditAction
@@ -123,7 +124,12 @@ def field_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-NOT_FOUND = OpenApiResponse(description="No saved search of yours or shared in your organisation with this id.")
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No saved search of yours or shared in your organisation with this id."
+)
+NOT_YOURS = OpenApiResponse(
+    ErrorSerializer, description="A colleague's shared search: only `subscribed` may change, and it cannot be deleted."
+)
 EXAMPLE = OpenApiExample(
     "save", value={"name": "Beauty, overall 60+", "filters": {"category": "beauty", "overall_min": "60",
                                                                "ordering": "-overall"}, "shared": True},
@@ -151,13 +157,12 @@ EXAMPLE = OpenApiExample(
         operation_id="saved_searches_update", tags=["saved searches"], summary="Change a saved search",
         description="Your own search: `name`, `filters`, `shared`, `subscribed`. A colleague's shared search: "
         "`subscribed` only (403 otherwise). New `filters` clear `dropped_filters`.",
-        request=SavedSearchSerializer, responses={200: SavedSearchSerializer, 403: OpenApiResponse(
-            description="Not yours: only `subscribed` may change."), 404: NOT_FOUND},
+        request=SavedSearchSerializer, responses={200: SavedSearchSerializer, 403: NOT_YOURS, 404: NOT_FOUND},
     ),
     destroy=extend_schema(
         operation_id="saved_searches_destroy", tags=["saved searches"], summary="Delete a saved search",
         description="Your own searches only (403 for a colleague's shared search).",
-        responses={204: None, 403: OpenApiResponse(description="Not yours."), 404: NOT_FOUND},
+        responses={204: None, 403: NOT_YOURS, 404: NOT_FOUND},
     ),
 )
 class SavedSearchViewSet(
@@ -174,6 +179,17 @@ class SavedSearchViewSet(
     pagination_class = None
     filter_backends: list[Any] = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    # DRF's ``format`` is the only query parameter these endpoints read.
+    KNOWN_PARAMS = frozenset({"format"})
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Unknown query parameters are a 400 naming them (DESIGN 7), as on every partner endpoint: a search's
+        # filters go in the body, never in the query string.
+        unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
+        if unknown:
+            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
