@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -195,6 +195,12 @@ class SavedSearchViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
             return SavedSearch.objects.none()
         return saved_searches.visible_searches(self.access)
+
+    def get_object(self) -> SavedSearch:
+        # An id beyond a bigint names no row: a 404 without asking the database (which would refuse the number).
+        if not 0 < int(self.kwargs["pk"]) < 2**63:
+            raise NotFound()
+        return super().get_object()
 
     def _item(self, search: SavedSearch) -> dict[str, Any]:
         return search_item(saved_searches.summary_for(search, access=self.access))

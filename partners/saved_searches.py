@@ -297,7 +297,7 @@ def subscribe(search: SavedSearch, *, user: Any, on: bool) -> None:
 
 def visible_searches(access: Access) -> QuerySet:
     """The user's own and its partner's shared searches, each annotated with ``subscribed`` (the user is a
-    subscriber) and ``seen_run_id`` (the run of its last opening, or null), own ones first, then by name."""
+    subscriber) and ``seen_run_id`` (the run of its last opening, or null), by name."""
     seen = SavedSearchSeen.objects.filter(search_id=OuterRef("pk"), user=access.user)
     subscribed = SavedSearch.subscribers.through.objects.filter(savedsearch_id=OuterRef("pk"), user=access.user)
     return (
