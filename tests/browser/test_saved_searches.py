@@ -25,7 +25,9 @@ def _page(browser, live_server, world, username: str, viewport: dict):
     return context, page, errors
 
 
-def test_an_analyst_saves_a_search_and_sees_it_with_its_count(browser, live_server, scored_world, screenshot_dir):
+def test_an_analyst_saves_a_search_and_sees_it_with_its_count(
+    browser, live_server, scored_world, screenshot_dir, tmp_path
+):
     context, page, errors = _page(browser, live_server, scored_world, scored_world.analyst, DESKTOP)
     page.get_by_label("Category", exact=True).select_option(scored_world.category)
     page.wait_for_url(f"**category={scored_world.category}**")
@@ -38,6 +40,7 @@ def test_an_analyst_saves_a_search_and_sees_it_with_its_count(browser, live_serv
     page.locator("#save-search > summary").click()
     page.get_by_label("Name", exact=True).fill("Strong in my category")
     page.get_by_label("Share with my organisation").check()
+    page.screenshot(path=str(tmp_path / "list-save-search.png"))  # to look at; not one of the README's
     page.get_by_role("button", name="Save search").click()
     page.wait_for_url("**/searches/**")
     item = page.locator(".search-item", has_text="Strong in my category")
@@ -80,6 +83,6 @@ def test_an_analyst_saves_a_search_and_sees_it_with_its_count(browser, live_serv
     page.goto(f"{live_server.url}/creators/")
     page.locator("#save-search > summary").click()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=str(screenshot_dir / "list-save-search-phone.png"))
+    page.screenshot(path=str(tmp_path / "list-save-search-phone.png"))
     assert not errors, errors
     context.close()
