@@ -43,7 +43,9 @@ def card(html: str, search: SavedSearch) -> str:
 
 
 def count_in(card_html: str, attribute: str) -> str:
-    return re.search(rf"<dd[^>]*{attribute}>([^<]*)</dd>", card_html)[1].strip()
+    found = re.search(rf"<dd[^>]*{attribute}>([^<]*)</dd>", card_html)
+    assert found is not None, card_html
+    return found[1].strip()
 
 
 def publish_next_run(world: World, *, overall: dict[str, float]) -> ScoringRun:
