@@ -107,7 +107,7 @@ def name_clean(name: Any, *, access: Access, exclude: SavedSearch | None = None)
     if not text:
         raise ValidationError("Give the search a name.", code="required")
     if len(text) > NAME_MAX_LENGTH:
-        raise ValidationError(f"Keep the name under {NAME_MAX_LENGTH + 1} characters.", code="max_length")
+        raise ValidationError(f"Keep the name to {NAME_MAX_LENGTH} characters or fewer.", code="max_length")
     if "\x00" in text:
         raise ValidationError("The name cannot contain a NUL character.", code="invalid")
     taken = SavedSearch.objects.filter(partner=access.partner, created_by=access.user, name__iexact=text)
@@ -118,7 +118,7 @@ def name_clean(name: Any, *, access: Access, exclude: SavedSearch | None = None)
     return text
 
 
-def _save(search: SavedSearch, *, access: Access) -> None:
+def _save(search: SavedSearch) -> None:
     """Save, turning a name taken by a concurrent save into the same error as ``name_clean``'s."""
     try:
         with transaction.atomic():
@@ -147,7 +147,7 @@ def saved_search_create(
     search = SavedSearch(
         partner=access.partner, created_by=access.user, name=clean_name, filters=clean_filters, shared=bool(shared)
     )
-    _save(search, access=access)
+    _save(search)
     mark_seen(search, user=access.user, run=published_run())
     return search
 
@@ -178,7 +178,7 @@ def saved_search_update(
         raise SavedSearchInvalid(errors)
     if shared is not None:
         search.shared = bool(shared)
-    _save(search, access=access)
+    _save(search)
     return search
 
 

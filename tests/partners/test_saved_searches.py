@@ -91,7 +91,7 @@ def test_the_list_page_offers_its_query_to_save(world, alice_client):
     [
         ("", "category=beauty", "Name: Give the search a name."),
         ("   ", "category=beauty", "Name: Give the search a name."),
-        ("x" * 121, "category=beauty", "Name: Keep the name under 121 characters."),
+        ("x" * 121, "category=beauty", "Name: Keep the name to 120 characters or fewer."),
         ("Ok", "overall_min=lots", "Overall at least: Enter a number."),
         ("Ok", "category=travel", "Category: Select a valid choice."),
         ("Ok", "bogus=1", "bogus: Unknown parameter: bogus."),
