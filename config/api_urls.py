@@ -13,6 +13,7 @@ from config.rest import api_not_found, no_store
 from creators import converters  # noqa: F401 - registers <handle:...>
 from creators.api import CategoryViewSet, CreatorVideoViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
+from partners.api_searches import SavedSearchViewSet
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
 
@@ -29,6 +30,14 @@ urlpatterns = [
         "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "videos"}), name="creator-videos"
     ),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
+    path(
+        "saved-searches/", SavedSearchViewSet.as_view({"get": "list", "post": "create"}), name="saved-search-list"
+    ),
+    path(
+        "saved-searches/<int:pk>/",
+        SavedSearchViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="saved-search-detail",
+    ),
     path("imports/", ImportCreateView.as_view(), name="import-list"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
     path("scoring-runs/", ScoringRunCreateView.as_view(), name="scoring-run-list"),

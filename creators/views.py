@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -22,7 +23,14 @@ from creators.exports import ExportOptionError, Format, creator_export_response,
 from creators.filtersets import CreatorFilterSet
 from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
-from creators.selectors import VIDEO_PAGE_SIZE, creator_list, creator_list_count, recent_videos, video_columns
+from creators.selectors import (
+    COUNT_CAP,
+    VIDEO_PAGE_SIZE,
+    creator_list,
+    creator_list_count,
+    recent_videos,
+    video_columns,
+)
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
@@ -35,8 +43,6 @@ from scoring.models import ScoringRun
 from scoring.selectors import published_run, scorecard_detail
 
 PAGE_SIZE = 50
-# Counting a filtered set of a million rows exactly costs more than the page itself; past this we say "10,000+".
-COUNT_CAP = 10_000
 COMPARE_MAX = 5
 HANDLE_RE = re.compile(HANDLE_PATTERN)
 
@@ -116,6 +122,15 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         columns = list_page.table_columns(
             requested=list_page.requested_columns(self.request.GET), score_columns=score_columns, ordering=ordering
         )
+        # The query a "Save this search" keeps: the accepted filters and the ordering in force (not the page, the
+        # cursor or the columns: a search is what is listed, not where or how).
+        kept_params = [
+            (name, value)
+            for name in form.fields
+            if name != "ordering" and name not in form.errors
+            for value in self.request.GET.getlist(name)
+            if value != ""
+        ] + [("ordering", ",".join(ordering))]
         context.update(
             nav_section="creators",
             run=run,
@@ -136,14 +151,8 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             columns=columns,
             # The column chooser's form carries the rest of the query as hidden fields: the filters the form has
             # and accepted (a forbidden or invalid parameter is not sent again), and the ordering in force.
-            kept_params=[
-                (name, value)
-                for name in form.fields
-                if name != "ordering" and name not in form.errors
-                for value in self.request.GET.getlist(name)
-                if value != ""
-            ]
-            + [("ordering", ",".join(ordering))],
+            kept_params=kept_params,
+            save_query=urlencode(kept_params),
             page=page,
             page_numbers=numbers,
             page_error=numbers.error if numbers else "",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from partners import visibility
@@ -323,3 +324,76 @@ class PartnerWeights(models.Model):
     def as_dict(self) -> dict[str, float]:
         """The weights keyed by index name, in ``scoring.choices.INDEX_NAMES`` order."""
         return {name: float(getattr(self, name)) for name in INDEX_NAMES}
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> SavedSearchQuerySet:
+        """The user's own saved searches and those its partner's users have shared; nothing without access.
+
+        A search belongs to the partner it was saved in: a user who moves to another partner does not take its
+        searches along (they are not shown there, nor to the new partner).
+        """
+        if not access.is_partner or access.user is None:
+            return self.none()
+        return self.filter(
+            models.Q(created_by_id=access.user.pk) | models.Q(shared=True), partner_id=access.partner_id
+        )
+
+
+class SavedSearch(models.Model):
+    """A named set of the creator list's query parameters (filters and ordering), kept by one partner user.
+
+    ``filters`` holds the parameters as the list takes them (``{"category": "beauty", "overall_min": "60",
+    "ordering": "-overall"}``), validated by ``creators.filtersets.CreatorFilterSet`` when saved and again
+    whenever the search is used (``partners.saved_searches``): a filter the partner can no longer use (a tier
+    lost with a grant) is removed then, and named in ``dropped_filters`` so that the pages and the API can say
+    so. Private to its creator unless ``shared`` with the partner's other users, who may read, open and subscribe
+    to it but not change it. ``subscribers`` receive the alerts digest of its new matches.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="saved_searches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=120)
+    filters = models.JSONField(default=dict, blank=True)
+    shared = models.BooleanField(default=False, help_text="Shown to every user of the partner (read-only for them).")
+    # Each entry: {"name": parameter, "value": what it was, "reason": the list's message}; see partners.saved_searches.
+    dropped_filters = models.JSONField(default=list, blank=True)
+    subscribers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="subscribed_searches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner", "name", "id"]
+        verbose_name_plural = "saved searches"
+        constraints = [
+            # One name per user and partner, whatever the case ("Top beauty" and "top beauty" would be confused).
+            models.UniqueConstraint(
+                Lower("name"), "partner", "created_by", name="saved_search_owner_name_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "shared"], name="saved_search_partner_shared")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+
+class SavedSearchSeen(models.Model):
+    """What one user had seen of a saved search when it last opened it: the published run of that moment.
+
+    "New since last seen" are the creators that match the search now and did not match it in that run
+    (``partners.saved_searches.new_matches``). One row per user and search (a shared search has one per reader).
+    A run deleted by retention leaves ``run`` empty: nothing is then counted as new until the next opening.
+    """
+
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="seen_by")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey("scoring.ScoringRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search", "user"], name="saved_search_seen_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.search_id} at run {self.run_id}"

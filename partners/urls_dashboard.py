@@ -1,4 +1,4 @@
-"""Partner dashboard routes outside ``/creators/``: shortlists, methodology, manager pages."""
+"""Partner dashboard routes outside ``/creators/``: shortlists, saved searches, methodology, manager pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from creators.exports import Format
 from partners import views_dashboard as views
+from partners import views_searches
 
 shortlist_patterns = [
     path("", views.ShortlistListView.as_view(), name="list"),
@@ -15,6 +16,12 @@ shortlist_patterns = [
     path("<int:pk>/export.xlsx", views.ShortlistExportView.as_view(fmt=Format.XLSX), name="export-xlsx"),
 ]
 
+search_patterns = [
+    path("", views_searches.SavedSearchListView.as_view(), name="list"),
+    path("<int:pk>/", views_searches.SavedSearchDetailView.as_view(), name="detail"),
+    path("<int:pk>/open/", views_searches.SavedSearchOpenView.as_view(), name="open"),
+]
+
 partner_patterns = [
     path("users/", views.PartnerUsersView.as_view(), name="users"),
     path("audit/", views.PartnerAuditView.as_view(), name="audit"),
@@ -22,6 +29,7 @@ partner_patterns = [
 
 urlpatterns = [
     path("shortlists/", include((shortlist_patterns, "shortlists"))),
+    path("searches/", include((search_patterns, "searches"))),
     path("partner/", include((partner_patterns, "partner"))),
     path("methodology/", views.MethodologyView.as_view(), name="methodology"),
 ]

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 
 from creators.models import Creator
-from partners.models import Shortlist, ShortlistEntry
+from partners.models import SavedSearch, Shortlist, ShortlistEntry
 from scoring.catalogue import FIELDS, Tier
 from tests.conftest import World
 from tests.partners.url_walker import Targets, iter_patterns, render_routes
@@ -43,10 +43,14 @@ def targets_for(world: World, persona: str, shortlists: dict[str, Shortlist]) ->
     other_shortlist = shortlists["a" if other_is_a else "b"]
     own_shortlist = shortlists["b" if other_is_a else "a"]
     hidden = invisible_creators(world, persona)
-    own_ids = {own_shortlist.pk} | {c.pk for c in world.creators.values() if c not in hidden}
+    other_search = saved_search_of(world, "a" if other_is_a else "b")
+    own_search = saved_search_of(world, "b" if other_is_a else "a")
+    own_ids = {own_shortlist.pk, own_search.pk} | {c.pk for c in world.creators.values() if c not in hidden}
     # On PostgreSQL sequences are not reset between tests: never let another partner's id happen to equal the
     # id of something the persona owns (that would be a legitimate 200, not a leak).
-    int_ids = tuple(i for i in (world.creators[handle].pk, other_shortlist.pk) if i not in own_ids)
+    int_ids = tuple(
+        i for i in (world.creators[handle].pk, other_shortlist.pk, other_search.pk) if i not in own_ids
+    )
     return Targets(handle=handle, int_ids=int_ids or (world.creators[handle].pk,),
                    slug="beauty" if other_is_a else "electronics")
 
@@ -102,7 +106,14 @@ def shortlists(world: World) -> dict[str, Shortlist]:
     b = Shortlist.objects.create(partner=world.partner_b, name="B picks", created_by=world.users["charlie"])
     ShortlistEntry.objects.create(shortlist=a, creator=world.creators[world.handles_a[0]], note="a note")
     ShortlistEntry.objects.create(shortlist=b, creator=world.creators[world.handles_b[0]], note="b note")
+    # Each partner's shared saved search: another partner's id must answer 404 on every /searches/ route.
+    for key, partner, user in (("a", world.partner_a, "alice"), ("b", world.partner_b, "charlie")):
+        SavedSearch.objects.create(partner=partner, created_by=world.users[user], name=f"{key} search", shared=True)
     return {"a": a, "b": b}
+
+
+def saved_search_of(world: World, key: str) -> SavedSearch:
+    return SavedSearch.objects.get(partner=world.partner_a if key == "a" else world.partner_b)
 
 
 def walk(world: World, shortlists: dict[str, Shortlist], persona: str, *, only_prefix: str = "/") -> list[str]:
