@@ -87,7 +87,9 @@ def run_movers_store(run: ScoringRun, scope: Scope) -> RunMovers:
     new_count = 0
     if run.compared_run_id is not None:
         movers = {index: {UP: _top(cards, index, UP), DOWN: _top(cards, index, DOWN)} for index in MOVER_INDICES}
-        before = Scorecard.objects.filter(scorecard_q(scope), run_id=run.compared_run_id, creator_id=OuterRef("creator_id"))
+        before = Scorecard.objects.filter(
+            scorecard_q(scope), run_id=run.compared_run_id, creator_id=OuterRef("creator_id")
+        )
         new = cards.filter(~Exists(before))
         new_count = new.count()
         if new_count:

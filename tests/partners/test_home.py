@@ -69,7 +69,7 @@ def _two_runs(world: World) -> ScoringRun:
     # What the scoring run writes: each change (this run minus the compared one) and whether the creator is new.
     for card in Scorecard.objects.filter(run=run).select_related("creator"):
         handle = card.creator.handle
-        values = {"is_new": handle == NEW_CREATOR}
+        values: dict[str, float | bool | None] = {"is_new": handle == NEW_CREATOR}
         for index in MOVER_INDICES:
             present = getattr(card, index) is not None and handle != NEW_CREATOR
             values[f"{index}_change"] = CHANGES.get(index, {}).get(handle, 0.0) if present else None
