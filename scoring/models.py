@@ -51,8 +51,6 @@ class ScoringRun(models.Model):
     # Bumped whenever the access columns of this run's scorecards are rewritten after a creator changed
     # (``scoring.services.scorecards_access_sync``): caches of per-run aggregates key on (id, revision).
     revision = models.PositiveIntegerField(default=0)
-    # THROWAWAY (home branch): helper growth's field, replaced by main's on merge.
-    compared_run = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-id"]
@@ -184,16 +182,6 @@ class Scorecard(models.Model):
     # of a creator's categories or country (``scoring.services.scorecards_access_sync``).
     country = models.CharField(max_length=2, blank=True, default="")
     category_ids = IntegerIdsField(default=list, help_text="The creator's linked categories (the primary included).")
-
-    # THROWAWAY (home branch): helper growth's fields, replaced by main's on merge.
-    overall_change = models.FloatField(null=True, blank=True)
-    collaboration_change = models.FloatField(null=True, blank=True)
-    care_change = models.FloatField(null=True, blank=True)
-    volume_change = models.FloatField(null=True, blank=True)
-    effectiveness_change = models.FloatField(null=True, blank=True)
-    sales_change = models.FloatField(null=True, blank=True)
-    consistency_change = models.FloatField(null=True, blank=True)
-    is_new = models.BooleanField(default=False)
 
     objects = ScorecardQuerySet.as_manager()
 
