@@ -4,7 +4,9 @@ real TikTok-2020 data scored twice, same window) and follows a mover to its scor
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from partners.access import access_for_user
 from scoring.models import Scorecard, ScoringRun
 from tests.browser.conftest import session_cookie
 
@@ -18,8 +20,10 @@ def _page_overflow(page) -> int:
 def test_an_analyst_lands_on_the_movers_and_opens_one(browser, live_server, scored_world, screenshot_dir):
     run = ScoringRun.objects.get(is_published=True)
     assert run.compared_run_id is not None, "the two runs of the same window are compared"
+    analyst = get_user_model().objects.get(username=scored_world.analyst)
+    # The biggest rise among the creators the partner sees (its three categories).
     biggest = (
-        Scorecard.objects.filter(run=run, overall_change__gt=0).select_related("creator")
+        Scorecard.objects.visible_to(access_for_user(analyst)).filter(overall_change__gt=0).select_related("creator")
         .order_by("-overall_change", "-creator_id").first()
     )
     assert biggest is not None, "some creator rose between the two real runs"
