@@ -62,7 +62,6 @@ class HomeChanges:
     indices: list[IndexMovers] = field(default_factory=list)
     new: list[MoverRow] = field(default_factory=list)
     new_count: int = 0
-    new_url: str | None = None
 
     @property
     def handles(self) -> set[str]:
@@ -132,7 +131,6 @@ def home_changes(*, access: Access, run: ScoringRun) -> HomeChanges:
         indices=items,
         new=new,
         new_count=selection.new_count,
-        new_url=None,
     )
 
 
