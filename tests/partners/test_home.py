@@ -220,3 +220,20 @@ def test_its_queries_do_not_grow_with_the_movers(world, alice_client, django_ass
     # the session save.
     with django_assert_max_num_queries(9):
         _home(alice_client)
+
+
+def test_a_creator_that_left_the_grant_since_the_selection_is_gone(world, alice_client):
+    from scoring.services import scorecards_access_sync
+
+    _two_runs(world)
+    run_movers_precompute(world.run)
+    assert "/creators/beauty_1/" in _home(alice_client)
+    # beauty_1 moves to travel (an import would do this), in the transaction that syncs the published copies.
+    creator = world.creators["beauty_1"]
+    creator.primary_category = world.categories["travel"]
+    creator.save()
+    creator.categories.set([world.categories["travel"]])
+    scorecards_access_sync(creator_ids=[creator.pk])
+    html = _home(alice_client)
+    assert "/creators/beauty_1/" not in html
+    assert _names(_section(html, "movers-overall"), "up") == ["fashion_3"]
