@@ -63,6 +63,16 @@ def thousands(value: Any) -> str:
     return f"{int(value):,}"
 
 
+def points_change(value: Any) -> str:
+    """A change of an index in points, signed, to one decimal (``+4.2``, ``−3.1``, ``0.0``), or an en dash."""
+    if _missing(value):
+        return MISSING
+    number = round(float(value), 1)
+    if number == 0:
+        return "0.0"
+    return f"+{number:.1f}" if number > 0 else f"−{abs(number):.1f}"
+
+
 def compact(value: Any) -> str:
     """Follower counts as ``12.3K`` / ``4.5M`` / ``1B`` (the exact number goes beside it, in a title)."""
     if _missing(value):

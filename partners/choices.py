@@ -32,6 +32,7 @@ class AuditAction:
     the access layer itself writes or that every caller should reuse.
     """
 
+    HOME_VIEW = "home.view"
     CREATOR_LIST = "creator.list"
     CREATOR_VIEW = "creator.view"
     CREATOR_COMPARE = "creator.compare"
