@@ -14,6 +14,11 @@ tiers, so every index is compared on). For ``--targets`` creators drawn at rando
   so the seeks read ``scorecard_run_overall`` and a table page per candidate;
 - ``bounded, covering``: the same with ``scorecard_similar`` (scoring migration 0010), index-only.
 
+With ``--scorecard-against DIR`` (a checkout of the code before similar creators, e.g. ``git archive <commit> |
+tar -x -C DIR`` with ``.venv`` linked) it instead loads ``bench/dashboard_bench.py``'s scorecard URL served by
+both trees side by side (gunicorn, 2 sync workers each, the same database), in alternating wrk slices, and prints
+the p99 ratio of this code to that one (target: within 1.2x).
+
 Each phase alternates the reference with the method per creator, so the ratio is measured under the same load;
 random creators keep the pages cold, as a scorecard opened after another would. It also reports how many of the
 exact top six the bounded method finds (its recall) and the mean distance of both lists.
@@ -25,6 +30,7 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,6 +58,74 @@ def exact(cursor, run_id: int, target: dict, dims: tuple[str, ...], scope: list[
     return [row[0] for row in cursor.fetchall()]
 
 
+def serve_tree(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn as ``bench/dashboard_bench.py`` runs it, from the code tree ``root``."""
+    import urllib.error
+    import urllib.request
+
+    process = subprocess.Popen(
+        [str(root / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
+        cwd=root, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base"}, start_new_session=True,
+    )
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
+            return process
+        except urllib.error.HTTPError:
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not start in {root}")
+
+
+def scorecard_load(args: argparse.Namespace, cookie: str, database_url: str) -> int:
+    """The dashboard bench's scorecard page, this code against ``--scorecard-against``, alternating slices."""
+    from django.contrib.auth import get_user_model
+
+    from bench.common import merge_slices, wrk_slice
+    from bench.dashboard_bench import USERNAME, check_page, stop
+    from creators.selectors import creator_list
+    from partners.access import access_for_user
+
+    access = access_for_user(get_user_model().objects.get(username=USERNAME))
+    first = creator_list(access=access).filter(creator__primary_category__slug="cat03").first()
+    assert first is not None
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    trees = {"before (without similar creators)": args.scorecard_against.resolve(), "this code": ROOT}
+    servers, urls = {}, {}
+    try:
+        for offset, (name, root) in enumerate(trees.items()):
+            servers[name] = serve_tree(root, args.port + offset, env)
+            urls[name] = f"http://127.0.0.1:{args.port + offset}/creators/{first['handle']}/"
+            check_page(urls[name], cookie)
+        for url in urls.values():  # warm-up, unmeasured
+            wrk_slice(url, headers={"Cookie": cookie}, duration=3, connections=args.connections)
+        slices: dict[str, list] = {name: [] for name in trees}
+        per_slice = max(1, args.duration // args.rounds)
+        for round_ in range(args.rounds):
+            log(f"round {round_ + 1} of {args.rounds}")
+            for name, url in urls.items():
+                slices[name].append(wrk_slice(url, headers={"Cookie": cookie}, duration=per_slice,
+                                              connections=args.connections))
+    finally:
+        for server in servers.values():
+            stop(server)
+    loads = {name: merge_slices(name, parts) for name, parts in slices.items()}
+    before = loads["before (without similar creators)"]
+    print(f"scorecard /creators/{first['handle']}/, {args.creators:,} creators, gunicorn 2 sync workers per tree, "
+          f"wrk -c{args.connections}, {args.rounds} alternating slices of {per_slice} s, load average "
+          f"{os.getloadavg()[0]:.1f} at the end.\n")
+    print("| code | req/s | p50 ms | p99 ms | p99 vs before | non-2xx |\n| --- | --- | --- | --- | --- | --- |")
+    for name, load in loads.items():
+        print(f"| {name} | {load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
+              f"{load.p99_ms / before.p99_ms:.2f}x | {load.non_2xx} |")
+    return 0
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -62,6 +136,11 @@ def main() -> int:
     parser.add_argument("--creators", type=int, default=1_000_000)
     parser.add_argument("--targets", type=int, default=300)
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--scorecard-against", type=Path, help="time the scorecard page against this code tree")
+    parser.add_argument("--duration", type=int, default=30, help="seconds of load per tree (--scorecard-against)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8775)
     parser.add_argument("--per-side", default="100,400", help="candidate set sizes to time (the first is the "
                         "product's), comma-separated")
     args = parser.parse_args()
@@ -87,7 +166,9 @@ def main() -> int:
     from scoring.selectors import published_run
 
     prepare(args.creators, regenerate=False)
-    bench_user()
+    cookie = bench_user()
+    if args.scorecard_against:
+        return scorecard_load(args, cookie, database_url)
     from partners.access import access_for_user
 
     access = access_for_user(get_user_model().objects.get(username=USERNAME))
