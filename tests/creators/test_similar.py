@@ -181,15 +181,33 @@ def test_a_hidden_handle_is_the_scorecards_audited_404(world, alice_client, bob_
 
 
 def test_the_candidate_set_is_bounded_on_each_side_of_the_overall(world, alice_client, django_assert_max_num_queries):
-    # More creators in beauty than the candidate set holds: the answer is still the nearest on overall's side.
+    # user, grants, creator, run, the four of similar_creators, audit: the same before and after the category
+    # grows past the candidate set, which stays bounded (session and user, warm after a first call).
+    alice_client.get("/api/v1/creators/beauty_1/similar/")
+    with django_assert_max_num_queries(9):
+        assert alice_client.get("/api/v1/creators/beauty_1/similar/").status_code == 200
     extra = make_creators({"beauty": world.categories["beauty"]}, CANDIDATES_PER_SIDE * 2 + 10, prefix="x")
     make_scorecards(world.run, extra)
+    with django_assert_max_num_queries(9):
+        assert alice_client.get("/api/v1/creators/beauty_1/similar/").status_code == 200
     access = access_for_user(world.users["alice"])
     with django_assert_max_num_queries(4):
         result = similar_creators(access=access, creator=world.creators["beauty_1"], run=world.run)
     assert len(result.items) == 6
     distances = [item.distance for item in result.items]
     assert distances == sorted(distances)
+    # Exact within the candidates: no creator of the candidate set on either side of overall is nearer than
+    # the sixth listed.
+    target = Scorecard.objects.filter(run=world.run, creator=world.creators["beauty_1"]).values(*INDICES).get()
+    cards = Scorecard.objects.filter(run=world.run, category_ids__overlap=[world.categories["beauty"].pk]).exclude(
+        creator=world.creators["beauty_1"]).values("creator_id", *INDICES)
+    above = sorted((c for c in cards if c["overall"] >= target["overall"]), key=lambda c: (c["overall"],
+                   c["creator_id"]))[:CANDIDATES_PER_SIDE]
+    below = sorted((c for c in cards if c["overall"] < target["overall"]), key=lambda c: (-c["overall"],
+                   -c["creator_id"]))[:CANDIDATES_PER_SIDE]
+    dims = similarity.dimensions(target, INDICES)
+    expected = similarity.nearest(target, [(c["creator_id"], c) for c in above + below], dims, limit=6)
+    assert [m.creator_id for m in expected] == [item.row["creator_id"] for item in result.items]
 
 
 def test_the_distance_and_the_reason_by_hand():
