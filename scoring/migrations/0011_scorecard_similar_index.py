@@ -29,7 +29,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("scoring", "0009_scorecard_drop_category_mask"),
+        ("scoring", "0010_scorecard_changes"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
