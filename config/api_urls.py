@@ -13,6 +13,7 @@ from config.rest import api_not_found, no_store
 from creators import converters  # noqa: F401 - registers <handle:...>
 from creators.api import CategoryViewSet, CreatorVideoViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
+from creators.api_similar import CreatorSimilarViewSet
 from partners.api_searches import SavedSearchViewSet
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
@@ -28,6 +29,9 @@ urlpatterns = [
     path("creators/<handle:handle>/", CreatorViewSet.as_view({"get": "retrieve"}), name="creator-detail"),
     path(
         "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "videos"}), name="creator-videos"
+    ),
+    path(
+        "creators/<handle:handle>/similar/", CreatorSimilarViewSet.as_view({"get": "similar"}), name="creator-similar"
     ),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path(

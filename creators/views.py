@@ -31,6 +31,7 @@ from creators.selectors import (
     recent_videos,
     video_columns,
 )
+from creators.similar import similar_creators
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
@@ -250,7 +251,11 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             page_size=VIDEO_PAGE_SIZE,
             cursor=self.request.GET.get("videos") or None,
         )
+        # Similar creators: the visible creators closest on the visible indices (creators.similar).
+        similar = similar_creators(access=access, creator=creator, run=run)
         context.update(
+            similar=similar,
+            similar_labels=[FIELDS_BY_NAME[name].label.lower() for name in similar.compared_on],
             videos=videos,
             video_columns=video_columns(access),
             values=values,

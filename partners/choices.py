@@ -38,6 +38,7 @@ class AuditAction:
     CREATOR_COMPARE = "creator.compare"
     CREATOR_EXPORT = "creator.export"
     CREATOR_VIDEOS = "creator.videos"
+    CREATOR_SIMILAR = "creator.similar"
     CATEGORY_LIST = "category.list"
     API_CALL = "api.call"
     LOGIN_LOCKOUT = "login.lockout"

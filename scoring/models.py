@@ -224,6 +224,8 @@ class Scorecard(models.Model):
         # - ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
         #   order (0004): SQLite cannot declare NULLS LAST in an index (its DESC order puts nulls last anyway), so
         #   it is not one ``Meta.indexes`` entry for both backends.
+        # - ``scorecard_similar`` (0012, PostgreSQL only): the same order ``INCLUDE`` the category copies and the
+        #   six other indices, for the similar creators' index-only candidate seeks (``creators.similar``).
 
     def __str__(self) -> str:
         return f"Scorecard {self.creator_id} in run {self.run_id}"

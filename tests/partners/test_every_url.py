@@ -182,3 +182,33 @@ def test_the_walker_sees_every_route(world, shortlists):
     rendered, failures = render_routes(targets_for(world, "alice", shortlists))
     assert not failures
     assert len(rendered) == sum(1 for _ in iter_patterns())
+
+
+@pytest.mark.parametrize("persona", ["alice", "bob", "charlie"])
+def test_similar_creators_of_an_own_creator_leak_nothing(world, shortlists, persona):
+    # The walk above names the other partner's creators (404). Here the similar-creators URLs (page and API) of
+    # each of the persona's own creators, every one also linked to travel, which nobody is granted: its travel
+    # peers share a category with it and must still never appear, nor a commercial key for charlie.
+    from scoring.models import Scorecard
+
+    travel = world.categories["travel"]
+    own = world.handles_b if persona == "charlie" else world.handles_a
+    for handle in own:
+        world.creators[handle].categories.add(travel)
+        card = Scorecard.objects.get(run=world.run, creator=world.creators[handle])
+        card.category_ids = sorted({*card.category_ids, travel.pk})
+        card.save(update_fields=["category_ids"])
+    client = Client()
+    client.force_login(world.users[persona])
+    problems, listed = [], 0
+    for handle in own:
+        for url in (f"/creators/{handle}/", f"/api/v1/creators/{handle}/similar/"):
+            response = client.get(url)
+            if url.startswith("/api/") and persona == "bob":
+                assert response.status_code == 403  # viewers have no API
+                continue
+            assert response.status_code == 200, url
+            listed += body_of(response).count("similar-handle") + body_of(response).count('"reason"')
+            problems += [f"{persona} {url}: {leak}" for leak in leaks(world, persona, response, named_in_request=set())]
+    assert listed, "no similar creator was listed: the walk would prove nothing"
+    assert not problems, "\n".join(problems)
