@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConfidenceEnum": "scoring.choices.Confidence",
         "EntryStatusEnum": "partners.choices.EntryStatus",
+        # The import jobs and scoring runs share these four values, named once.
+        "JobStatusEnum": "scoring.choices.RunStatus",
     },
 }
 # The shared cache: sessions, counts and the published run's aggregates are the same for every web and worker
