@@ -30,7 +30,7 @@ urlpatterns = [
         "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "videos"}), name="creator-videos"
     ),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
-    path("shortlists/", ShortlistViewSet.as_view({"get": "list", "post": "create"}), name="shortlist-list"),
+    path("shortlists/", ShortlistViewSet.as_view({"get": "index", "post": "create"}), name="shortlist-list"),
     path("shortlists/<int:pk>/", ShortlistViewSet.as_view({"get": "retrieve"}), name="shortlist-detail"),
     path("shortlists/<int:pk>/entries/", ShortlistViewSet.as_view({"post": "entries"}), name="shortlist-entries"),
     path(

@@ -186,7 +186,8 @@ class ShortlistViewSet(PartnerViewSetBase):
         "entries whose creator the partner can see now.",
         responses={200: ShortlistListSerializer},
     )
-    def list(self, request: Request) -> Response:
+    # Not DRF's "list" action: the answer is one object (count and results), which the schema would wrap in an array.
+    def index(self, request: Request) -> Response:
         self._known_params(request, set())
         self.audit_action = AuditAction.SHORTLIST_VIEW
         lists = service.sizes(self.access, self.get_queryset().select_related("created_by")).order_by("name")
