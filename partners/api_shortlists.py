@@ -205,7 +205,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         body.is_valid(raise_exception=True)
         form = ShortlistCreateForm({"name": body.validated_data["name"]}, partner=self.access.partner)
         if not form.is_valid():
-            raise ValidationError({"name": form.errors["name"]})
+            raise ValidationError({"name": [str(error) for error in form.errors["name"]]})
         assert self.access.partner is not None
         shortlist = Shortlist.objects.create(
             partner=self.access.partner, name=form.cleaned_data["name"], created_by=self.access.user

@@ -123,7 +123,7 @@ def entries_add(
 def last_shortlist_remember(*, access: Access, shortlist: Shortlist) -> None:
     """Record ``shortlist`` as the one the user's next "Add to" starts on (one UPDATE, none when unchanged)."""
     user = access.user
-    if user is None:
+    if user is None or access.partner_id is None:
         return
     Membership.objects.filter(user_id=user.pk, partner_id=access.partner_id).exclude(
         last_shortlist_id=shortlist.pk

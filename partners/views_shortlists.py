@@ -125,8 +125,8 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
         keys = service.sort_keys(column.name for column in score_columns)
         form = EntryListForm(self.request.GET, sort_keys=keys)
         valid = form.is_valid()
-        status = form.cleaned_data.get("status") if valid else ""
-        ordering = form.cleaned_data.get("ordering") if valid else ""
+        status: str = (form.cleaned_data.get("status") or "") if valid else ""
+        ordering: str = (form.cleaned_data.get("ordering") or "") if valid else ""
         items = service.items(access=self.access, shortlist=shortlist, status=status or None, ordering=ordering)
         counts = service.status_counts(self.access, shortlist)
         first = ordering.lstrip("-") if ordering else "added"
@@ -191,14 +191,14 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
                 self.changed(what="remove", shortlist=shortlist, handles=[handle])
                 messages.success(request, f"@{handle} removed from “{shortlist.name}”.")
                 return HttpResponseRedirect(safe_next(request, here))
-            form = EntryEditForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            edit = EntryEditForm(request.POST)
+            if not edit.is_valid():
+                messages.error(request, " ".join(str(error) for errors in edit.errors.values() for error in errors))
             else:
                 changed = service.entry_update(
                     entry=entry,
-                    status=form.cleaned_data["status"] if "status" in request.POST else None,
-                    note=form.cleaned_data["note"] if "note" in request.POST else None,
+                    status=edit.cleaned_data["status"] if "status" in request.POST else None,
+                    note=edit.cleaned_data["note"] if "note" in request.POST else None,
                 )
                 if changed:
                     self.changed(
@@ -260,23 +260,23 @@ class ShortlistAddView(ShortlistMixin, TemplateView):
             raise Http404("Not found") from None
         if len(creators) == 1:
             fallback = reverse("creators:detail", kwargs={"handle": creators[0].handle})
-        form = ShortlistAddForm(request.POST, partner=self.access.partner)
-        if not form.is_valid():
+        add_form = ShortlistAddForm(request.POST, partner=self.access.partner)
+        if not add_form.is_valid():
             messages.error(
                 request,
-                " ".join(error for errors in form.errors.values() for error in errors) or "Choose a shortlist.",
+                " ".join(str(e) for errors in add_form.errors.values() for e in errors) or "Choose a shortlist.",
             )
             return HttpResponseRedirect(safe_next(request, fallback))
         with transaction.atomic():
             # A new name typed wins over the select, which starts on the user's last shortlist.
-            new_name = form.cleaned_data["new_name"].strip()
+            new_name = add_form.cleaned_data["new_name"].strip()
             shortlist = self._named(new_name) if new_name or chosen is None else chosen
             result = service.entries_add(
                 access=self.access,
                 shortlist=shortlist,
                 creators=creators,
-                status=form.cleaned_data["status"] or EntryStatus.TO_CONTACT,
-                note=form.cleaned_data["note"],
+                status=add_form.cleaned_data["status"] or EntryStatus.TO_CONTACT,
+                note=add_form.cleaned_data["note"],
             )
             if result.added:
                 self.changed(what="add", shortlist=shortlist, handles=result.added)

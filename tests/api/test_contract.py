@@ -75,8 +75,10 @@ def staff_schema(world):
     return _load(world, "sam")
 
 
-partner_api = schemathesis.pytest.from_fixture("analyst_schema").include(tag=["creators", "auth", "shortlists"]).exclude(
-    method="DELETE"
+partner_api = (
+    schemathesis.pytest.from_fixture("analyst_schema")
+    .include(tag=["creators", "auth", "shortlists"])
+    .exclude(method="DELETE")
 )
 staff_api = schemathesis.pytest.from_fixture("staff_schema").include(tag="staff")
 

@@ -113,7 +113,8 @@ def test_a_creator_outside_the_grant_leaves_the_api_and_its_exports_and_comes_ba
         ShortlistEntry.objects.create(shortlist=shortlist, creator=world.creators[handle])
     world.grant_a.categories.remove(world.categories["fashion"])
     assert [e["handle"] for e in alice.get(f"{BASE}{shortlist.pk}/").json()["entries"]] == [beauty]
-    assert alice.patch(f"{BASE}{shortlist.pk}/entries/{fashion}/", {"status": "agreed"}, format="json").status_code == 404
+    patched = alice.patch(f"{BASE}{shortlist.pk}/entries/{fashion}/", {"status": "agreed"}, format="json")
+    assert patched.status_code == 404
     assert [r["handle"] for r in csv_rows(alice.get(f"{BASE}{shortlist.pk}/export.csv", {"headers": "keys"}))] == [
         beauty
     ]
