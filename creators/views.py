@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
@@ -22,6 +23,7 @@ from creators import charts, formatting, list_page, presenters
 from creators.exports import ExportOptionError, Format, creator_export_response, export_options
 from creators.filtersets import CreatorFilterSet
 from creators.models import HANDLE_PATTERN, Creator
+from creators.models import parse_handles as handles_parse
 from creators.pagination import keyset_page
 from creators.selectors import (
     COUNT_CAP,
@@ -32,6 +34,7 @@ from creators.selectors import (
     video_columns,
 )
 from creators.similar import similar_creators
+from partners import shortlists as shortlist_service
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
@@ -168,9 +171,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             # The rows left today beside the Export button (one aggregate over today's export events).
             export_quota=export_quota_check(access, 0) if access.can_export else None,
             compare_max=COMPARE_MAX,
+            # The bulk bar's "Add to" (starts on the user's last shortlist).
+            picker=shortlist_service.picker(access),
         )
         return context
-
 
     def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
         # A malformed or out-of-range filter or page number is an error on that parameter: 400, with the page
@@ -270,20 +274,15 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             confidence=values.get("confidence"),
             shortlists=shortlists,
             on_shortlists={item["id"] for item in shortlists if item["has_creator"]},
+            # "Add to" starts on the shortlist the user last added to (no query: it came with the membership).
+            last_shortlist_id=shortlist_service.last_shortlist_id(access),
         )
         return context
 
 
 def parse_handles(request: HttpRequest) -> list[str]:
-    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given. Text that cannot be a
-    handle is kept (it is reported "not found" like any unknown handle) but never sent to the database."""
-    seen: dict[str, str] = {}
-    for raw in request.GET.getlist("handles"):
-        for handle in raw.split(","):
-            handle = handle.strip().lstrip("@")
-            if handle and handle.lower() not in seen:
-                seen[handle.lower()] = handle
-    return list(seen.values())
+    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given."""
+    return handles_parse(request.GET.getlist("handles"))
 
 
 class CreatorCompareView(PartnerAccessMixin, TemplateView):
@@ -291,6 +290,17 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
 
     template_name = "creators/compare.html"
     audit_action = AuditAction.CREATOR_COMPARE
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The list's "Compare selected" (its tick boxes are a POST form, for the bulk actions): the same compare,
+        as the page's own address (``?handles=a,b,c``), which can be bookmarked and shared."""
+        handles = handles_parse(request.POST.getlist("handles"))
+        target = reverse("creators:compare")
+        if handles:
+            target += "?" + urlencode({"handles": ",".join(handles)})
+        response = HttpResponseRedirect(target)
+        response.status_code = 303  # See Other: the browser GETs the compare page
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -349,6 +359,7 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             # One small radar per creator ("fig-compare-0"...), in the order of the table's columns.
             radars=[(f"compare-{position}", row["handle"]) for position, row in enumerate(rows[: len(radars)])],
             figures={f"compare-{position}": figure for position, figure in enumerate(radars)},
+            picker=shortlist_service.picker(access),
         )
         return context
 

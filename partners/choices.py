@@ -19,6 +19,19 @@ API_ROLES = frozenset({Role.ANALYST, Role.MANAGER})
 AUDIT_ROLES = frozenset({Role.MANAGER})
 
 
+class EntryStatus(models.TextChoices):
+    """Where a shortlisted creator stands in the partner's campaign (DESIGN section 7), in workflow order."""
+
+    TO_CONTACT = "to_contact", "To contact"
+    CONTACTED = "contacted", "Contacted"
+    AGREED = "agreed", "Agreed"
+    DECLINED = "declined", "Declined"
+
+
+# The longest note of a shortlist entry (characters), on the pages and in the API.
+ENTRY_NOTE_MAX_LENGTH = 2000
+
+
 class AuditOutcome(models.TextChoices):
     OK = "ok", "OK"
     DENIED = "denied", "Denied"

@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from partners import visibility
-from partners.choices import AuditOutcome, Role
+from partners.choices import AuditOutcome, EntryStatus, Role
 from scoring.choices import INDEX_NAMES
 from scoring.definitions import OVERALL_WEIGHTS
 
@@ -49,6 +49,11 @@ class Membership(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # The shortlist this user last added creators to: the scorecard's "Add to" starts on it. Read through the
+    # partner's own shortlists only (a membership moved to another partner does not see the old one).
+    last_shortlist = models.ForeignKey(
+        "Shortlist", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,7 +253,7 @@ class Shortlist(models.Model):
 
 
 class ShortlistEntry(models.Model):
-    """A creator on a shortlist, with the partner's note.
+    """A creator on a shortlist, with where it stands in the campaign (``status``) and the partner's note.
 
     Entries are read through the access layer: a creator who left the partner's grant stays in the table but is
     not shown until the grant covers it again.
@@ -256,6 +261,7 @@ class ShortlistEntry(models.Model):
 
     shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="entries")
     creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="shortlist_entries")
+    status = models.CharField(max_length=12, choices=EntryStatus.choices, default=EntryStatus.TO_CONTACT)
     note = models.TextField(blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

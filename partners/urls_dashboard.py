@@ -6,14 +6,14 @@ from django.urls import include, path
 
 from creators.exports import Format
 from partners import views_dashboard as views
-from partners import views_searches
+from partners import views_searches, views_shortlists
 
 shortlist_patterns = [
-    path("", views.ShortlistListView.as_view(), name="list"),
-    path("add/", views.ShortlistAddView.as_view(), name="add"),
-    path("<int:pk>/", views.ShortlistDetailView.as_view(), name="detail"),
-    path("<int:pk>/export.csv", views.ShortlistExportView.as_view(), name="export"),
-    path("<int:pk>/export.xlsx", views.ShortlistExportView.as_view(fmt=Format.XLSX), name="export-xlsx"),
+    path("", views_shortlists.ShortlistListView.as_view(), name="list"),
+    path("add/", views_shortlists.ShortlistAddView.as_view(), name="add"),
+    path("<int:pk>/", views_shortlists.ShortlistDetailView.as_view(), name="detail"),
+    path("<int:pk>/export.csv", views_shortlists.ShortlistExportView.as_view(), name="export"),
+    path("<int:pk>/export.xlsx", views_shortlists.ShortlistExportView.as_view(fmt=Format.XLSX), name="export-xlsx"),
 ]
 
 search_patterns = [

@@ -327,7 +327,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ConfidenceEnum": "scoring.choices.Confidence"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConfidenceEnum": "scoring.choices.Confidence",
+        "EntryStatusEnum": "partners.choices.EntryStatus",
+        # The import jobs and scoring runs share these four values, named once.
+        "JobStatusEnum": "scoring.choices.RunStatus",
+    },
 }
 # The shared cache: sessions, counts and the published run's aggregates are the same for every web and worker
 # process, so they live in Redis when there is one (a change made by one process is seen by all); local memory

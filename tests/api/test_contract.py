@@ -76,9 +76,11 @@ def staff_schema(world):
     return _load(world, "sam")
 
 
-partner_api = schemathesis.pytest.from_fixture("analyst_schema").include(
-    tag=["creators", "auth", "saved searches"]
-).exclude(method="DELETE")
+partner_api = (
+    schemathesis.pytest.from_fixture("analyst_schema")
+    .include(tag=["creators", "auth", "shortlists", "saved searches"])
+    .exclude(method="DELETE")
+)
 staff_api = schemathesis.pytest.from_fixture("staff_schema").include(tag="staff")
 
 
