@@ -13,6 +13,7 @@ from config.rest import api_not_found, no_store
 from creators import converters  # noqa: F401 - registers <handle:...>
 from creators.api import CategoryViewSet, CreatorVideoViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
+from partners.api_alerts import FollowViewSet, NotificationViewSet
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
 
@@ -28,6 +29,12 @@ urlpatterns = [
     path(
         "creators/<handle:handle>/videos/", CreatorVideoViewSet.as_view({"get": "videos"}), name="creator-videos"
     ),
+    path(
+        "creators/<handle:handle>/follow/",
+        FollowViewSet.as_view({"post": "follow", "delete": "unfollow"}),
+        name="creator-follow",
+    ),
+    path("notifications/", NotificationViewSet.as_view({"get": "list"}), name="notification-list"),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path("imports/", ImportCreateView.as_view(), name="import-list"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),

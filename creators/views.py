@@ -23,6 +23,7 @@ from creators.filtersets import CreatorFilterSet
 from creators.models import HANDLE_PATTERN, Creator
 from creators.pagination import keyset_page
 from creators.selectors import VIDEO_PAGE_SIZE, creator_list, creator_list_count, recent_videos, video_columns
+from partners import alerts
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
@@ -81,6 +82,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             shown, page_size=PAGE_SIZE, cursor=cursor, offset=numbers.offset_rows if jump and numbers else 0
         )
         self.audit_row_count = len(page.rows)
+        followed = alerts.followed_ids(access=access, creator_ids=[row["creator_id"] for row in page.rows])
 
         ordering = _ordering_keys(filterset)
         form = filterset.form
@@ -152,6 +154,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             # The rows left today beside the Export button (one aggregate over today's export events).
             export_quota=export_quota_check(access, 0) if access.can_export else None,
             compare_max=COMPARE_MAX,
+            following={row["handle"] for row in page.rows if row["creator_id"] in followed},
         )
         return context
 
@@ -185,7 +188,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         self.audit_object_handle = creator.handle
         run = published_run(with_medians=True)
         row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
-        context.update(nav_section="creators", run=run, creator=creator, row=row)
+        following = creator.pk in alerts.followed_ids(access=access, creator_ids=[creator.pk])
+        context.update(nav_section="creators", run=run, creator=creator, row=row, following=following)
         if run is None or row is None:
             # Known creator, no scorecard yet (imported after the published run): the profile only.
             context["profile"] = {"handle": creator.handle, "display_name": creator.display_name}

@@ -1,10 +1,11 @@
-"""Partner dashboard routes outside ``/creators/``: shortlists, methodology, manager pages."""
+"""Partner dashboard routes outside ``/creators/``: shortlists, notifications, methodology, manager pages."""
 
 from __future__ import annotations
 
 from django.urls import include, path
 
 from creators.exports import Format
+from partners import views_alerts
 from partners import views_dashboard as views
 
 shortlist_patterns = [
@@ -20,8 +21,14 @@ partner_patterns = [
     path("audit/", views.PartnerAuditView.as_view(), name="audit"),
 ]
 
+notification_patterns = [
+    path("", views_alerts.NotificationListView.as_view(), name="list"),
+    path("unsubscribe/<str:token>/", views_alerts.UnsubscribeView.as_view(), name="unsubscribe"),
+]
+
 urlpatterns = [
     path("shortlists/", include((shortlist_patterns, "shortlists"))),
     path("partner/", include((partner_patterns, "partner"))),
+    path("notifications/", include((notification_patterns, "notifications"))),
     path("methodology/", views.MethodologyView.as_view(), name="methodology"),
 ]

@@ -26,6 +26,7 @@ from creators.exports import SHORTLIST_COLUMNS, ExportOptionError, Format, creat
 from creators.models import Creator
 from creators.pagination import keyset_page
 from creators.selectors import creator_list
+from partners import alerts
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.forms_dashboard import (
@@ -134,10 +135,14 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
             row["creator_id"]: row
             for row in creator_list(access=self.access).filter(creator_id__in=[e.creator_id for e in entries])
         }
+        following = alerts.followed_ids(access=self.access, creator_ids=[entry.creator_id for entry in entries])
         context.update(
             nav_section="shortlists",
             shortlist=shortlist,
-            items=[{"entry": entry, "row": rows.get(entry.creator_id)} for entry in entries],
+            items=[
+                {"entry": entry, "row": rows.get(entry.creator_id), "following": entry.creator_id in following}
+                for entry in entries
+            ],
             score_columns=presenters.index_columns(self.access),
             can_export=self.access.can_export,
             compare_handles=",".join(rows[e.creator_id]["handle"] for e in entries[:5] if e.creator_id in rows),
