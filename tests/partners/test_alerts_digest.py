@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from partners import alerts
 from partners.access import access_for_user
