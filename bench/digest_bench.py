@@ -28,6 +28,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,7 +123,7 @@ def generate(n: int) -> None:
 
     rng = random.Random(19)
     user_model = get_user_model()
-    follows = []
+    follows: list[Follow] = []
     for p in range(PARTNERS):
         partner = Partner.objects.create(name=f"Digest bench partner {p}")
         grant = AccessGrant.objects.create(partner=partner, performance=True, commercial=p % 2 == 0,
@@ -180,7 +181,7 @@ class Sink:
         self.bytes = 0
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         with self._lock:
             self.count += 1
             self.bytes += len(envelope.content)

@@ -62,7 +62,7 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=default_policy)
         with self._lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -87,10 +87,10 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def worker(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[Path]:
     """One ``celery worker`` (prefork, 2 processes) on the test database, sending email to the test's server."""
     log_path = tmp_path / "worker.log"
-    env = {
+    env: dict[str, str] = {
         **os.environ,
         "DATABASE_URL": current_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": str(settings.REDIS_URL),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
