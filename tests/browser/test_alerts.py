@@ -84,6 +84,9 @@ def test_follow_then_a_new_run_shows_the_alert_on_the_notifications_page(
     page.get_by_role("button", name=f"Follow @{handles[3]}", exact=True).click()
     page.wait_for_url(f"{live_server.url}/creators/{handles[3]}/")
     assert page.get_by_role("button", name=f"Stop following @{handles[3]}").is_visible()
+    page.screenshot(path=str(screenshot_dir / "alerts-scorecard-followed.png"), full_page=False)
+    page.goto(f"{live_server.url}/creators/")
+    page.screenshot(path=str(screenshot_dir / "alerts-list-stars.png"), full_page=False)
     assert set(Follow.objects.filter(user=viewer).values_list("creator__handle", flat=True)) == set(handles)
 
     # The analyst and the manager follow the same creators (their pages are looked at below).
