@@ -264,7 +264,7 @@ def digest_send(*, run_id: int) -> int:
     with get_connection() as connection:
         for start in range(0, len(ids), SEND_BATCH):
             batch = Notification.objects.filter(pk__in=ids[start : start + SEND_BATCH]).select_related(
-                "user__membership__partner__weights"
+                "user__membership__partner__weights", "user__alert_settings"
             )
             for notification in batch.order_by("pk"):
                 sent += _send_one(notification, connection)
