@@ -52,10 +52,10 @@ def _scorecards_sql(*, run_id: int, moved: bool) -> str:
     access = creator_access_sql(dialect=Dialect(POSTGRESQL), creator="cr")
 
     def base(k: int) -> str:
-        return f"((hashint4(id * {k + 3}) & 2147483647) % 10000) / 100.0"
+        return f"((hashint4((id * {k + 3})::int) & 2147483647) % 10000) / 100.0"
 
     def delta(k: int) -> str:
-        return f"(((hashint4(id * {k + 31}) & 2147483647) % 2001) - 1000) / 100.0"
+        return f"(((hashint4((id * {k + 31})::int) & 2147483647) % 2001) - 1000) / 100.0"
 
     values, changes = [], []
     for k, name in enumerate(INDICES):
