@@ -132,7 +132,8 @@ def generate(n: int) -> None:
         grant.categories.set(categories)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id FROM creators_creator WHERE primary_category_id = ANY(%s) ORDER BY hashint4(id) LIMIT 5000",
+                "SELECT id FROM creators_creator WHERE primary_category_id = ANY(%s) "
+                "ORDER BY hashint4(id::int) LIMIT 5000",
                 [categories],
             )
             pool = [row[0] for row in cursor.fetchall()]
