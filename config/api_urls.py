@@ -14,6 +14,7 @@ from creators import converters  # noqa: F401 - registers <handle:...>
 from creators.api import CategoryViewSet, CreatorVideoViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
 from creators.api_similar import CreatorSimilarViewSet
+from partners.api_alerts import FollowViewSet, NotificationViewSet
 from partners.api_searches import SavedSearchViewSet
 from partners.api_shortlists import ShortlistViewSet
 from partners.api_tokens import TokenView
@@ -34,6 +35,12 @@ urlpatterns = [
     path(
         "creators/<handle:handle>/similar/", CreatorSimilarViewSet.as_view({"get": "similar"}), name="creator-similar"
     ),
+    path(
+        "creators/<handle:handle>/follow/",
+        FollowViewSet.as_view({"post": "follow", "delete": "unfollow"}),
+        name="creator-follow",
+    ),
+    path("notifications/", NotificationViewSet.as_view({"get": "list"}), name="notification-list"),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
     path(
         "saved-searches/", SavedSearchViewSet.as_view({"get": "list", "post": "create"}), name="saved-search-list"

@@ -34,6 +34,7 @@ from creators.selectors import (
     video_columns,
 )
 from creators.similar import similar_creators
+from partners import alerts
 from partners import shortlists as shortlist_service
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
@@ -95,6 +96,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             shown, page_size=PAGE_SIZE, cursor=cursor, offset=numbers.offset_rows if jump and numbers else 0
         )
         self.audit_row_count = len(page.rows)
+        followed = alerts.followed_ids(access=access, creator_ids=[row["creator_id"] for row in page.rows])
 
         ordering = _ordering_keys(filterset)
         form = filterset.form
@@ -173,6 +175,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             compare_max=COMPARE_MAX,
             # The bulk bar's "Add to" (starts on the user's last shortlist).
             picker=shortlist_service.picker(access),
+            following={row["handle"] for row in page.rows if row["creator_id"] in followed},
         )
         return context
 
@@ -205,7 +208,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         self.audit_object_handle = creator.handle
         run = published_run(with_medians=True)
         row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
-        context.update(nav_section="creators", run=run, creator=creator, row=row)
+        following = creator.pk in alerts.followed_ids(access=access, creator_ids=[creator.pk])
+        context.update(nav_section="creators", run=run, creator=creator, row=row, following=following)
         if run is None or row is None:
             # Known creator, no scorecard yet (imported after the published run): the profile only.
             context["profile"] = {"handle": creator.handle, "display_name": creator.display_name}

@@ -64,3 +64,29 @@ class AuditAction:
     SHORTLIST_VIEW = "shortlist.view"
     SHORTLIST_EXPORT = "shortlist.export"
     WEIGHTS_CHANGE = "weights.change"
+
+
+class AlertAction:
+    """Audit actions of follows and the alerts digest (see ``AuditAction``)."""
+
+    FOLLOW_CHANGE = "follow.change"
+    NOTIFICATIONS_VIEW = "notifications.view"
+    ALERT_SETTINGS_CHANGE = "alerts.settings_change"
+
+
+class EmailStatus(models.TextChoices):
+    """Where the email of one digest stands. ``sending`` is the claim of the one process that sends it."""
+
+    PENDING = "pending", "To send"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    OFF = "off", "Not emailed"  # the user turned the emails off or has no address: shown in the product only
+
+
+class ItemKind(models.TextChoices):
+    MOVE = "move", "Moved"  # a followed creator's index moved by at least the user's threshold
+    NEW_MATCH = "new_match", "New in a saved search"  # a creator new to a subscribed search
+
+
+# The move, in index points, worth an alert when a user has not chosen one (issue 19).
+DEFAULT_ALERT_THRESHOLD = 5

@@ -10,7 +10,7 @@ from django.core.exceptions import BadRequest, ValidationError
 
 from partners.access import Access
 from partners.choices import ENTRY_NOTE_MAX_LENGTH, EntryStatus
-from partners.models import DEFAULT_WEIGHTS, Shortlist
+from partners.models import DEFAULT_WEIGHTS, AlertSettings, Shortlist
 from partners.shortlists import note_clean
 from scoring.catalogue import FIELDS_BY_NAME
 from scoring.choices import INDEX_NAMES
@@ -151,3 +151,20 @@ class PartnerWeightsForm(forms.Form):
     def weights(self) -> dict[str, float]:
         """The submitted weights of the visible indices, as stored (0..1)."""
         return {name: self.cleaned_data[name] / SLIDER_STEPS for name in self.visible_indices}
+
+
+class AlertSettingsForm(forms.ModelForm):
+    """The user's alert settings: the move in points worth an alert, and whether the digest is emailed."""
+
+    class Meta:
+        model = AlertSettings
+        fields = ["threshold", "email_digest"]
+        labels = {
+            "threshold": "Alert me when an index moves by at least (points)",
+            "email_digest": "Email me the digest",
+        }
+        help_texts = {
+            "threshold": "On the 0–100 scale of the indices, between two published runs.",
+            "email_digest": "Off: the alerts are shown here only.",
+        }
+        widgets = {"threshold": forms.NumberInput(attrs={"min": 1, "max": 100, "step": 1, "inputmode": "numeric"})}

@@ -17,7 +17,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from partners import visibility
-from partners.choices import AuditOutcome, EntryStatus, Role
+from partners.choices import DEFAULT_ALERT_THRESHOLD, AuditOutcome, EmailStatus, EntryStatus, ItemKind, Role
+from scoring.catalogue import FIELDS_BY_NAME
 from scoring.choices import INDEX_NAMES
 from scoring.definitions import OVERALL_WEIGHTS
 
@@ -403,3 +404,140 @@ class SavedSearchSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} saw {self.search_id} at run {self.run_id}"
+
+
+class FollowQuerySet(models.QuerySet["Follow"]):
+    def visible_to(self, access: Access) -> FollowQuerySet:
+        """The user's own follows of creators it can see now (a creator that left the grant stays stored but is
+        not shown, and is in no digest, until the grant covers it again)."""
+        if not access.is_partner:
+            return self.none()
+        return self.filter(visibility.creator_q(access, path="creator"), user_id=access.user.pk)
+
+
+class Follow(models.Model):
+    """A user follows a creator: the creator's moves come in the user's digest while the user can see it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "creator"], name="follow_user_creator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.creator_id}"
+
+
+class AlertSettings(models.Model):
+    """A user's digest settings: the move in points worth an alert, and whether the digest is also emailed.
+
+    A user without a row has the defaults (``DEFAULT_ALERT_THRESHOLD``, emails on).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_settings")
+    threshold = models.PositiveSmallIntegerField(
+        default=DEFAULT_ALERT_THRESHOLD,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Points (0-100 scale): a followed creator's index that moves by at least this much is an alert.",
+    )
+    email_digest = models.BooleanField(default=True, help_text="Off: the digest is shown in the product only.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "alert settings"
+
+    def __str__(self) -> str:
+        return f"Alert settings of {self.user_id}"
+
+
+class DigestRun(models.Model):
+    """The digest of one published run: started, then finished once every user's digest was built and sent.
+
+    The beat task looks for a published run without a finished one; a second execution finds it and does nothing.
+    """
+
+    run = models.OneToOneField("scoring.ScoringRun", on_delete=models.CASCADE, related_name="digest")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    users = models.PositiveIntegerField(default=0, help_text="Users with follows or subscriptions looked at.")
+    notifications = models.PositiveIntegerField(default=0)
+    emails = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Digest of run {self.run_id}"
+
+
+class Notification(models.Model):
+    """One user's digest of one published run (its lines are ``NotificationItem`` rows).
+
+    Unique per (user, run): a second execution of the digest, or a redelivered task, writes and sends nothing.
+    The email is claimed (``pending`` to ``sending``) by one process before it is sent. Read through the access
+    layer: only lines about creators and indices the user can see now are shown.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # SET_NULL: pruning old runs keeps the user's history (the as-of date is copied).
+    run = models.ForeignKey("scoring.ScoringRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    as_of = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=8, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "run"], name="notification_user_run_unique")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_time"),
+            models.Index(fields=["run", "email_status"], name="notification_run_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.as_of} for {self.user_id}"
+
+
+class NotificationItemQuerySet(models.QuerySet["NotificationItem"]):
+    def visible_to(self, access: Access) -> NotificationItemQuerySet:
+        """Lines of the user's own digests about creators it can see now, on indices it can see now (a line on
+        a hidden index or a creator that left the grant is never shown, whatever it was when it was sent)."""
+        if not access.is_partner:
+            return self.none()
+        return self.filter(
+            visibility.creator_q(access, path="creator"),
+            models.Q(index="") | models.Q(index__in=access.visible_indices),
+            notification__user_id=access.user.pk,
+        )
+
+
+class NotificationItem(models.Model):
+    """One line of a digest: a followed creator's move on one index (value now, change in points), or a creator
+    new to a subscribed saved search (``search_name``)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    # The creator, not a copy of its handle: forgetting a creator (creators.privacy) removes its lines.
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="+")
+    # A move's index (``overall``, ``care``...); empty for a new match.
+    index = models.CharField(max_length=20, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    change = models.FloatField(null=True, blank=True)
+    search_name = models.CharField(max_length=120, blank=True)
+
+    objects = NotificationItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["notification", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.creator_id} {self.index}"
+
+    @property
+    def index_label(self) -> str:
+        """The index's label as every page shows it (the catalogue's)."""
+        spec = FIELDS_BY_NAME.get(self.index)
+        return spec.label if spec is not None else self.index

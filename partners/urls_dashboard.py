@@ -1,12 +1,13 @@
-"""Partner dashboard routes outside ``/creators/``: shortlists, saved searches, methodology, manager pages."""
+"""Partner dashboard routes outside ``/creators/``: shortlists, saved searches, notifications, methodology, manager
+pages."""
 
 from __future__ import annotations
 
 from django.urls import include, path
 
 from creators.exports import Format
+from partners import views_alerts, views_searches, views_shortlists
 from partners import views_dashboard as views
-from partners import views_searches, views_shortlists
 
 shortlist_patterns = [
     path("", views_shortlists.ShortlistListView.as_view(), name="list"),
@@ -27,9 +28,15 @@ partner_patterns = [
     path("audit/", views.PartnerAuditView.as_view(), name="audit"),
 ]
 
+notification_patterns = [
+    path("", views_alerts.NotificationListView.as_view(), name="list"),
+    path("unsubscribe/<str:token>/", views_alerts.UnsubscribeView.as_view(), name="unsubscribe"),
+]
+
 urlpatterns = [
     path("shortlists/", include((shortlist_patterns, "shortlists"))),
     path("searches/", include((search_patterns, "searches"))),
     path("partner/", include((partner_patterns, "partner"))),
+    path("notifications/", include((notification_patterns, "notifications"))),
     path("methodology/", views.MethodologyView.as_view(), name="methodology"),
 ]

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 
 from creators import presenters
 from creators.exports import SHORTLIST_COLUMNS, ExportOptionError, Format, creator_export_response, export_options
+from partners import alerts
 from partners import shortlists as service
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome, EntryStatus
@@ -135,6 +136,8 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
             nav_section="shortlists",
             shortlist=shortlist,
             items=items,
+            # The creators of these entries the user follows (each row's follow control).
+            following=alerts.followed_ids(access=self.access, creator_ids=[item.entry.creator_id for item in items]),
             total=sum(counts.values()),
             status_tabs=[
                 {"value": value, "label": label, "count": counts[value], "current": status == value}

@@ -487,6 +487,21 @@ def scoring_run_publish(*, run_id: int) -> bool:
     return True
 
 
+# Tasks queued (by name: tasks import services, never the reverse) once a run is published, with its id: the
+# alerts digest. The beat schedule runs the digest too, should this message be lost.
+AFTER_PUBLISH_TASKS: tuple[str, ...] = ("partners.tasks.digest_run",)
+
+
+def scoring_run_published_hooks(*, run_id: int) -> None:
+    """Queue the work that follows a publication. Never fails the run: it is published, whatever happens here
+    (eager mode runs the task in this process and would raise its errors here)."""
+    for name in AFTER_PUBLISH_TASKS:
+        try:
+            task_named(name).delay(run_id)
+        except Exception:
+            logger.exception("run %s published; could not run %s (the beat schedule will)", run_id, name)
+
+
 # The PostgreSQL advisory lock (transaction-scoped) that orders a run's publication and the access syncs of
 # creator changes; any constant unique to this purpose.
 ACCESS_SYNC_LOCK = 0x5C0DE_ACC

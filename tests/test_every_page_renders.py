@@ -29,7 +29,7 @@ MARKERS = ("{#", "#}")
 PERSONAS = ("alice", "bob", "mia", "charlie", "dana", "sam")
 # Pages each role must have been given with content (200), so that the walk cannot pass on 404s alone.
 PARTNER_PAGES = ("creators:list", "creators:detail", "creators:compare", "shortlists:list", "shortlists:detail",
-                 "searches:list", "methodology", "password_change")
+                 "searches:list", "notifications:list", "methodology", "password_change")
 EXPECTED_PAGES = {
     "alice": PARTNER_PAGES,
     "bob": PARTNER_PAGES,

@@ -211,7 +211,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.maintenance.audit_prune",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The alerts digest of the published run. Publishing a run queues it at once; this catches a run whose task
+    # was lost. Each run's digest is built once (partners.models.DigestRun), so most of these find nothing to do.
+    "alerts-digest": {
+        "task": "partners.tasks.digest_published_run",
+        "schedule": crontab(minute=f"*/{env_int('DIGEST_BEAT_MINUTES', 15)}"),
+    },
 }
+
+# --- Email (the alerts digest) ---------------------------------------------------------------------------------
+# Django's email framework. The embedded default prints messages on the console; production sets an SMTP server.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Creator Scorecards <alerts@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The address of the product as people reach it: emails (sent by workers, without a request) link to it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Product limits -------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3)

@@ -22,6 +22,7 @@ register = template.Library()
 
 register.filter("score", formatting.score)
 register.filter("percent_width", formatting.percent_width)
+register.filter("points", formatting.points)
 register.filter("thousands", formatting.thousands)
 register.filter("compact", formatting.compact)
 register.filter("points_change", formatting.points_change)
