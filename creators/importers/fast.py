@@ -170,10 +170,14 @@ def _upsert(importer: VideosImporter, sql: Sql, stage: str, columns: list[str], 
     compared = [column for column in columns if column != "external_id"]
     old, staged = (", ".join(f"{alias}.{column}" for column in compared) for alias in ("o", "s"))
     differs = f"ROW({old}) IS DISTINCT FROM ROW({staged})"
-    moved = [pk for (pk,) in sql.rows(
-        "SELECT DISTINCT o.creator_id FROM {stage} s JOIN {video} o ON o.external_id = s.external_id "
-        "WHERE o.creator_id <> s.creator_id"
-    )]
+    # One join with the table before writing: the rows that are new (for the bulk-load decision) and the creators
+    # that videos move away from (stamped with the others).
+    created, moved = sql.rows(
+        "SELECT count(*) FILTER (WHERE o.id IS NULL), "
+        "coalesce(array_agg(DISTINCT o.creator_id) FILTER (WHERE o.creator_id <> s.creator_id), '{{}}') "
+        "FROM {stage} s LEFT JOIN {video} o ON o.external_id = s.external_id"
+    )[0]
+    importer.planned_created = int(created)
     same = f"EXISTS (SELECT 1 FROM {{video}} o WHERE o.external_id = s.external_id AND NOT {differs})"
     changed = f"EXISTS (SELECT 1 FROM {{video}} o WHERE o.external_id = s.external_id AND {differs})"
     new = "NOT EXISTS (SELECT 1 FROM {video} o WHERE o.external_id = s.external_id)"
@@ -199,8 +203,6 @@ def _upsert(importer: VideosImporter, sql: Sql, stage: str, columns: list[str], 
         return int(created), int(updated)
 
     table = importer.target.format(**sql.names)
-    if rows >= settings.IMPORT_BULK_MIN_ROWS:
-        importer.planned_created = int(sql.value(f"SELECT count(*) FROM {{stage}} s WHERE {new}"))
     if not importer.bulk_pays(table):
         return write(f"NOT {same}", upsert)
     # A bulk insert drops the unique index that ON CONFLICT needs: the changed rows are written first, through it.
