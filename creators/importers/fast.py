@@ -387,23 +387,17 @@ class _RowWriter:
         found = self.findall(text)
         if len(found) != len(lines) or not found or max(map(self.time_of, found)) > self.limit:
             return None
+        # Creators not met before are resolved (or the load abandoned) first: the join below then never misses.
+        for ref in set(map(self.creator_of, found)).difference(self.used):
+            self.resolve(ref)
         first, second = self.maps
         tail = self.tail
+        if not self.numbered:
+            return "".join([f"{a}{first[b]}{c}{second[d]}{e}{tail}" for a, b, c, d, e in map(self.parts, found)])
         start = self.next_id
-        for _ in range(2):
-            try:
-                if self.numbered:
-                    text = "".join([f"{n},{a}{first[b]}{c}{second[d]}{e}{tail}"
-                                    for n, (a, b, c, d, e) in zip(count(start), map(self.parts, found))])
-                    self.next_id = start + len(found)
-                else:
-                    text = "".join([f"{a}{first[b]}{c}{second[d]}{e}{tail}"
-                                    for a, b, c, d, e in map(self.parts, found)])
-                return text
-            except KeyError:  # creators not met before: resolve them (or abandon), then write the chunk again
-                for ref in set(map(self.creator_of, found)).difference(self.used):
-                    self.resolve(ref)
-        raise AssertionError("every creator is resolved")  # unreachable
+        self.next_id = start + len(found)
+        return "".join([f"{n},{a}{first[b]}{c}{second[d]}{e}{tail}"
+                        for n, (a, b, c, d, e) in zip(count(start), map(self.parts, found))])
 
     def precise(self, line: int, cells: list[str]) -> str:
         """Any other record, parsed by the column parsers (the exact validator's values); any problem abandons."""
