@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThanOrEqual
 
 from creators.models import Category, Creator, Video
 from partners.visibility import scorecard_q
 from scoring.catalogue import PROFILE_FIELDS, SCORECARD_FIELDS
+from scoring.expressions import video_engagement_rate
 from scoring.indices import Window
 from scoring.models import Scorecard, ScoringRun
 from scoring.selectors import published_run
@@ -224,16 +225,7 @@ def recent_videos(*, access: Access, creator: Creator, run: ScoringRun | None) -
     names: list[str] = ["id"]
     for column in columns:
         if column == "engagement_rate":
-            rows = rows.annotate(
-                engagement_rate=Case(
-                    When(
-                        views__gt=0,
-                        then=Cast(F("likes") + F("comments") + F("shares"), models.FloatField()) / F("views"),
-                    ),
-                    default=None,
-                    output_field=models.FloatField(),
-                )
-            )
+            rows = rows.annotate(engagement_rate=video_engagement_rate())
             names.append(column)
         elif column == "product_category":
             names += ["product_category__slug", "product_category__name"]

@@ -68,7 +68,7 @@ class ScoringRunAdmin(admin.ModelAdmin[ScoringRun]):
     # One field per line; the medians as tables (``medians_table``) instead of their JSON.
     fieldsets = [
         (None, {"fields": ["as_of", "window_days", "status", "progress_bar", "is_published", "triggered_by",
-                           "requested_by", "error"]}),
+                           "requested_by", "compared_run", "error"]}),
         ("Counts", {"fields": ["creators_count", "videos_count", "chunks_total", "chunks_done"]}),
         ("Times", {"fields": ["created_at", "started_at", "progress_at", "finished_at", "published_at", "duration"]}),
         ("Reference medians", {"fields": ["medians_table"]}),

@@ -19,6 +19,13 @@ DEFAULT_WINDOW_DAYS = 90
 # Volume and active weeks count over the 13 weeks ending at the as-of date (week k = days T-7k-6 .. T-7k).
 WEEKS = 13
 
+# --- Engagement ---------------------------------------------------------------------------------------------
+# A video's engagements are the sum of these counts; its engagement rate is engagements / views (none without
+# views). The scoring SQL (``scoring.indices``) and the per-video rate of the recent-content list
+# (``scoring.expressions.video_engagement_rate``) are both built from this tuple.
+ENGAGEMENT_COUNTS = ("likes", "comments", "shares")
+ENGAGEMENT_TEXT = " + ".join(ENGAGEMENT_COUNTS)
+
 # --- Smoothing and percentiles ------------------------------------------------------------------------------
 # A rate x/n is shrunk toward the run's pooled rate m as (x + K·m) / (n + K).
 SMOOTHING_K = 5
@@ -209,7 +216,7 @@ INDICES: tuple[IndexSpec, ...] = (
     ),
     IndexSpec(
         "effectiveness",
-        raw_score="engagement_rate (likes + comments + shares) / views",
+        raw_score=f"engagement_rate ({ENGAGEMENT_TEXT}) / views",
         reference_group=(
             "creators of the same follower tier ("
             + ", ".join(t.label for t in FOLLOWER_TIERS)

@@ -55,6 +55,11 @@ class Window:
         """Exclusive upper bound: midnight after the as-of date."""
         return datetime.combine(self.as_of + timedelta(days=1), time.min, tzinfo=UTC)
 
+    @property
+    def previous(self) -> Window:
+        """The window of the same length that ends the day before this one starts (the growth figures' base)."""
+        return Window(self.first_day - timedelta(days=1), self.days)
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -193,7 +198,7 @@ FROM (
                {dialect.epoch("v.posted_at")} AS epoch,
                {dialect.week_number("v.posted_at", window)} AS week,
                v.views AS views,
-               v.likes + v.comments + v.shares AS engagements,
+               {_VIDEO_ENGAGEMENTS} AS engagements,
                CASE WHEN v.is_sponsored THEN 1 ELSE 0 END AS sponsored,
                CASE WHEN v.is_shoppable THEN 1 ELSE 0 END AS shoppable,
                {dialect.cents("v.gmv")} AS gmv_cents,
@@ -213,15 +218,17 @@ GROUP BY creator_id, category_id
 CREATOR_COLUMNS = (
     "creator_id", "followers", "videos", "views", "engagements", "sponsored", "shoppable", "gmv_cents", "orders",
     "gmv_views", "gmv_videos", "active_weeks", "gap_n", "gap_sum", "gap_sumsq", "invitations", "accepted",
-    "responded", "due", "on_time", "median_response_h",
+    "responded", "due", "on_time", "median_response_h", "videos_previous", "views_previous",
 )
 
 
 def chunk_creator_sql(*, dialect: Dialect, window: Window, run_id: int, number: int, first_id: int,
                       last_id: int) -> str:
-    """Every creator of the chunk with its raw sums (zeros without videos) and collaboration counts."""
+    """Every creator of the chunk with its raw sums (zeros without videos) and collaboration counts, and its videos
+    and views in the previous window of the same length (the growth figures)."""
     ok = _statuses(ACCEPTED_STATUSES)
     lo, hi = int(first_id), int(last_id)
+    previous = window.previous
     in_window = (
         f"invited_at >= {dialect.ts(window.start)} AND invited_at < {dialect.ts(window.end)} "
         f"AND creator_id BETWEEN {lo} AND {hi}"
@@ -248,7 +255,9 @@ SELECT cr.id AS creator_id,
        COALESCE(c.responded, 0) AS responded,
        COALESCE(c.due, 0) AS due,
        COALESCE(c.on_time, 0) AS on_time,
-       m.median_response_h AS median_response_h
+       m.median_response_h AS median_response_h,
+       COALESCE(p.videos, 0) AS videos_previous,
+       COALESCE(p.views, 0) AS views_previous
 FROM creators_creator cr
 LEFT JOIN (
     SELECT creator_id, CAST(SUM(videos) AS BIGINT) AS videos, CAST(SUM(views) AS BIGINT) AS views,
@@ -288,6 +297,13 @@ LEFT JOIN (
     WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)
     GROUP BY creator_id
 ) m ON m.creator_id = cr.id
+LEFT JOIN (
+    SELECT creator_id, COUNT(*) AS videos, CAST(SUM(views) AS BIGINT) AS views
+    FROM creators_video
+    WHERE creator_id BETWEEN {lo} AND {hi}
+      AND posted_at >= {dialect.ts(previous.start)} AND posted_at < {dialect.ts(previous.end)}
+    GROUP BY creator_id
+) p ON p.creator_id = cr.id
 WHERE cr.id BETWEEN {lo} AND {hi}
 """
 
@@ -296,6 +312,10 @@ WHERE cr.id BETWEEN {lo} AND {hi}
 def _union(tables: list[str], columns: tuple[str, ...]) -> str:
     cols = ", ".join(columns)
     return "\nUNION ALL\n".join(f"SELECT {cols} FROM {table}" for table in tables)
+
+
+# A video's engagements (``definitions.ENGAGEMENT_COUNTS``) over the alias ``v`` of the videos table.
+_VIDEO_ENGAGEMENTS = " + ".join(f"v.{count}" for count in d.ENGAGEMENT_COUNTS)
 
 
 def _ratio(num: str, den: str) -> str:
@@ -584,7 +604,29 @@ def creator_access_join_sql(*, dialect: Dialect, creator: str) -> tuple[str, dic
     return join, columns
 
 
-def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:
+# The indices whose change against the compared run each scorecard stores as ``<index>_change``.
+CHANGE_INDICES = ("overall", *d.OVERALL_WEIGHTS)
+
+
+def change_columns_sql(*, compared: str | None) -> dict[str, str]:
+    """The change columns of a scorecard (``<index>_change``, ``is_new``, ``followers_previous``) as SQL over the
+    ranked row ``s`` and the compared run's scorecard ``compared`` (LEFT JOINed: null when the creator has none).
+
+    A change is this run's index minus the compared run's, in points; SQL's null arithmetic makes it null when
+    either is null or the creator has no scorecard there. ``is_new``: no scorecard there. Without a compared run
+    (``compared`` None) every change is null and no creator is new.
+    """
+    if compared is None:
+        columns = {f"{name}_change": "NULL" for name in CHANGE_INDICES}
+        return columns | {"is_new": "(1 = 0)", "followers_previous": "NULL"}
+    columns = {f"{name}_change": f"s.{name} - {compared}.{name}" for name in CHANGE_INDICES}
+    return columns | {"is_new": f"({compared}.creator_id IS NULL)", "followers_previous": f"{compared}.followers"}
+
+
+def scorecards_insert_sql(*, dialect: Dialect, run_id: int, compared_run_id: int | None = None) -> str:
+    """The run's scorecards from the ranked table, with the creators' access copies and, in the same statement,
+    the changes against the compared run (one join on its (run, creator) rows: written once with the row, instead
+    of an ``UPDATE`` that would write every new row a second time)."""
     cols = ", ".join(SCORECARD_COLUMNS)
     # GMV stays in exact cents through the ranking; it becomes an amount here, at the write.
     sources = ", ".join(_money("s.gmv_cents") if name == "gmv" else f"s.{name}" for name in SCORECARD_COLUMNS)
@@ -593,9 +635,17 @@ def scorecards_insert_sql(*, dialect: Dialect, run_id: int) -> str:
     join, access = creator_access_join_sql(dialect=dialect, creator="cr")
     access_targets = ", ".join(ACCESS_COLUMNS)
     access_sources = ", ".join(access[name] for name in ACCESS_COLUMNS)
+    changes = change_columns_sql(compared=None if compared_run_id is None else "p")
+    if compared_run_id is not None:
+        join += (
+            f" LEFT JOIN scoring_scorecard p ON p.run_id = {int(compared_run_id)} AND p.creator_id = s.creator_id"
+        )
+    growth = ("videos_previous", "views_previous")
+    targets = ", ".join((*changes, *growth))
+    change_sources = ", ".join((*changes.values(), *(f"s.{name}" for name in growth)))
     return (
-        f"INSERT INTO scoring_scorecard (run_id, {cols}, {raw_targets}, {access_targets}) "
-        f"SELECT {int(run_id)}, {sources}, {raw_sources}, {access_sources} "
+        f"INSERT INTO scoring_scorecard (run_id, {cols}, {raw_targets}, {access_targets}, {targets}) "
+        f"SELECT {int(run_id)}, {sources}, {raw_sources}, {access_sources}, {change_sources} "
         f"FROM {scored_table(run_id)} s JOIN creators_creator cr ON cr.id = s.creator_id {join}"
     )
 

@@ -51,6 +51,13 @@ class ScoringRun(models.Model):
     # Bumped whenever the access columns of this run's scorecards are rewritten after a creator changed
     # (``scoring.services.scorecards_access_sync``): caches of per-run aggregates key on (id, revision).
     revision = models.PositiveIntegerField(default=0)
+    # The run this one's changes are measured against (``Scorecard.<index>_change``, ``is_new``): the previously
+    # published run with the same ``window_days``, fixed by the scorecards stage when it writes the scorecards
+    # (``scoring.services.compared_run_for``). Null for the first run of a window, or once that run was pruned.
+    compared_run = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The previous published run with the same window, which the changes are measured against.",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -175,6 +182,27 @@ class Scorecard(models.Model):
     due = models.IntegerField(default=0)
     on_time = models.IntegerField(default=0)
     median_response_h = models.FloatField(null=True, blank=True)
+
+    # Change of each index against the compared run (``ScoringRun.compared_run``), in points: this run's value
+    # minus that run's. Null when either value is null, when the creator has no scorecard there, or when the run
+    # has no compared run. Written by the scoring run's scorecard insert (``scoring.indices``), never afterwards.
+    overall_change = models.FloatField(null=True, blank=True)
+    collaboration_change = models.FloatField(null=True, blank=True)
+    care_change = models.FloatField(null=True, blank=True)
+    volume_change = models.FloatField(null=True, blank=True)
+    effectiveness_change = models.FloatField(null=True, blank=True)
+    sales_change = models.FloatField(null=True, blank=True)
+    consistency_change = models.FloatField(null=True, blank=True)
+    # The creator has no scorecard in the compared run (new to the data); False when there is no compared run.
+    is_new = models.BooleanField(default=False, db_default=False)
+
+    # Growth of the raw data: the videos and views of the window of the same length just before this run's window,
+    # and the followers the compared run recorded (followers have no history of their own). Null when unknown: no
+    # compared scorecard for the followers. Database defaults too, so that bulk SQL writers that predate these
+    # columns (the benchmarks' generators) still insert rows.
+    videos_previous = models.IntegerField(default=0, db_default=0)
+    views_previous = models.BigIntegerField(default=0, db_default=0)
+    followers_previous = models.BigIntegerField(null=True, blank=True)
 
     # Copies of the creator's access-relevant profile (``scoring.indices.ACCESS_COLUMNS``), so that the partner
     # list decides visibility and the category/country filters on this table alone, by index. Written by the

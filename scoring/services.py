@@ -377,14 +377,33 @@ def scoring_run_scorecards(*, run_id: int) -> bool:
         # before the insert reads the creators' categories and country, or waits and then rewrites the copies on
         # this run too (``scorecards_access_sync`` covers the active run as well as the published one).
         access_sync_lock()
-        written = _execute(indices.scorecards_insert_sql(dialect=_dialect(), run_id=run_id))
+        compared = compared_run_for(run)
+        written = _execute(
+            indices.scorecards_insert_sql(dialect=_dialect(), run_id=run_id, compared_run_id=compared)
+        )
         _analyze("scoring_scorecard")
         watch.lap(SCORECARDS_DONE)
         medians, videos = _score_medians(run_id=run_id)
         watch.lap("medians_s")
-        return medians, {"creators_count": written, "videos_count": videos}
+        return medians, {"creators_count": written, "videos_count": videos, "compared_run_id": compared}
 
     return bool(_final_stage(run_id, SCORECARDS_DONE, work)) and scoring_run_publish(run_id=run_id)
+
+
+def compared_run_for(run: ScoringRun) -> int | None:
+    """The id of the run that ``run``'s changes are measured against: the last run published before it with the
+    same window (DESIGN 7: "the previous published run with the same window"), whether or not it is still the
+    published one; None when there is none. A run of another window length is never compared: its indices rank a
+    different period.
+    """
+    previous = (
+        ScoringRun.objects.filter(window_days=run.window_days, published_at__isnull=False)
+        .exclude(pk=run.pk)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return int(previous) if previous is not None else None
 
 
 def scoring_run_impacts(*, run_id: int) -> bool:

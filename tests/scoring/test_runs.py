@@ -17,7 +17,11 @@ from tests.scoring.builders import AS_OF, days_before, make_collaboration, make_
 
 pytestmark = pytest.mark.django_db
 
-COMPARED = [f.attname for f in Scorecard._meta.concrete_fields if f.name not in ("id", "run")]
+# A run's own values: the changes against the run before it (and what it recorded) differ between two runs.
+COMPARED = [
+    f.attname for f in Scorecard._meta.concrete_fields
+    if f.name not in ("id", "run", "is_new", "followers_previous") and not f.name.endswith("_change")
+]
 
 
 def _population(n: int = 7) -> None:
