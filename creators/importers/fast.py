@@ -209,8 +209,7 @@ def _upsert(importer: VideosImporter, sql: Sql, stage: str, columns: list[str], 
     if not importer.bulk_pays(table):
         # Optimization: unchanged rows are filtered out before the upsert, so a re-import of 1M unchanged rows
         # writes and locks nothing (ON CONFLICT ... WHERE would lock every row); bench/import_bench.py re-import
-        # 3.4x-4.2x the bare COPY against 4.6x-5.5x for the staged path it replaces (2026-12-02, the first on a
-        # far busier machine). The counts and
+        # 2.92x-4.32x the bare COPY against 4.61x-5.48x for the staged path it replaces (2026-12-02). The counts and
         # rows equal the exact validator's: tests/creators/test_import_one_path.py.
         return write(f"NOT {same}", upsert)
     # A bulk insert drops the unique index that ON CONFLICT needs: the changed rows are written first, through it.

@@ -77,7 +77,7 @@ def _run(*, kind: str, path: Path, report: ImportReport, errors: ErrorSink, prog
         importer.setup()
         from creators.importers.fast import try_fast_load  # psycopg's COPY machinery: PostgreSQL only
 
-        # Optimization: bench/import_bench.py, 1M new videos at 4.6x-5.0x the bare COPY (loaded machine);
+        # Optimization: bench/import_bench.py, 1M new videos at 2.97x-4.70x the bare COPY (docs/performance.md);
         # the exact validator alone was not timed on 1M rows this session (it parses every cell in Python and
         # writes every row twice). tests/creators/test_import_one_path.py proves the two paths equal.
         fast = try_fast_load(importer, sql, path, progress)
