@@ -241,8 +241,8 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000_000)
 # table, drops the table's secondary indexes and foreign keys and rebuilds them after the insert (see
 # Importer.bulk_load for the locking trade-off).
 IMPORT_BULK_MIN_ROWS = env_int("IMPORT_BULK_MIN_ROWS", 100_000)
-# PostgreSQL: a videos import into the empty table COPYs the rows straight in, resolving creators from maps held
-# in memory (about 150 bytes per creator); with more creators than this it stages the file instead.
+# PostgreSQL: the fast path of videos imports resolves creators from maps held in memory (about 150 bytes per
+# creator); with more creators than this the exact validator imports the file instead.
 IMPORT_DIRECT_MAX_CREATORS = env_int("IMPORT_DIRECT_MAX_CREATORS", 2_000_000)
 SCORING_WINDOW_DAYS = env_int("SCORING_WINDOW_DAYS", 90)
 SCORING_RUNS_KEPT = env_int("SCORING_RUNS_KEPT", 60)
