@@ -39,10 +39,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from creators.models import Creator
+from partners import saved_searches
 from partners.access import Access, access_for_user
 from partners.backends import MEMBERSHIP_LOADED_ATTR
 from partners.choices import DEFAULT_ALERT_THRESHOLD, EmailStatus, ItemKind
-from partners.models import AlertSettings, DigestRun, Follow, Notification, NotificationItem
+from partners.models import AlertSettings, DigestRun, Follow, Notification, NotificationItem, SavedSearch
 from scoring.catalogue import FILTERABLE_INDICES
 from scoring.models import Scorecard, ScoringRun
 
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "partners.alerts.unsubscribe"
 # Notifications handled per round trip when their emails are sent.
 SEND_BATCH = 200
+# New matches of one saved search listed in one digest (the search itself shows them all).
+NEW_MATCHES_PER_SEARCH = 20
 
 
 # --- follows ------------------------------------------------------------------------------------------------
@@ -88,6 +91,7 @@ class Line:
     value: float | None = None
     change: float | None = None
     search_name: str = ""
+    search_id: int | None = None
 
 
 @dataclass
@@ -170,8 +174,8 @@ def _candidates(run: ScoringRun) -> list[Any]:
 
 
 def _subscriber_q() -> Q:
-    """Users subscribed to a saved search (none until saved searches exist)."""
-    return Q(pk__in=[])
+    """Users subscribed to a saved search."""
+    return Q(pk__in=SavedSearch.subscribers.through.objects.values("user_id"))
 
 
 def _scope_key(access: Access) -> tuple[Any, ...]:
@@ -225,8 +229,36 @@ def _moves(*, run: ScoringRun, access: Access, users: Sequence[Any]) -> dict[int
 
 
 def _new_matches(*, run: ScoringRun, access: Access, users: Sequence[Any]) -> dict[int, list[Line]]:
-    """Creators new to the saved searches these users subscribe to (none until saved searches exist)."""
-    return {}
+    """Creators new to the saved searches these users (one access scope) subscribe to: the one definition,
+    ``saved_searches.new_matches`` (matching in this run, not in the compared run), once per search whatever the
+    number of its subscribers; the first ``NEW_MATCHES_PER_SEARCH`` in the search's own order."""
+    partner_id = access.partner_id
+    if run.compared_run_id is None or partner_id is None:
+        return {}
+    user_ids = [user.pk for user in users]
+    through = SavedSearch.subscribers.through
+    readers: dict[int, list[int]] = defaultdict(list)
+    for search_id, user_id in through.objects.filter(
+        user_id__in=user_ids, savedsearch__partner_id=partner_id
+    ).values_list("savedsearch_id", "user_id"):
+        readers[search_id].append(user_id)
+    if not readers:
+        return {}
+    since = ScoringRun.objects.filter(pk=run.compared_run_id).defer("medians", "timings").first()
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for search in SavedSearch.objects.filter(pk__in=list(readers)).order_by("pk"):
+        # A search the user can no longer see (another user's search that was unshared) says nothing to it.
+        allowed = [u for u in readers[search.pk] if search.shared or search.created_by_id == u]
+        if not allowed:
+            continue
+        matches = saved_searches.new_matches(search, access, since, run=run)
+        creator_ids = list(matches.values_list("creator_id", flat=True)[:NEW_MATCHES_PER_SEARCH])
+        for user_id in allowed:
+            lines[user_id].extend(
+                Line(kind=ItemKind.NEW_MATCH, creator_id=creator_id, search_name=search.name, search_id=search.pk)
+                for creator_id in creator_ids
+            )
+    return lines
 
 
 def _store(*, user: Any, run: ScoringRun, lines: list[Line]) -> bool:
@@ -245,7 +277,7 @@ def _store(*, user: Any, run: ScoringRun, lines: list[Line]) -> bool:
             NotificationItem.objects.bulk_create(
                 NotificationItem(
                     notification=notification, kind=line.kind, creator_id=line.creator_id, index=line.index,
-                    value=line.value, change=line.change, search_name=line.search_name,
+                    value=line.value, change=line.change, search_name=line.search_name, search_id=line.search_id,
                 )
                 for line in lines
             )

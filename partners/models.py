@@ -526,6 +526,8 @@ class NotificationItem(models.Model):
     index = models.CharField(max_length=20, blank=True)
     value = models.FloatField(null=True, blank=True)
     change = models.FloatField(null=True, blank=True)
+    # A new match's search (its name is kept should the search be deleted).
+    search = models.ForeignKey("SavedSearch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     search_name = models.CharField(max_length=120, blank=True)
 
     objects = NotificationItemQuerySet.as_manager()
