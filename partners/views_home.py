@@ -13,11 +13,14 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.generic import TemplateView
 
-from partners import home
+from partners import home, saved_searches
 from partners.access import access_for_request
 from partners.choices import AuditAction
 from partners.views import PartnerAccessMixin
 from scoring.selectors import published_run
+
+# Saved searches listed on the home page (the rest are on /searches/).
+HOME_SEARCHES = 5
 
 
 class PartnerHomeView(PartnerAccessMixin, TemplateView):
@@ -36,6 +39,12 @@ class PartnerHomeView(PartnerAccessMixin, TemplateView):
             run=run,
             changes=changes,
             activity=home.shortlist_activity(access=self.access),
+            # The user's own and the partner's shared searches, the first few by name, with their new matches
+            # (counted like /searches/: capped, cached per run revision).
+            searches=saved_searches.summaries(
+                saved_searches.visible_searches(self.access)[:HOME_SEARCHES], access=self.access, run=run
+            ),
+            searches_more=saved_searches.visible_searches(self.access)[HOME_SEARCHES:].exists(),
         )
         return context
 

@@ -216,9 +216,9 @@ def test_anyone_else_gets_the_welcome_card(world, client, dana_client, sam_clien
 def test_its_queries_do_not_grow_with_the_movers(world, alice_client, django_assert_max_num_queries):
     _two_runs(world)
     _home(alice_client)  # the first reader stores and caches the selection
-    # Session and user, access, run, the cached selection's list query, the shortlist activity, the audit event and
-    # the session save.
-    with django_assert_max_num_queries(9):
+    # Session and user, access, run, the cached selection's list query, the shortlist activity, the saved searches
+    # (none here: the list and whether there are more), the audit event and the session save.
+    with django_assert_max_num_queries(11):
         _home(alice_client)
 
 
@@ -237,3 +237,24 @@ def test_a_creator_that_left_the_grant_since_the_selection_is_gone(world, alice_
     html = _home(alice_client)
     assert "/creators/beauty_1/" not in html
     assert _names(_section(html, "movers-overall"), "up") == ["fashion_3"]
+
+
+def test_it_lists_the_users_and_shared_saved_searches_with_their_counts(world, alice_client):
+    from partners import saved_searches
+
+    def create(user: str, name: str, *, shared: bool, filters: dict[str, str] | None = None):
+        return saved_searches.saved_search_create(
+            access=access_for_user(world.users[user]), name=name, shared=shared,
+            filters={"category": "beauty"} if filters is None else filters,
+        )
+
+    own = create("alice", "Beauty picks", shared=False)
+    colleague = create("bob", "Colleague picks", shared=True)
+    private = create("bob", "Private picks", shared=False)
+    other_partner = create("charlie", "Gadgets", shared=True, filters={})
+    section = _section(_home(alice_client), "home-searches")
+    for search in (own, colleague):
+        item = section.split(f'data-search="{search.name}"', 1)[1].split("</li>", 1)[0]
+        assert re.search(r"<span data-count>(\d+)</span>", item)[1] == str(len(world.handles_in("beauty")))
+        assert f"/searches/{search.pk}/open/" in item
+    assert private.name not in section and other_partner.name not in section
