@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from creators.api_pagination import CursorLinksMixin
 from creators.pagination import keyset_page
 from partners import alerts
 from partners.api import PartnerViewSetBase
@@ -94,8 +95,11 @@ class FollowViewSet(PartnerViewSetBase):
         return Response(status=204)
 
 
-class NotificationViewSet(PartnerViewSetBase):
+class NotificationViewSet(CursorLinksMixin, PartnerViewSetBase):
     """``GET notifications/``: the user's digests, newest first, each with the lines the user can see now."""
+
+    default_page_size = NOTIFICATIONS_PAGE_SIZE
+    max_page_size = NOTIFICATIONS_MAX_PAGE_SIZE
 
     serializer_class = AlertSerializer
     pagination_class = None
@@ -121,31 +125,17 @@ class NotificationViewSet(PartnerViewSetBase):
             raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
         page = keyset_page(
             alerts.notifications_shown(self.access),
-            page_size=self._page_size(request),
+            page_size=self.requested_page_size(request),
             cursor=request.query_params.get("cursor") or None,
         )
         digests = alerts.digests_for(access=self.access, notifications=page.rows)
         self.audit_row_count = len(digests)
         return Response({
-            "next": self._link(request, page.next_cursor),
-            "previous": self._link(request, page.previous_cursor),
+            "next": self.cursor_link(request, page.next_cursor),
+            "previous": self.cursor_link(request, page.previous_cursor),
             "results": [_digest(digest) for digest in digests],
         })
 
-    def _page_size(self, request: Request) -> int:
-        raw = request.query_params.get("page_size")
-        if raw in (None, ""):
-            return NOTIFICATIONS_PAGE_SIZE
-        if not str(raw).isdigit() or int(raw) < 1:
-            raise ValidationError({"page_size": [f"{raw!r} is not a positive integer."]})
-        return min(int(raw), NOTIFICATIONS_MAX_PAGE_SIZE)
-
-    def _link(self, request: Request, cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        query = request.query_params.copy()
-        query["cursor"] = cursor
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 def _digest(digest: alerts.Digest) -> dict[str, Any]:
