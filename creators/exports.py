@@ -42,6 +42,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from creators.models import Creator
+from partners.choices import EntryStatus
 from scoring.catalogue import PARTNER_SCORE, FieldSpec, Kind
 from scoring.definitions import FOLLOWER_TIERS
 
@@ -119,12 +120,16 @@ def export_options(params: Mapping[str, Any], *, default_bom: bool) -> ExportOpt
 FOLLOWER_TIER_LABELS: dict[int, str] = {tier.number: tier.label for tier in FOLLOWER_TIERS}
 # Extra text columns that callers may add, by queryset annotation name: their headers in words.
 EXTRA_LABELS: dict[str, str] = {
+    "shortlist_status": "Status",
     "shortlist_note": "Note",
     "shortlist_added_by": "Added by",
     "shortlist_added_on": "Added on",
 }
 
-# The shortlist export's own columns, after the list's (annotated by ``ShortlistExportView``).
+# Extra columns whose stored value is written as its word ("contacted" as "Contacted", as the page shows it).
+EXTRA_VALUE_LABELS: dict[str, Mapping[Any, str]] = {"shortlist_status": dict(EntryStatus.choices)}
+
+# The shortlist export's own columns, after the list's (annotated by ``partners.shortlists.export_queryset``).
 SHORTLIST_COLUMNS: tuple[str, ...] = tuple(EXTRA_LABELS)
 
 
@@ -171,7 +176,11 @@ def export_columns(
         )
     for name in extra:
         if name in available:
-            columns.append(ExportColumn(name=name, label=EXTRA_LABELS.get(name, name), text=True))
+            columns.append(
+                ExportColumn(
+                    name=name, label=EXTRA_LABELS.get(name, name), text=True, labels=EXTRA_VALUE_LABELS.get(name)
+                )
+            )
     return columns
 
 
