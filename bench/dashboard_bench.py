@@ -3,11 +3,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dashboard .venv/bin/python bench/dashboard_bench.py
 
 What it does (issue 5, "What must be shown"):
-1. generates N creators (20 categories, 20 countries), their category links, one published scoring run with a
-   scorecard and a category impact per creator, directly in SQL (``generate_series``), in its own database;
+1. generates N creators (20 categories, 20 countries), their category links, two scoring runs of the same window a
+   week apart (the published one with a scorecard and a category impact per creator and its changes against the
+   earlier one filled, one creator in 50 new; the earlier one with the published values minus those changes),
+   directly in SQL (``generate_series``), in its own database; then selects the movers as the run does before it
+   publishes (timed);
 2. serves the product with gunicorn (2 sync workers, DEBUG off) and loads for ``--duration`` seconds each, at
    ``--connections`` concurrent connections (wrk): the list with a category + index filter, the list at a deep
-   page (a keyset cursor at the middle of the million), and a scorecard, as a logged-in analyst;
+   page (a keyset cursor at the middle of the million), a scorecard and the home page (movers, new creators,
+   shortlist activity), as a logged-in analyst, and prints the home page's p99 over the list's (target <= 1.5x);
 3. in the same run, loads the ceiling (``bench/ceiling_settings.py``: the same filtered page query through
    ``.values()`` into a ``JsonResponse``, no middleware, no session) and prints each page's ratio to it;
 4. times the CSV export of the whole visible set through the product against ``psql -c "COPY (SELECT ...)
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -37,7 +42,20 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_dashboard"
 USERNAME = "bench-analyst"
 CEILING = "ceiling (.values() + JsonResponse)"
+HOME = "home page (movers, new creators, shortlist activity)"
+LIST = "list, category + index filter"
 CATEGORIES = 20
+# One creator in NEW_EVERY has no scorecard in the previous run; the others' indices moved by up to MAX_CHANGE.
+NEW_EVERY = 50
+MAX_CHANGE = 10
+# The scorecard columns the previous run copies from the published one (run first), and the indices it shifts.
+SCORECARD_COLUMNS = (
+    "run_id, creator_id, confidence, collaboration_confidence, follower_tier, followers, videos, views, engagements, "
+    "engagement_rate, sponsored_share, shoppable_share, gmv, orders, gpm, active_weeks, gap_cv, invitations, "
+    "accepted, responded, due, on_time, median_response_h, country, category_ids"
+)
+INDEX_COLUMNS = "collaboration, care, volume, effectiveness, sales, consistency, overall"
+SIX_INDICES = INDEX_COLUMNS.split(", ")[:-1]
 COUNTRIES = ("US", "GB", "DE", "FR", "ES", "IT", "BR", "MX", "IN", "ID", "JP", "KR", "CA", "AU", "NL", "SE", "PL",
              "TR", "AE", "ZA")
 
@@ -92,14 +110,19 @@ def generate(n: int) -> None:
                   random() * 100 AS effectiveness,
                   CASE WHEN random() < 0.3 THEN NULL ELSE random() * 100 END AS sales,
                   random() * 100 AS consistency, (random() * 40)::int AS videos,
-                  {access["country"]} AS country, {access["category_ids"]} AS category_ids
+                  {access["country"]} AS country, {access["category_ids"]} AS category_ids,
+                  -- Against the previous run: one creator in NEW_EVERY is new, the others moved by up to
+                  -- +-MAX_CHANGE points on each index (the overall's change is the weighted sum of theirs).
+                  (id % {NEW_EVERY} = 0) AS is_new,
+                  {", ".join(f"(random() - 0.5) * {2 * MAX_CHANGE} AS d_{index}" for index in SIX_INDICES)}
            FROM creators_creator cr WHERE source = 'bench'""",
         """INSERT INTO scoring_scorecard (run_id, creator_id, collaboration, care, volume, effectiveness, sales,
                                          consistency, overall, confidence, collaboration_confidence, follower_tier,
                                          followers, videos, views, engagements, engagement_rate, sponsored_share,
                                          shoppable_share, gmv, orders, gpm, active_weeks, gap_cv, invitations,
                                          accepted, responded, due, on_time, median_response_h, country,
-                                         category_ids)
+                                         category_ids, is_new, collaboration_change, care_change, volume_change,
+                                         effectiveness_change, sales_change, consistency_change, overall_change)
            SELECT r.id, s.creator_id, s.collaboration, s.care, s.volume, s.effectiveness, s.sales, s.consistency,
                   CASE WHEN s.videos < 3 THEN NULL ELSE
                     (0.20 * s.collaboration + 0.15 * s.care + 0.10 * s.volume + 0.20 * s.effectiveness
@@ -111,8 +134,25 @@ def generate(n: int) -> None:
                   CASE WHEN s.sales IS NULL THEN NULL ELSE (s.videos * 123.45)::numeric(18, 2) END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE s.videos * 3 END,
                   CASE WHEN s.sales IS NULL THEN NULL ELSE 12.3 END,
-                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids
+                  LEAST(13, s.videos), 0.5, 4, 2, 3, 2, 1, 30, s.country, s.category_ids, s.is_new,
+                  CASE WHEN s.is_new THEN NULL ELSE s.d_collaboration END,
+                  CASE WHEN s.is_new THEN NULL ELSE s.d_care END,
+                  CASE WHEN s.is_new THEN NULL ELSE s.d_volume END,
+                  CASE WHEN s.is_new THEN NULL ELSE s.d_effectiveness END,
+                  CASE WHEN s.is_new OR s.sales IS NULL THEN NULL ELSE s.d_sales END,
+                  CASE WHEN s.is_new THEN NULL ELSE s.d_consistency END,
+                  CASE WHEN s.is_new OR s.videos < 3 THEN NULL ELSE
+                    (0.20 * s.d_collaboration + 0.15 * s.d_care + 0.10 * s.d_volume + 0.20 * s.d_effectiveness
+                     + 0.20 * coalesce(s.d_sales, 0) * (s.sales IS NOT NULL)::int + 0.15 * s.d_consistency)
+                    / (0.80 + CASE WHEN s.sales IS NULL THEN 0 ELSE 0.20 END) END
            FROM bench_scores s, (SELECT id FROM scoring_scoringrun WHERE is_published) r""",
+        # The previous run (same window, a week earlier): every creator but the new ones, each value the published
+        # one minus its change, so that the published run's change columns are exactly this run's differences.
+        f"""INSERT INTO scoring_scorecard ({SCORECARD_COLUMNS}, is_new, {INDEX_COLUMNS})
+           SELECT p.id, {", ".join(f"sc.{c}" for c in SCORECARD_COLUMNS.split(", ")[1:])}, false,
+                  {", ".join(f"sc.{c} - coalesce(sc.{c}_change, 0)" for c in INDEX_COLUMNS.split(", "))}
+           FROM scoring_scorecard sc, (SELECT id FROM scoring_scoringrun WHERE NOT is_published) p
+           WHERE sc.run_id = (SELECT id FROM scoring_scoringrun WHERE is_published) AND NOT sc.is_new""",
         """INSERT INTO scoring_categoryimpact (run_id, creator_id, category_id, impact, views, gmv, videos)
            SELECT sc.run_id, sc.creator_id, cr.primary_category_id, random() * 100, sc.views, sc.gmv, sc.videos
            FROM scoring_scorecard sc JOIN creators_creator cr ON cr.id = sc.creator_id""",
@@ -124,10 +164,16 @@ def generate(n: int) -> None:
     from scoring.models import ScoringRun
 
     now = timezone.now()
-    # Through the ORM, so that the model's defaults apply to whatever columns the run has.
+    # Through the ORM, so that the model's defaults apply to whatever columns the run has. Two runs of the same
+    # window a week apart: the published one is compared with the earlier one (the home page's movers).
+    week = timedelta(days=7)
+    previous = ScoringRun.objects.create(
+        as_of=now.date() - week, status=RunStatus.SUCCEEDED, is_published=False, progress=100, triggered_by="bench",
+        started_at=now - week, finished_at=now - week, published_at=now - week,
+    )
     ScoringRun.objects.create(
         as_of=now.date(), status=RunStatus.SUCCEEDED, is_published=True, progress=100, triggered_by="bench",
-        started_at=now, finished_at=now, published_at=now,
+        started_at=now, finished_at=now, published_at=now, compared_run=previous,
     )
     with connection.cursor() as cursor:
         for sql in statements:
@@ -150,7 +196,10 @@ def prepare(n: int, *, regenerate: bool) -> None:
             "WHERE run_id IN (SELECT id FROM scoring_scoringrun WHERE is_published)"
         )
         have = cursor.fetchone()[0]
-    if have != n or regenerate:
+        # Data of an older bench (one run, no changes) is rebuilt.
+        cursor.execute("SELECT count(*) FROM scoring_scoringrun WHERE is_published AND compared_run_id IS NOT NULL")
+        compared = cursor.fetchone()[0]
+    if have != n or not compared or regenerate:
         log(f"generating {n:,} creators (had {have:,})")
         with connection.cursor() as cursor:
             # The bench database is the benchmark's own: start from empty tables.
@@ -188,6 +237,7 @@ def bench_user() -> str:
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.get(username=USERNAME)
+    shortlist_fill(user)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     # What a login through the form records (the first backend that authenticates).
@@ -196,6 +246,34 @@ def bench_user() -> str:
     session.set_expiry(24 * 3600)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def shortlist_fill(user) -> None:
+    """A shortlist of the bench partner with 20 creators (the home page's shortlist activity), once."""
+    from partners.models import Shortlist, ShortlistEntry
+    from scoring.models import Scorecard
+
+    shortlist, _ = Shortlist.objects.get_or_create(partner=user.membership.partner, name="Bench picks",
+                                                   defaults={"created_by": user})
+    if not shortlist.entries.exists():
+        ids = Scorecard.objects.filter(run__is_published=True).order_by("creator_id").values_list("creator_id",
+                                                                                                  flat=True)[:20]
+        ShortlistEntry.objects.bulk_create(
+            ShortlistEntry(shortlist=shortlist, creator_id=creator_id, added_by=user) for creator_id in ids
+        )
+
+
+def movers_precompute() -> float:
+    """What the scoring run does before it publishes: the movers of every partner's grants (``scoring.movers``);
+    returns the seconds it took (one scope here, the bench partner's: every creator)."""
+    from scoring.models import RunMovers, ScoringRun
+    from scoring.movers import run_movers_precompute
+
+    run = ScoringRun.objects.get(is_published=True)
+    RunMovers.objects.filter(run=run).delete()
+    started = time.perf_counter()
+    run_movers_precompute(run)
+    return time.perf_counter() - started
 
 
 def deep_cursor(position: int) -> str:
@@ -275,8 +353,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--regenerate", action="store_true", help="rebuild the data even if it is there")
     parser.add_argument("--prepare-only", action="store_true", help="generate the data and stop")
-    parser.add_argument("--pages", default="list,deep,scorecard",
-                        help="which pages to load, comma-separated (list, deep, scorecard); the ceiling always runs")
+    parser.add_argument("--pages", default="list,deep,scorecard,change,home",
+                        help="which pages to load, comma-separated (list, deep, scorecard, change, home); the "
+                             "ceiling always runs")
     parser.add_argument("--rounds", type=int, default=3, help="slices per load (alternating with the others)")
     parser.add_argument("--no-export", action="store_true", help="skip the export timing (a minute or two)")
     parser.add_argument("--write-docs", action="store_true", help="append the results to docs/performance.md")
@@ -314,6 +393,8 @@ def main() -> int:
     if args.prepare_only:
         return 0
     cookie = bench_user()
+    movers_seconds = movers_precompute()
+    log(f"movers of the bench partner's scope, as the run computes them before publishing: {movers_seconds:.1f} s")
     from django.contrib.auth import get_user_model
 
     access = access_for_user(get_user_model().objects.get(username=USERNAME))
@@ -323,12 +404,15 @@ def main() -> int:
     assert first is not None, "the bench database has no creator in cat03"
     handle = first["handle"]
     pages = {
-        "list, category + index filter": f"{base}/creators/?{urlencode(filters)}",
+        LIST: f"{base}/creators/?{urlencode(filters)}",
         "list, deep page (position n/2)": f"{base}/creators/?{urlencode({'cursor': deep_cursor(args.creators // 2)})}",
         "scorecard": f"{base}/creators/{handle}/",
+        # Issue 19: the list by the biggest rise of the overall score (the change against the previous run).
+        "list, by biggest overall rise": f"{base}/creators/?{urlencode({'ordering': '-overall_change'})}",
+        HOME: f"{base}/",
     }
     chosen = {part.strip() for part in args.pages.split(",")}
-    keys = ("list", "deep", "scorecard")
+    keys = ("list", "deep", "scorecard", "change", "home")
     pages = {name: url for (key, (name, url)) in zip(keys, pages.items(), strict=True) if key in chosen}
     ceiling_url = f"{base}/ceiling/?{urlencode(filters)}"
 
@@ -396,6 +480,16 @@ def main() -> int:
             f"| {load.name} | {load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
             f"{ratio:.0%} | {load.non_2xx} |"
         )
+    by_name = {load.name: load for load in results}
+    if HOME in by_name and LIST in by_name and by_name[LIST].p99_ms:
+        home, listed = by_name[HOME], by_name[LIST]
+        lines += [
+            "",
+            f"Home page p99 / list p99 (same run): {home.p99_ms:.1f} / {listed.p99_ms:.1f} ms = "
+            f"**{home.p99_ms / listed.p99_ms:.2f}x** (target <= 1.5x). The movers of the bench partner's scope "
+            f"(every creator; two runs, {args.creators:,} scorecards each) took {movers_seconds:.1f} s to select, "
+            "once per run, before publishing.",
+        ]
     lines += [] if args.no_export else [
         "",
         "| export of the whole visible set | rows | seconds | vs psql COPY |",

@@ -12,7 +12,7 @@ tiers, so every index is compared on). For ``--targets`` creators drawn at rando
 - ``bounded, table``: ``creators.similar.similar_creators`` (the product's code: 100 candidates on each side of
   the creator's overall, ranked exactly in Python, then the matches' list rows) with the covering index dropped,
   so the seeks read ``scorecard_run_overall`` and a table page per candidate;
-- ``bounded, covering``: the same with ``scorecard_similar`` (scoring migration 0011), index-only.
+- ``bounded, covering``: the same with ``scorecard_similar`` (scoring migration 0012), index-only.
 
 With ``--scorecard-against DIR`` (a checkout of the code before similar creators, e.g. ``git archive <commit> |
 tar -x -C DIR`` with ``.venv`` linked) it instead loads ``bench/dashboard_bench.py``'s scorecard URL served by
@@ -179,7 +179,7 @@ def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [COVERING])
         found = cursor.fetchone()
-    assert found, "run the migrations: scoring 0011 makes the covering index"
+    assert found, "run the migrations: scoring 0012 makes the covering index"
     covering_sql = found[0]
     rng = random.Random(args.seed)
     ids = rng.sample(range(1, args.creators + 1), args.targets)

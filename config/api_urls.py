@@ -14,6 +14,9 @@ from creators import converters  # noqa: F401 - registers <handle:...>
 from creators.api import CategoryViewSet, CreatorVideoViewSet, CreatorViewSet
 from creators.api_imports import ImportCreateView, ImportDetailView
 from creators.api_similar import CreatorSimilarViewSet
+from partners.api_alerts import FollowViewSet, NotificationViewSet
+from partners.api_searches import SavedSearchViewSet
+from partners.api_shortlists import ShortlistViewSet
 from partners.api_tokens import TokenView
 from scoring.api import ScoringRunCreateView, ScoringRunDetailView
 
@@ -32,7 +35,35 @@ urlpatterns = [
     path(
         "creators/<handle:handle>/similar/", CreatorSimilarViewSet.as_view({"get": "similar"}), name="creator-similar"
     ),
+    path(
+        "creators/<handle:handle>/follow/",
+        FollowViewSet.as_view({"post": "follow", "delete": "unfollow"}),
+        name="creator-follow",
+    ),
+    path("notifications/", NotificationViewSet.as_view({"get": "list"}), name="notification-list"),
     path("categories/", CategoryViewSet.as_view({"get": "list"}), name="category-list"),
+    path(
+        "saved-searches/", SavedSearchViewSet.as_view({"get": "list", "post": "create"}), name="saved-search-list"
+    ),
+    path(
+        "saved-searches/<int:pk>/",
+        SavedSearchViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="saved-search-detail",
+    ),
+    path("shortlists/", ShortlistViewSet.as_view({"get": "index", "post": "create"}), name="shortlist-list"),
+    path("shortlists/<int:pk>/", ShortlistViewSet.as_view({"get": "retrieve"}), name="shortlist-detail"),
+    path("shortlists/<int:pk>/entries/", ShortlistViewSet.as_view({"post": "entries"}), name="shortlist-entries"),
+    path(
+        "shortlists/<int:pk>/entries/<handle:handle>/",
+        ShortlistViewSet.as_view({"patch": "entry_update", "delete": "entry_remove"}),
+        name="shortlist-entry",
+    ),
+    path("shortlists/<int:pk>/export.csv", ShortlistViewSet.as_view({"get": "export"}), name="shortlist-export"),
+    path(
+        "shortlists/<int:pk>/export.xlsx",
+        ShortlistViewSet.as_view({"get": "export_xlsx"}),
+        name="shortlist-export-xlsx",
+    ),
     path("imports/", ImportCreateView.as_view(), name="import-list"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
     path("scoring-runs/", ScoringRunCreateView.as_view(), name="scoring-run-list"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from partners.views_home import home_page
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # A partner user's home page of what changed; the welcome card for anyone else.
+    path("", home_page, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("partners.auth_urls")),
     # Partner dashboard (DESIGN 7): /creators/..., /shortlists/, /methodology/, /partner/users|audit/.

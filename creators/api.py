@@ -21,7 +21,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from creators.api_pagination import KeysetPageNumberPagination, ordering_keys
+from creators.api_pagination import CursorLinksMixin, KeysetPageNumberPagination, ordering_keys
 from creators.exports import XLSX_CONTENT_TYPE, ExportOptionError, Format, creator_export_response, export_options
 from creators.fields import COUNT_PATTERN
 from creators.filtersets import CreatorFilterSet
@@ -394,9 +394,12 @@ def video_item(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     return item
 
 
-class CreatorVideoViewSet(PartnerViewSetBase):
+class CreatorVideoViewSet(CursorLinksMixin, PartnerViewSetBase):
     """``GET /api/v1/creators/<handle>/videos/``: the recent content of a visible creator (404 and a denied event
     for any other handle, exactly like the scorecard)."""
+
+    default_page_size = VIDEO_PAGE_SIZE
+    max_page_size = VIDEO_MAX_PAGE_SIZE
 
     queryset = Video.objects.all()
     serializer_class = VideoSerializer
@@ -425,7 +428,7 @@ class CreatorVideoViewSet(PartnerViewSetBase):
         unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
         if unknown:
             raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
-        page_size = self._page_size(request)
+        page_size = self.requested_page_size(request)
         creator = self.get_creator_or_404(handle)
         self.audit_object_handle = creator.handle
         columns = video_columns(self.access)
@@ -436,22 +439,8 @@ class CreatorVideoViewSet(PartnerViewSetBase):
         )
         self.audit_row_count = len(page.rows)
         return Response({
-            "next": self._link(request, page.next_cursor),
-            "previous": self._link(request, page.previous_cursor),
+            "next": self.cursor_link(request, page.next_cursor),
+            "previous": self.cursor_link(request, page.previous_cursor),
             "results": [video_item(row, columns) for row in page.rows],
         })
 
-    def _page_size(self, request: Request) -> int:
-        raw = request.query_params.get("page_size")
-        if raw in (None, ""):
-            return VIDEO_PAGE_SIZE
-        if not str(raw).isdigit() or int(raw) < 1:
-            raise ValidationError({"page_size": [f"{raw!r} is not a positive integer."]})
-        return min(int(raw), VIDEO_MAX_PAGE_SIZE)
-
-    def _link(self, request: Request, cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        query = request.query_params.copy()
-        query["cursor"] = cursor
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

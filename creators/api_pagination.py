@@ -237,3 +237,27 @@ class KeysetPageNumberPagination(BasePagination):
                 "schema": {"type": "string"},
             },
         ]
+
+
+class CursorLinksMixin:
+    """``page_size`` and ``next``/``previous`` links of an API list paged by an opaque keyset cursor (the
+    scorecard's recent videos, the notifications): the page size a request asks for, bounded, and the link of a
+    cursor with the request's other parameters kept."""
+
+    default_page_size: int
+    max_page_size: int
+
+    def requested_page_size(self, request: Request) -> int:
+        raw = request.query_params.get("page_size")
+        if raw in (None, ""):
+            return self.default_page_size
+        if not str(raw).isdigit() or int(raw) < 1:
+            raise ValidationError({"page_size": [f"{raw!r} is not a positive integer."]})
+        return min(int(raw), self.max_page_size)
+
+    def cursor_link(self, request: Request, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        query = request.query_params.copy()
+        query["cursor"] = cursor
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

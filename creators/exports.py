@@ -7,7 +7,8 @@ What they guarantee:
 - the columns come from one specification (:func:`export_columns`, built on ``scoring.catalogue``): the visible
   per-creator fields, then the as-of date and the scorecard URL; headers in words (the catalogue labels, the
   ones the table shows) or, with ``?headers=keys``, the stable catalogue names;
-- indices (and "our score") to one decimal, as on the page; the follower tier as its label (``10k–100k``);
+- indices, their changes (points) and "our score" to one decimal, as on the page; the follower tier as its label
+  (``10k–100k``);
 - text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or CR) are
   prefixed with a single quote, in both formats; numbers are written as numbers, strings as strings;
 - CSV is ``text/csv; charset=utf-8``, with a byte-order mark on request (``?bom=1``; the dashboard's default) so
@@ -41,6 +42,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from creators.models import Creator
+from partners.choices import EntryStatus
 from scoring.catalogue import PARTNER_SCORE, FieldSpec, Kind
 from scoring.definitions import FOLLOWER_TIERS
 
@@ -118,12 +120,16 @@ def export_options(params: Mapping[str, Any], *, default_bom: bool) -> ExportOpt
 FOLLOWER_TIER_LABELS: dict[int, str] = {tier.number: tier.label for tier in FOLLOWER_TIERS}
 # Extra text columns that callers may add, by queryset annotation name: their headers in words.
 EXTRA_LABELS: dict[str, str] = {
+    "shortlist_status": "Status",
     "shortlist_note": "Note",
     "shortlist_added_by": "Added by",
     "shortlist_added_on": "Added on",
 }
 
-# The shortlist export's own columns, after the list's (annotated by ``ShortlistExportView``).
+# Extra columns whose stored value is written as its word ("contacted" as "Contacted", as the page shows it).
+EXTRA_VALUE_LABELS: dict[str, Mapping[Any, str]] = {"shortlist_status": dict(EntryStatus.choices)}
+
+# The shortlist export's own columns, after the list's (annotated by ``partners.shortlists.export_queryset``).
 SHORTLIST_COLUMNS: tuple[str, ...] = tuple(EXTRA_LABELS)
 
 
@@ -156,7 +162,8 @@ def export_columns(
         elif spec.name in _TEXT_FIELDS:
             columns.append(ExportColumn(name=spec.name, label=spec.label, text=True))
         else:
-            decimals = 1 if spec.kind == Kind.INDEX else None
+            # Indices and their changes (points) to one decimal, as on the page.
+            decimals = 1 if spec.kind in (Kind.INDEX, Kind.CHANGE) else None
             columns.append(ExportColumn(name=spec.name, label=spec.label, text=False, decimals=decimals))
     if as_of is not None:
         columns.append(ExportColumn(name="as_of", label="Data as of", text=True, constant=as_of.isoformat()))
@@ -169,7 +176,11 @@ def export_columns(
         )
     for name in extra:
         if name in available:
-            columns.append(ExportColumn(name=name, label=EXTRA_LABELS.get(name, name), text=True))
+            columns.append(
+                ExportColumn(
+                    name=name, label=EXTRA_LABELS.get(name, name), text=True, labels=EXTRA_VALUE_LABELS.get(name)
+                )
+            )
     return columns
 
 

@@ -11,7 +11,9 @@ As the API's ``filterset_class``, DRF's ``DjangoFilterBackend`` passes ``request
 
 Filter names (DESIGN section 7): ``q``, ``category``, ``country``, ``followers_min``, ``followers_max``,
 ``<index>_min``/``<index>_max`` for overall, collaboration, care, volume, effectiveness, sales, consistency,
-``impact_category`` with ``impact_min``, and ``ordering`` (comma-separated, ``-`` for descending).
+``<index>_change_min``/``<index>_change_max`` for their changes against the previous published run (points, -100
+to 100; issue 19), ``impact_category`` with ``impact_min``, and ``ordering`` (comma-separated, ``-`` for
+descending; an index or its change, e.g. ``-overall_change``).
 
 No oracle: a filter or an ordering on a field outside the partner's tiers is removed from the set (not rendered,
 never applied) and, when present in the request, reported as an error on that parameter; it never changes the
@@ -35,12 +37,14 @@ from creators.fields import CountFilter
 from creators.models import Category
 from partners.access import Access, access_for_request
 from partners.visibility import category_ids_q
-from scoring.catalogue import FILTERABLE_INDICES
+from scoring.catalogue import CHANGE_FIELDS, FILTERABLE_INDICES
 from scoring.models import CategoryImpact, Scorecard
 
 # The catalogue field each access-controlled filter touches (profile filters are always allowed).
 _FILTER_FIELD: dict[str, str] = {
     **{f"{name}_{bound}": name for name in FILTERABLE_INDICES for bound in ("min", "max")},
+    # A change has the tier of its index (its catalogue field says so).
+    **{f"{change}_{bound}": change for change in CHANGE_FIELDS.values() for bound in ("min", "max")},
     "impact_category": "impact",
     "impact_min": "impact",
 }
@@ -126,6 +130,17 @@ def _index_max(name: str) -> django_filters.NumberFilter:
     )
 
 
+def _change_bound(name: str, bound: str) -> django_filters.NumberFilter:
+    """``<index>_change_min`` / ``_max``: the change against the previous published run, in points (a creator
+    without a change, new or without the index in either run, never matches a bound)."""
+    index = name.removesuffix("_change")
+    return django_filters.NumberFilter(
+        field_name=name, lookup_expr="gte" if bound == "min" else "lte",
+        label=f"{index.title()} change {'at least' if bound == 'min' else 'at most'} (points)",
+        min_value=-100, max_value=100,
+    )
+
+
 # Distinct countries of a large visible set cost a scan of it (about 0.3 s at a million creators), and every list
 # page renders the dropdown: cache them per grant scope for a few minutes (new countries arrive only by import).
 COUNTRY_CHOICES_CACHE_SECONDS = 300
@@ -176,6 +191,20 @@ class CreatorFilterSet(django_filters.FilterSet):
     sales_max = _index_max("sales")
     consistency_min = _index_min("consistency")
     consistency_max = _index_max("consistency")
+    overall_change_min = _change_bound("overall_change", "min")
+    overall_change_max = _change_bound("overall_change", "max")
+    collaboration_change_min = _change_bound("collaboration_change", "min")
+    collaboration_change_max = _change_bound("collaboration_change", "max")
+    care_change_min = _change_bound("care_change", "min")
+    care_change_max = _change_bound("care_change", "max")
+    volume_change_min = _change_bound("volume_change", "min")
+    volume_change_max = _change_bound("volume_change", "max")
+    effectiveness_change_min = _change_bound("effectiveness_change", "min")
+    effectiveness_change_max = _change_bound("effectiveness_change", "max")
+    sales_change_min = _change_bound("sales_change", "min")
+    sales_change_max = _change_bound("sales_change", "max")
+    consistency_change_min = _change_bound("consistency_change", "min")
+    consistency_change_max = _change_bound("consistency_change", "max")
     impact_category = VisibleCategoryFilter(
         queryset=Category.objects.none(), to_field_name="slug", method="filter_noop", label="Impact category"
     )
@@ -211,6 +240,7 @@ class CreatorFilterSet(django_filters.FilterSet):
 
         self.allowed_orderings = frozenset(
             [*_PROFILE_ORDERINGS, *self.access.visible_indices]
+            + [CHANGE_FIELDS[name] for name in self.access.visible_indices if CHANGE_FIELDS[name] in visible]
             + ([PARTNER_SCORE] if self.access.weights is not None else [])
         )
 

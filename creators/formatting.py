@@ -49,6 +49,16 @@ def score(value: Any) -> str:
     return f"{float(value):.1f}"
 
 
+def points(value: Any) -> str:
+    """A change of an index in points, signed, to one decimal (``+6.2``, ``−3.4``), or an en dash."""
+    if _missing(value):
+        return MISSING
+    number = round(float(value), 1)
+    if number == 0:
+        return "0.0"
+    return f"+{number:.1f}" if number > 0 else f"\u2212{abs(number):.1f}"
+
+
 def percent_width(value: Any) -> str:
     """A 0-100 value clamped for a CSS width (``style="width: N%"``); a missing value is an empty bar."""
     if _missing(value):
@@ -61,6 +71,16 @@ def thousands(value: Any) -> str:
     if _missing(value):
         return MISSING
     return f"{int(value):,}"
+
+
+def points_change(value: Any) -> str:
+    """A change of an index in points, signed, to one decimal (``+4.2``, ``−3.1``, ``0.0``), or an en dash."""
+    if _missing(value):
+        return MISSING
+    number = round(float(value), 1)
+    if number == 0:
+        return "0.0"
+    return f"+{number:.1f}" if number > 0 else f"−{abs(number):.1f}"
 
 
 def compact(value: Any) -> str:
@@ -214,3 +234,65 @@ def metric(value: Any, name: str) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+# --- changes and growth ------------------------------------------------------------------------------------
+# Changes smaller than this (in points) show as "0.0", as they round at one decimal: "unchanged", not a direction.
+CHANGE_FLAT = 0.05
+MINUS = "\u2212"  # a real minus sign: as wide as "+" and read as "minus" by screen readers
+
+
+def change_direction(value: Any) -> str:
+    """``up``, ``down`` or ``flat`` for a change in points (as shown, to one decimal), empty when there is none."""
+    if _missing(value):
+        return ""
+    number = float(value)
+    if abs(number) < CHANGE_FLAT:
+        return "flat"
+    return "up" if number > 0 else "down"
+
+
+def change(value: Any) -> str:
+    """A change in points, signed, to one decimal: ``+3.2``, ``−1.5``, ``0.0``; an en dash when there is none."""
+    direction = change_direction(value)
+    if not direction:
+        return MISSING
+    if direction == "flat":
+        return "0.0"
+    number = float(value)
+    return f"+{number:.1f}" if number > 0 else f"{MINUS}{-number:.1f}"
+
+
+def change_arrow(value: Any) -> str:
+    """The arrow beside a change (never alone: the signed number and ``change_words`` say it too)."""
+    return {"up": "▲", "down": "▼", "flat": "="}.get(change_direction(value), "")
+
+
+def change_words(value: Any) -> str:
+    """A change for a screen reader or a tooltip: "up 3.2 points", "down 1.5 points", "unchanged"."""
+    direction = change_direction(value)
+    if not direction:
+        return "no change to show"
+    if direction == "flat":
+        return "unchanged"
+    return f"{direction} {abs(float(value)):.1f} points"
+
+
+def signed_count(value: Any) -> str:
+    """A change of a count with its sign and thousands separators: ``+1,234``, ``−56``, ``0``."""
+    if _missing(value):
+        return MISSING
+    number = int(value)
+    if number == 0:
+        return "0"
+    return f"+{number:,}" if number > 0 else f"{MINUS}{-number:,}"
+
+
+def signed_percent(value: Any) -> str:
+    """A change in percent, signed, to one decimal: ``+25.0%``, ``−3.1%``; an en dash when there is none."""
+    if _missing(value):
+        return MISSING
+    number = float(value)
+    if abs(number) < CHANGE_FLAT:
+        return "0.0%"
+    return f"+{number:.1f}%" if number > 0 else f"{MINUS}{-number:.1f}%"

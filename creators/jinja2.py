@@ -44,5 +44,9 @@ def environment(**options: Any) -> jinja2.Environment:
         metric=formatting.metric,
         country=formatting.country,
         country_name=formatting.country_name,
+        change=formatting.change,
+        change_direction=formatting.change_direction,
+        change_arrow=formatting.change_arrow,
+        change_words=formatting.change_words,
     )
     return env

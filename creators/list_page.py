@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from creators.presenters import Column
+from scoring.catalogue import CHANGE_FIELDS
 from scoring.choices import NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reason
 
@@ -58,6 +59,8 @@ class ScoreCell:
     no_signal: bool = False
     label: str = ""
     in_card: bool = False
+    # The change against the previous published run in points (None: none to show, or not visible).
+    change: float | None = None
 
     @property
     def no_signal_text(self) -> str:
@@ -184,7 +187,8 @@ def table_columns(
         if len(score_columns) > CATEGORIES_BY_DEFAULT_MAX_SCORES:
             wanted.discard(CATEGORIES)
     scores = tuple(column for column in score_columns if column.name in wanted)
-    sort_key = ordering[0].lstrip("-") if ordering else ""
+    # Sorted by a change: its index is the one the card keeps first.
+    sort_key = ordering[0].lstrip("-").removesuffix("_change") if ordering else ""
     extra = [c.name for c in scores if c.name not in ("overall", "partner_score")]
     extra.sort(key=lambda name: name != sort_key)
     labels = {column.name: column.label for column in (*PROFILE_COLUMNS, *score_columns)} | {CATEGORIES: "Categories"}
@@ -200,9 +204,18 @@ def table_columns(
 
 def _cell(row: Mapping[str, Any], name: str, label: str, in_card: bool) -> ScoreCell:
     value = row.get(name)
-    # The row carries each visible index's raw score, which tells no signal from insufficient data.
+    # The row carries each visible index's raw score, which tells no signal from insufficient data, and its change
+    # (absent from the row when not visible: ``change_names``).
     reason = null_reason(value=value, raw=row.get(f"{name}_raw"))
-    return ScoreCell(name, value, no_signal=reason == NullReason.NO_SIGNAL, label=label, in_card=in_card)
+    change = row.get(CHANGE_FIELDS[name]) if name in CHANGE_FIELDS else None
+    return ScoreCell(
+        name, value, no_signal=reason == NullReason.NO_SIGNAL, label=label, in_card=in_card, change=change
+    )
+
+
+def change_names(columns: Iterable[Column], visible: frozenset[str]) -> list[str]:
+    """The change fields of the visible score ``columns`` (each has its index's tier, so it is visible with it)."""
+    return [CHANGE_FIELDS[c.name] for c in columns if c.name in CHANGE_FIELDS and CHANGE_FIELDS[c.name] in visible]
 
 
 def creator_rows(
@@ -239,6 +252,39 @@ def range_filters(params: Mapping[str, Any], columns: Iterable[Column]) -> list[
         )
         for column in columns
     ]
+
+
+def change_ranges(params: Mapping[str, Any], columns: Iterable[Column], visible: frozenset[str]) -> list[RangeFilter]:
+    """The min/max inputs of each visible index's change (``<index>_change_min``, ``_max``)."""
+    return [
+        RangeFilter(
+            name=name,
+            label=f"{label} change",
+            min_value=_as_sent(params.get(f"{name}_min")),
+            max_value=_as_sent(params.get(f"{name}_max")),
+        )
+        for name, label in (
+            (CHANGE_FIELDS[c.name], c.label) for c in columns if c.name in CHANGE_FIELDS
+        )
+        if name in visible
+    ]
+
+
+def sort_field(ordering: Sequence[str], score_columns: Sequence[Column], visible: frozenset[str]) -> SelectField:
+    """The "Sort by" select of the filter panel: each visible index highest first, its change biggest rise first
+    and biggest fall first, and the profile orders; the ordering in force (a table header's, or several keys) when
+    it is none of those."""
+    choices: list[tuple[str, str]] = [("-followers", "Followers, most first"), ("handle", "Handle, A to Z")]
+    for column in score_columns:
+        choices.append((f"-{column.name}", f"{column.label}, highest first"))
+        change = CHANGE_FIELDS.get(column.name)
+        if change and change in visible:
+            choices.append((f"-{change}", f"{column.label}: biggest rise"))
+            choices.append((change, f"{column.label}: biggest fall"))
+    current = ",".join(ordering)
+    if current and current not in {value for value, _ in choices}:
+        choices.insert(0, (current, "As sorted in the table"))
+    return select_field("ordering", choices, current, empty_label="Default order")
 
 
 def _as_sent(value: Any) -> str:

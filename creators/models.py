@@ -6,6 +6,7 @@ scoring engine. Partner-facing reads never touch them directly: they go through 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
 # A creator handle: letters, digits, '.', '_' and '-', at most 64 characters (the importers' rule, the URL
 # converter's, the compare list's).
 HANDLE_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+
+
+def parse_handles(values: Iterable[str]) -> list[str]:
+    """Handles as people and programs send them (form values, a JSON list, ``?handles=a,b``): comma-separated or
+    repeated, a leading ``@`` dropped, distinct regardless of case, in the order given. Text that cannot be a
+    handle is kept: callers report it as not found, like any unknown handle."""
+    seen: dict[str, str] = {}
+    for raw in values:
+        for handle in str(raw).split(","):
+            handle = handle.strip().lstrip("@")
+            if handle and handle.lower() not in seen:
+                seen[handle.lower()] = handle
+    return list(seen.values())
 
 class CategoryQuerySet(models.QuerySet):
     def visible_to(self, access: Access) -> CategoryQuerySet:

@@ -22,9 +22,9 @@ from creators import formatting
 from creators.models import Category
 from partners.access import Access, visible_fields
 from scoring.aggregates import run_aggregates
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PARTNER_SCORE
+from scoring.catalogue import CHANGE_FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, PARTNER_SCORE
 from scoring.choices import INDEX_NAMES, NullReason
-from scoring.definitions import NULL_REASON_TEXT, null_reason
+from scoring.definitions import GROWTH, NULL_REASON_TEXT, growth, null_reason
 from scoring.models import ScoringRun
 
 CACHE_SECONDS = 600
@@ -100,6 +100,8 @@ class IndexCard:
     metrics: list[tuple[str, str, Any]] = field(default_factory=list)
     # Why the value is null (``scoring.choices.NullReason``; insufficient data unless told), None with a value.
     reason: str | None = None
+    # The change against the previous published run, in points (None: none, or not visible).
+    change: float | None = None
 
     def __post_init__(self) -> None:
         if self.value is None and self.reason is None:
@@ -148,9 +150,36 @@ def index_cards(*, access: Access, values: Mapping[str, Any], references: Mappin
                 raw=reference.get("raw"),
                 metrics=metrics,
                 reason=null_reason(value=value, raw=reference.get("raw")),
+                change=values.get(CHANGE_FIELDS[name]),
             )
         )
     return cards
+
+
+@dataclass(frozen=True)
+class GrowthRow:
+    """A growth figure of the scorecard: the value now, before, the change and the change in percent."""
+
+    name: str
+    label: str
+    value: float | None
+    previous: float | None
+    change: float | None
+    percent: float | None
+    basis: str
+
+
+def growth_rows(*, values: Mapping[str, Any]) -> list[GrowthRow]:
+    """The growth figures (``scoring.definitions.GROWTH``) among ``values``, a scorecard's values already reduced to
+    the visible fields: a figure whose value or base is absent (a hidden tier) is left out."""
+    rows = []
+    for spec in GROWTH:
+        if spec.name not in values or spec.previous not in values:
+            continue
+        value, previous = values[spec.name], values[spec.previous]
+        change, percent = growth(value, previous)
+        rows.append(GrowthRow(spec.name, spec.label, value, previous, change, percent, spec.basis))
+    return rows
 
 
 def impact_categories(access: Access) -> QuerySet:

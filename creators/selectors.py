@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 # How long a count of the list is reused. The key holds the published run's revision, which every change of the
 # run's visible rows bumps in its own transaction, so a cached count is never stale; this only bounds the memory.
 LIST_COUNT_CACHE_SECONDS = 600
+# Counting a filtered set of a million rows exactly costs more than the page itself; past this the pages say
+# "10,000+" (the list page, the saved searches).
+COUNT_CAP = 10_000
 # Fewer indices than this present gives no partner score (as for the platform's overall, DESIGN section 5).
 PARTNER_SCORE_MIN_INDICES = 3
 

@@ -16,9 +16,18 @@ from typing import Any
 
 from rest_framework import serializers
 
-from scoring.catalogue import FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS, FieldSpec, Kind, Tier
+from scoring.catalogue import (
+    CHANGE_FIELDS,
+    FIELDS,
+    FIELDS_BY_NAME,
+    FILTERABLE_INDICES,
+    PROFILE_FIELDS,
+    FieldSpec,
+    Kind,
+    Tier,
+)
 from scoring.choices import Confidence, NullReason
-from scoring.definitions import null_reasons
+from scoring.definitions import GROWTH, growth, null_reasons
 
 
 def _tier_note(spec: FieldSpec) -> str:
@@ -44,6 +53,8 @@ class ListShape:
     partner_score: bool
     # The raw scores of the visible indices (same tier as their index): read only to give a null index its reason.
     raws: tuple[str, ...] = ()
+    # The visible indices whose change is shown (a change has its index's tier: the same as ``indices``).
+    changes: tuple[str, ...] = ()
 
     @classmethod
     def for_fields(cls, names: Iterable[str], *, partner_score: bool) -> ListShape:
@@ -54,12 +65,14 @@ class ListShape:
             indices=indices,
             partner_score=partner_score,
             raws=tuple(f"{name}_raw" for name in indices if f"{name}_raw" in visible),
+            changes=tuple(name for name in indices if CHANGE_FIELDS[name] in visible),
         )
 
     @property
     def value_names(self) -> tuple[str, ...]:
         """The names to ask ``.values()`` for."""
-        return self.profile + self.indices + self.raws + (("partner_score",) if self.partner_score else ())
+        changes = tuple(CHANGE_FIELDS[name] for name in self.changes)
+        return self.profile + self.indices + self.raws + changes + (("partner_score",) if self.partner_score else ())
 
 
 def _categories(value: Any) -> list[str]:
@@ -78,6 +91,7 @@ def creator_list_item(row: Mapping[str, Any], shape: ListShape) -> dict[str, Any
         item["categories"] = _categories(item["categories"])
     item["scores"] = {name: row[name] for name in shape.indices}
     item["reasons"] = null_reasons(row, shape.indices)
+    item["changes"] = {name: row[CHANGE_FIELDS[name]] for name in shape.changes}
     if shape.partner_score:
         item["partner_score"] = row["partner_score"]
     return item
@@ -101,6 +115,25 @@ class ScoresSerializer(serializers.Serializer):
     consistency = serializers.FloatField(allow_null=True, required=False, help_text=_help("consistency"))
 
 
+class ChangesSerializer(serializers.Serializer):
+    """Each visible index's change against the previous published run with the same window, in points (this run
+    minus that one), or null: no previous run, the index null in either run, or the creator new since then."""
+
+    overall = serializers.FloatField(allow_null=True, required=False, help_text=_help("overall_change"))
+    collaboration = serializers.FloatField(allow_null=True, required=False, help_text=_help("collaboration_change"))
+    care = serializers.FloatField(allow_null=True, required=False, help_text=_help("care_change"))
+    volume = serializers.FloatField(allow_null=True, required=False, help_text=_help("volume_change"))
+    effectiveness = serializers.FloatField(allow_null=True, required=False, help_text=_help("effectiveness_change"))
+    sales = serializers.FloatField(allow_null=True, required=False, help_text=_help("sales_change"))
+    consistency = serializers.FloatField(allow_null=True, required=False, help_text=_help("consistency_change"))
+
+
+_CHANGES_HELP = (
+    "Only the indices the partner may see are present. Sort with `ordering=-overall_change` (biggest rise first), "
+    "filter with `<index>_change_min` / `<index>_change_max`."
+)
+
+
 _REASON_HELP = (
     "Why each null index of `scores` is null, by index name (indices with a value are absent): "
     "`insufficient_data` (too little data for this creator) or `no_signal` (every creator of the reference group "
@@ -122,6 +155,7 @@ class CreatorListItemSerializer(serializers.Serializer):
     followers = serializers.IntegerField(allow_null=True, help_text=_help("followers"))
     scores = ScoresSerializer(help_text="Only the indices the partner may see are present.")
     reasons = _reasons_field()
+    changes = ChangesSerializer(help_text=_CHANGES_HELP)
     partner_score = serializers.FloatField(
         allow_null=True,
         required=False,
@@ -192,6 +226,24 @@ class HistoryPointSerializer(serializers.Serializer):
     scores = ScoresSerializer()
 
 
+class GrowthFigureSerializer(serializers.Serializer):
+    """A raw figure now and before (see the methodology), its change and the change in percent."""
+
+    value = serializers.FloatField(allow_null=True, help_text="Now (the published run).")
+    previous = serializers.FloatField(allow_null=True, help_text="Before: the base of the comparison.")
+    change = serializers.FloatField(allow_null=True, help_text="value - previous; null when either is unknown.")
+    percent = serializers.FloatField(allow_null=True, help_text="change / previous in percent; null from 0.")
+
+
+class GrowthSerializer(serializers.Serializer):
+    """Growth of the raw data: followers against the previous published run (followers have no history), videos
+    and views of the window against the window of the same length before it."""
+
+    followers = GrowthFigureSerializer(required=False, help_text="Always present (profile).")
+    videos = GrowthFigureSerializer(required=False, help_text="With the `performance` tier.")
+    views = GrowthFigureSerializer(required=False, help_text="With the `performance` tier.")
+
+
 class ScorecardSerializer(serializers.Serializer):
     """The full scorecard of one creator in the published run, limited to the partner's visible fields."""
 
@@ -204,6 +256,8 @@ class ScorecardSerializer(serializers.Serializer):
     window_days = serializers.IntegerField(allow_null=True, help_text="Window of the published run, in days.")
     scores = ScoresSerializer()
     reasons = _reasons_field()
+    changes = ChangesSerializer(help_text=_CHANGES_HELP)
+    growth = GrowthSerializer()
     metrics = MetricsSerializer()
     references = serializers.DictField(
         child=IndexReferenceSerializer(), help_text="Per visible index: its reference group and median."
@@ -245,6 +299,8 @@ def scorecard_representation(*, creator: Any, run: Any, detail: Any, visible: fr
         "scores": {name: values.get(name) for name in indices},
         # Empty without a scorecard (no published run, or imported since): its scores are then absent data.
         "reasons": null_reasons(values, indices),
+        "changes": {name: values.get(CHANGE_FIELDS[name]) for name in indices if CHANGE_FIELDS[name] in visible},
+        "growth": growth_representation(values, visible),
         "metrics": {name: _number(values.get(name)) for name in METRIC_FIELDS if name in visible},
         "references": {
             name: {
@@ -275,6 +331,19 @@ def scorecard_representation(*, creator: Any, run: Any, detail: Any, visible: fr
             {"run_id": point["run_id"], "as_of": point["as_of"], "scores": {name: point.get(name) for name in indices}}
             for point in (detail.history if detail is not None else [])
         ]
+    return body
+
+
+def growth_representation(values: Mapping[str, Any], visible: frozenset[str]) -> dict[str, dict[str, Any]]:
+    """The visible growth figures of a scorecard's ``values`` (``scoring.definitions.GROWTH``; a figure takes the
+    tier of its base field, which is its value's own)."""
+    body = {}
+    for spec in GROWTH:
+        if spec.previous not in visible or spec.name not in visible:
+            continue
+        value, previous = values.get(spec.name), values.get(spec.previous)
+        change, percent = growth(value, previous)
+        body[spec.name] = {"value": value, "previous": previous, "change": change, "percent": percent}
     return body
 
 

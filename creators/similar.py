@@ -8,7 +8,7 @@ measurements at 1,000,000 creators, see docs/performance.md "Similar creators"):
    the list's own condition) and that share a category with the creator (``category_ids`` overlap);
 2. a bounded candidate set: the ``CANDIDATES_PER_SIDE`` candidates nearest on the overall index above the
    creator's overall and as many below it, two seeks on the ``(run, overall, creator)`` order, read from the
-   covering index ``scorecard_similar`` on PostgreSQL (no table access: scoring migration 0011);
+   covering index ``scorecard_similar`` on PostgreSQL (no table access: scoring migration 0012);
 3. those are ranked exactly in Python on every visible index the creator has (``scoring.similarity``).
 
 Only visible indices are read (``Access.visible_indices``), for ranking and for the reason alike: a hidden index

@@ -9,6 +9,7 @@ from creators import (
     views,
 )
 from creators.exports import Format
+from partners.views_alerts import FollowView
 
 app_name = "creators"
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("export.csv", views.CreatorExportView.as_view(), name="export"),
     path("export.xlsx", views.CreatorExportView.as_view(fmt=Format.XLSX), name="export-xlsx"),
     path("<handle:handle>/", views.CreatorDetailView.as_view(), name="detail"),
+    path("<handle:handle>/follow/", FollowView.as_view(), name="follow"),
 ]

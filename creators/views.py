@@ -12,8 +12,10 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -21,23 +23,31 @@ from creators import charts, formatting, list_page, presenters
 from creators.exports import ExportOptionError, Format, creator_export_response, export_options
 from creators.filtersets import CreatorFilterSet
 from creators.models import HANDLE_PATTERN, Creator
+from creators.models import parse_handles as handles_parse
 from creators.pagination import keyset_page
-from creators.selectors import VIDEO_PAGE_SIZE, creator_list, creator_list_count, recent_videos, video_columns
+from creators.selectors import (
+    COUNT_CAP,
+    VIDEO_PAGE_SIZE,
+    creator_list,
+    creator_list_count,
+    recent_videos,
+    video_columns,
+)
 from creators.similar import similar_creators
+from partners import alerts
+from partners import shortlists as shortlist_service
 from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome
 from partners.models import Shortlist, ShortlistEntry
 from partners.services import export_quota_check
 from partners.views import PartnerAccessMixin
-from scoring.catalogue import FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
+from scoring.catalogue import CHANGE_FIELDS, FIELDS_BY_NAME, FILTERABLE_INDICES, PROFILE_FIELDS
 from scoring.choices import NullReason
 from scoring.definitions import NULL_REASON_TEXT, null_reasons
 from scoring.models import ScoringRun
 from scoring.selectors import published_run, scorecard_detail
 
 PAGE_SIZE = 50
-# Counting a filtered set of a million rows exactly costs more than the page itself; past this we say "10,000+".
-COUNT_CAP = 10_000
 COMPARE_MAX = 5
 HANDLE_RE = re.compile(HANDLE_PATTERN)
 
@@ -71,7 +81,11 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         # fewer values to fetch and convert.
         visible = presenters.visible_names(access)
         raws = [f"{column.name}_raw" for column in score_columns if f"{column.name}_raw" in visible]
-        shown = rows.values("creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws)
+        # Each visible index's change (the arrow in its cell, and a sort key the cursor may need).
+        changes = list_page.change_names(score_columns, visible)
+        shown = rows.values(
+            "creator_id", *PROFILE_FIELDS, *(column.name for column in score_columns), *raws, *changes
+        )
         total, more = self.count(rows, run=run)
         cursor = self.request.GET.get("cursor") or None
         numbers = list_page.page_numbers(
@@ -82,6 +96,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             shown, page_size=PAGE_SIZE, cursor=cursor, offset=numbers.offset_rows if jump and numbers else 0
         )
         self.audit_row_count = len(page.rows)
+        followed = alerts.followed_ids(access=access, creator_ids=[row["creator_id"] for row in page.rows])
 
         ordering = _ordering_keys(filterset)
         form = filterset.form
@@ -105,6 +120,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
                 "country", country_options, form["country"].value(), empty_label="Any country"
             ),
         }
+        selects["ordering"] = list_page.sort_field(ordering, score_columns, visible)
         if "impact_category" in form.fields:
             selects["impact_category"] = list_page.select_field(
                 "impact_category", category_options, form["impact_category"].value(), empty_label="Choose a category"
@@ -112,6 +128,15 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
         columns = list_page.table_columns(
             requested=list_page.requested_columns(self.request.GET), score_columns=score_columns, ordering=ordering
         )
+        # The query a "Save this search" keeps: the accepted filters and the ordering in force (not the page, the
+        # cursor or the columns: a search is what is listed, not where or how).
+        kept_params = [
+            (name, value)
+            for name in form.fields
+            if name != "ordering" and name not in form.errors
+            for value in self.request.GET.getlist(name)
+            if value != ""
+        ] + [("ordering", ",".join(ordering))]
         context.update(
             nav_section="creators",
             run=run,
@@ -126,19 +151,14 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             index_ranges=list_page.range_filters(
                 self.request.GET, [column for column in score_columns if f"{column.name}_min" in form.fields]
             ),
+            change_ranges=list_page.change_ranges(self.request.GET, score_columns, visible),
             active_filters=active_filters,
             rows=list_page.creator_rows(page.rows, columns.scores, columns.card),
             columns=columns,
             # The column chooser's form carries the rest of the query as hidden fields: the filters the form has
             # and accepted (a forbidden or invalid parameter is not sent again), and the ordering in force.
-            kept_params=[
-                (name, value)
-                for name in form.fields
-                if name != "ordering" and name not in form.errors
-                for value in self.request.GET.getlist(name)
-                if value != ""
-            ]
-            + [("ordering", ",".join(ordering))],
+            kept_params=kept_params,
+            save_query=urlencode(kept_params),
             page=page,
             page_numbers=numbers,
             page_error=numbers.error if numbers else "",
@@ -153,9 +173,11 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             # The rows left today beside the Export button (one aggregate over today's export events).
             export_quota=export_quota_check(access, 0) if access.can_export else None,
             compare_max=COMPARE_MAX,
+            # The bulk bar's "Add to" (starts on the user's last shortlist).
+            picker=shortlist_service.picker(access),
+            following={row["handle"] for row in page.rows if row["creator_id"] in followed},
         )
         return context
-
 
     def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
         # A malformed or out-of-range filter or page number is an error on that parameter: 400, with the page
@@ -186,7 +208,8 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
         self.audit_object_handle = creator.handle
         run = published_run(with_medians=True)
         row = creator_list(access=access, run=run).filter(creator_id=creator.pk).first() if run else None
-        context.update(nav_section="creators", run=run, creator=creator, row=row)
+        following = creator.pk in alerts.followed_ids(access=access, creator_ids=[creator.pk])
+        context.update(nav_section="creators", run=run, creator=creator, row=row, following=following)
         if run is None or row is None:
             # Known creator, no scorecard yet (imported after the published run): the profile only.
             context["profile"] = {"handle": creator.handle, "display_name": creator.display_name}
@@ -248,25 +271,22 @@ class CreatorDetailView(PartnerAccessMixin, TemplateView):
             figures=figures,
             impacts=impacts,
             overall=values.get("overall"),
+            overall_change=values.get("overall_change"),
+            growth=presenters.growth_rows(values=values),
             partner_score=row.get("partner_score"),
             has_partner_score="partner_score" in row,
             confidence=values.get("confidence"),
             shortlists=shortlists,
             on_shortlists={item["id"] for item in shortlists if item["has_creator"]},
+            # "Add to" starts on the shortlist the user last added to (no query: it came with the membership).
+            last_shortlist_id=shortlist_service.last_shortlist_id(access),
         )
         return context
 
 
 def parse_handles(request: HttpRequest) -> list[str]:
-    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given. Text that cannot be a
-    handle is kept (it is reported "not found" like any unknown handle) but never sent to the database."""
-    seen: dict[str, str] = {}
-    for raw in request.GET.getlist("handles"):
-        for handle in raw.split(","):
-            handle = handle.strip().lstrip("@")
-            if handle and handle.lower() not in seen:
-                seen[handle.lower()] = handle
-    return list(seen.values())
+    """``?handles=a,b,c`` (or repeated ``handles=``) as distinct handles in the order given."""
+    return handles_parse(request.GET.getlist("handles"))
 
 
 class CreatorCompareView(PartnerAccessMixin, TemplateView):
@@ -274,6 +294,17 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
 
     template_name = "creators/compare.html"
     audit_action = AuditAction.CREATOR_COMPARE
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """The list's "Compare selected" (its tick boxes are a POST form, for the bulk actions): the same compare,
+        as the page's own address (``?handles=a,b,c``), which can be bookmarked and shared."""
+        handles = handles_parse(request.POST.getlist("handles"))
+        target = reverse("creators:compare")
+        if handles:
+            target += "?" + urlencode({"handles": ",".join(handles)})
+        response = HttpResponseRedirect(target)
+        response.status_code = 303  # See Other: the browser GETs the compare page
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -314,9 +345,11 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             else []
         )
         names = presenters.visible_names(access)
+        # (field, label, its change field when visible, else "": the arrow under the value).
         compare_fields = [
-            (column.name, column.label) for column in presenters.index_columns(access)
-        ] + [(name, FIELDS_BY_NAME[name].label) for name in ("confidence",) if name in names]
+            (column.name, column.label, CHANGE_FIELDS[column.name] if CHANGE_FIELDS.get(column.name) in names else "")
+            for column in presenters.index_columns(access)
+        ] + [(name, FIELDS_BY_NAME[name].label, "") for name in ("confidence",) if name in names]
         context.update(
             nav_section="compare",
             run=published_run(),
@@ -330,6 +363,7 @@ class CreatorCompareView(PartnerAccessMixin, TemplateView):
             # One small radar per creator ("fig-compare-0"...), in the order of the table's columns.
             radars=[(f"compare-{position}", row["handle"]) for position, row in enumerate(rows[: len(radars)])],
             figures={f"compare-{position}": figure for position, figure in enumerate(radars)},
+            picker=shortlist_service.picker(access),
         )
         return context
 

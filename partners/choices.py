@@ -19,6 +19,19 @@ API_ROLES = frozenset({Role.ANALYST, Role.MANAGER})
 AUDIT_ROLES = frozenset({Role.MANAGER})
 
 
+class EntryStatus(models.TextChoices):
+    """Where a shortlisted creator stands in the partner's campaign (DESIGN section 7), in workflow order."""
+
+    TO_CONTACT = "to_contact", "To contact"
+    CONTACTED = "contacted", "Contacted"
+    AGREED = "agreed", "Agreed"
+    DECLINED = "declined", "Declined"
+
+
+# The longest note of a shortlist entry (characters), on the pages and in the API.
+ENTRY_NOTE_MAX_LENGTH = 2000
+
+
 class AuditOutcome(models.TextChoices):
     OK = "ok", "OK"
     DENIED = "denied", "Denied"
@@ -32,6 +45,7 @@ class AuditAction:
     the access layer itself writes or that every caller should reuse.
     """
 
+    HOME_VIEW = "home.view"
     CREATOR_LIST = "creator.list"
     CREATOR_VIEW = "creator.view"
     CREATOR_COMPARE = "creator.compare"
@@ -44,6 +58,35 @@ class AuditAction:
     ACCESS_DENIED = "access.denied"
     EXPORT_QUOTA = "export.quota_exceeded"
     SHORTLIST_CHANGE = "shortlist.change"
+    SAVED_SEARCH_LIST = "saved_search.list"
+    SAVED_SEARCH_CHANGE = "saved_search.change"
+    SAVED_SEARCH_OPEN = "saved_search.open"
     SHORTLIST_VIEW = "shortlist.view"
     SHORTLIST_EXPORT = "shortlist.export"
     WEIGHTS_CHANGE = "weights.change"
+
+
+class AlertAction:
+    """Audit actions of follows and the alerts digest (see ``AuditAction``)."""
+
+    FOLLOW_CHANGE = "follow.change"
+    NOTIFICATIONS_VIEW = "notifications.view"
+    ALERT_SETTINGS_CHANGE = "alerts.settings_change"
+
+
+class EmailStatus(models.TextChoices):
+    """Where the email of one digest stands. ``sending`` is the claim of the one process that sends it."""
+
+    PENDING = "pending", "To send"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    OFF = "off", "Not emailed"  # the user turned the emails off or has no address: shown in the product only
+
+
+class ItemKind(models.TextChoices):
+    MOVE = "move", "Moved"  # a followed creator's index moved by at least the user's threshold
+    NEW_MATCH = "new_match", "New in a saved search"  # a creator new to a subscribed search
+
+
+# The move, in index points, worth an alert when a user has not chosen one (issue 19).
+DEFAULT_ALERT_THRESHOLD = 5

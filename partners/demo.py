@@ -12,6 +12,7 @@ Idempotent: running it again resets the grants and passwords to these values and
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from creators.models import Category
 from partners.choices import Role
@@ -50,3 +51,50 @@ def demo_partners_seed() -> list[tuple[str, str, str, str]]:
             partner_user_upsert(partner_name=name, username=username, role=role.value, password=password)
             logins.append((name, username, role.value, password))
     return logins
+
+
+# One shared saved search per demo partner (name, filters), saved by its manager: ``make run`` shows one on
+# ``/searches/``. Filters on fields both grants show (Volt has no commercial tier).
+DEMO_SEARCHES: dict[str, tuple[str, dict[str, str]]] = {
+    "glow": ("Beauty, overall 60+", {"category": "beauty", "overall_min": "60", "ordering": "-overall"}),
+    "volt": ("Gaming, most active", {"category": "gaming", "ordering": "-volume"}),
+}
+
+
+def demo_saved_searches_seed() -> list[str]:
+    """Create (or reset) each demo partner's shared saved search (saved by its manager), seen by every user of the
+    partner as of the run before the published one (so that "new since you last looked" has something to show);
+    return their names."""
+    from partners.access import access_for_user
+    from partners.models import Membership, SavedSearch
+    from partners.saved_searches import filters_clean, mark_seen
+    from scoring.choices import RunStatus
+    from scoring.models import ScoringRun
+    from scoring.selectors import published_run
+
+    run = published_run()
+    earlier = (
+        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, pk__lt=run.pk).order_by("-pk").first() if run else None
+    )
+    names = []
+    for _name, prefix, _slugs, _commercial in DEMO_PARTNERS:
+        access = access_for_user(_demo_user(f"{prefix}-{Role.MANAGER.value}"))
+        if not access.is_partner:
+            continue
+        name, filters = DEMO_SEARCHES[prefix]
+        search, _ = SavedSearch.objects.update_or_create(
+            partner=access.partner,
+            created_by=access.user,
+            name=name,
+            defaults={"filters": filters_clean(filters, access=access), "shared": True, "dropped_filters": []},
+        )
+        for member in Membership.objects.filter(partner=access.partner).select_related("user"):
+            mark_seen(search, user=member.user, run=earlier or run)
+        names.append(name)
+    return names
+
+
+def _demo_user(username: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
 
 from partners.access import Access
-from partners.models import DEFAULT_WEIGHTS, Shortlist
+from partners.choices import ENTRY_NOTE_MAX_LENGTH, EntryStatus
+from partners.models import DEFAULT_WEIGHTS, AlertSettings, Shortlist
+from partners.shortlists import note_clean
 from scoring.catalogue import FIELDS_BY_NAME
 from scoring.choices import INDEX_NAMES
 
@@ -52,13 +55,26 @@ class ShortlistCreateForm(forms.Form):
         return name
 
 
-class ShortlistAddForm(forms.Form):
-    """Add a creator to an existing shortlist of the partner, or to a new one."""
+def _note_field() -> forms.CharField:
+    return forms.CharField(
+        label="Note", required=False, max_length=ENTRY_NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
-    handle = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+def _status_field(*, required: bool) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label="Status", choices=EntryStatus.choices, required=required, empty_value=None
+    )
+
+
+class ShortlistAddForm(forms.Form):
+    """Add creators (one from a scorecard, many from the list or compare) to a shortlist of the partner, or to a
+    new one, with a first status and note. The handles are read by the view (``partners.shortlists``)."""
+
     shortlist = forms.TypedChoiceField(label="Shortlist", coerce=int, required=False, empty_value=None)
     new_name = forms.CharField(label="or a new shortlist", max_length=120, required=False)
-    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    status = _status_field(required=False)
+    note = _note_field()
 
     def __init__(self, *args: Any, partner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,6 +85,9 @@ class ShortlistAddForm(forms.Form):
             (str(pk), name) for pk, name in Shortlist.objects.filter(partner=partner).values_list("pk", "name")
         ]
 
+    def clean_note(self) -> str:
+        return note_clean(self.cleaned_data["note"])
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not cleaned.get("shortlist") and not (cleaned.get("new_name") or "").strip():
@@ -76,8 +95,30 @@ class ShortlistAddForm(forms.Form):
         return cleaned
 
 
-class EntryNoteForm(forms.Form):
-    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+class EntryEditForm(forms.Form):
+    """The in-place edit of one entry: its status and its note (either may be left out of the post)."""
+
+    status = _status_field(required=False)
+    note = _note_field()
+
+    def clean_note(self) -> str:
+        return note_clean(self.cleaned_data["note"])
+
+
+class EntryListForm(forms.Form):
+    """The shortlist page's ``?status=`` filter and ``?ordering=`` (one key, ``-`` for descending), the sort keys
+    limited to the columns the partner can see."""
+
+    status = forms.ChoiceField(choices=[("", "All"), *EntryStatus.choices], required=False)
+    ordering = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, sort_keys: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ordering = self.fields["ordering"]
+        assert isinstance(ordering, forms.ChoiceField)
+        ordering.choices = [("", "Newest first")] + [
+            (f"{sign}{key}", key) for key in sort_keys for sign in ("", "-")
+        ]
 
 
 class PartnerWeightsForm(forms.Form):
@@ -110,3 +151,20 @@ class PartnerWeightsForm(forms.Form):
     def weights(self) -> dict[str, float]:
         """The submitted weights of the visible indices, as stored (0..1)."""
         return {name: self.cleaned_data[name] / SLIDER_STEPS for name in self.visible_indices}
+
+
+class AlertSettingsForm(forms.ModelForm):
+    """The user's alert settings: the move in points worth an alert, and whether the digest is emailed."""
+
+    class Meta:
+        model = AlertSettings
+        fields = ["threshold", "email_digest"]
+        labels = {
+            "threshold": "Alert me when an index moves by at least (points)",
+            "email_digest": "Email me the digest",
+        }
+        help_texts = {
+            "threshold": "On the 0–100 scale of the indices, between two published runs.",
+            "email_digest": "Off: the alerts are shown here only.",
+        }
+        widgets = {"threshold": forms.NumberInput(attrs={"min": 1, "max": 100, "step": 1, "inputmode": "numeric"})}

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from partners import visibility
-from partners.choices import AuditOutcome, Role
+from partners.choices import DEFAULT_ALERT_THRESHOLD, AuditOutcome, EmailStatus, EntryStatus, ItemKind, Role
+from scoring.catalogue import FIELDS_BY_NAME
 from scoring.choices import INDEX_NAMES
 from scoring.definitions import OVERALL_WEIGHTS
 
@@ -48,6 +50,11 @@ class Membership(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # The shortlist this user last added creators to: the scorecard's "Add to" starts on it. Read through the
+    # partner's own shortlists only (a membership moved to another partner does not see the old one).
+    last_shortlist = models.ForeignKey(
+        "Shortlist", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -247,7 +254,7 @@ class Shortlist(models.Model):
 
 
 class ShortlistEntry(models.Model):
-    """A creator on a shortlist, with the partner's note.
+    """A creator on a shortlist, with where it stands in the campaign (``status``) and the partner's note.
 
     Entries are read through the access layer: a creator who left the partner's grant stays in the table but is
     not shown until the grant covers it again.
@@ -255,6 +262,7 @@ class ShortlistEntry(models.Model):
 
     shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="entries")
     creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="shortlist_entries")
+    status = models.CharField(max_length=12, choices=EntryStatus.choices, default=EntryStatus.TO_CONTACT)
     note = models.TextField(blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -323,3 +331,215 @@ class PartnerWeights(models.Model):
     def as_dict(self) -> dict[str, float]:
         """The weights keyed by index name, in ``scoring.choices.INDEX_NAMES`` order."""
         return {name: float(getattr(self, name)) for name in INDEX_NAMES}
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def visible_to(self, access: Access) -> SavedSearchQuerySet:
+        """The user's own saved searches and those its partner's users have shared; nothing without access.
+
+        A search belongs to the partner it was saved in: a user who moves to another partner does not take its
+        searches along (they are not shown there, nor to the new partner).
+        """
+        if not access.is_partner or access.user is None:
+            return self.none()
+        return self.filter(
+            models.Q(created_by_id=access.user.pk) | models.Q(shared=True), partner_id=access.partner_id
+        )
+
+
+class SavedSearch(models.Model):
+    """A named set of the creator list's query parameters (filters and ordering), kept by one partner user.
+
+    ``filters`` holds the parameters as the list takes them (``{"category": "beauty", "overall_min": "60",
+    "ordering": "-overall"}``), validated by ``creators.filtersets.CreatorFilterSet`` when saved and again
+    whenever the search is used (``partners.saved_searches``): a filter the partner can no longer use (a tier
+    lost with a grant) is removed then, and named in ``dropped_filters`` so that the pages and the API can say
+    so. Private to its creator unless ``shared`` with the partner's other users, who may read, open and subscribe
+    to it but not change it. ``subscribers`` receive the alerts digest of its new matches.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="saved_searches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=120)
+    filters = models.JSONField(default=dict, blank=True)
+    shared = models.BooleanField(default=False, help_text="Shown to every user of the partner (read-only for them).")
+    # Each entry: {"name": parameter, "value": what it was, "reason": the list's message}; see partners.saved_searches.
+    dropped_filters = models.JSONField(default=list, blank=True)
+    subscribers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="subscribed_searches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner", "name", "id"]
+        verbose_name_plural = "saved searches"
+        constraints = [
+            # One name per user and partner, whatever the case ("Top beauty" and "top beauty" would be confused).
+            models.UniqueConstraint(
+                Lower("name"), "partner", "created_by", name="saved_search_owner_name_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["partner", "shared"], name="saved_search_partner_shared")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+
+class SavedSearchSeen(models.Model):
+    """What one user had seen of a saved search when it last opened it: the published run of that moment.
+
+    "New since last seen" are the creators that match the search now and did not match it in that run
+    (``partners.saved_searches.new_matches``). One row per user and search (a shared search has one per reader).
+    A run deleted by retention leaves ``run`` empty: nothing is then counted as new until the next opening.
+    """
+
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="seen_by")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey("scoring.ScoringRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search", "user"], name="saved_search_seen_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.search_id} at run {self.run_id}"
+
+
+class FollowQuerySet(models.QuerySet["Follow"]):
+    def visible_to(self, access: Access) -> FollowQuerySet:
+        """The user's own follows of creators it can see now (a creator that left the grant stays stored but is
+        not shown, and is in no digest, until the grant covers it again)."""
+        if not access.is_partner:
+            return self.none()
+        return self.filter(visibility.creator_q(access, path="creator"), user_id=access.user.pk)
+
+
+class Follow(models.Model):
+    """A user follows a creator: the creator's moves come in the user's digest while the user can see it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "creator"], name="follow_user_creator_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.creator_id}"
+
+
+class AlertSettings(models.Model):
+    """A user's digest settings: the move in points worth an alert, and whether the digest is also emailed.
+
+    A user without a row has the defaults (``DEFAULT_ALERT_THRESHOLD``, emails on).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_settings")
+    threshold = models.PositiveSmallIntegerField(
+        default=DEFAULT_ALERT_THRESHOLD,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Points (0-100 scale): a followed creator's index that moves by at least this much is an alert.",
+    )
+    email_digest = models.BooleanField(default=True, help_text="Off: the digest is shown in the product only.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "alert settings"
+
+    def __str__(self) -> str:
+        return f"Alert settings of {self.user_id}"
+
+
+class DigestRun(models.Model):
+    """The digest of one published run: started, then finished once every user's digest was built and sent.
+
+    The beat task looks for a published run without a finished one; a second execution finds it and does nothing.
+    """
+
+    run = models.OneToOneField("scoring.ScoringRun", on_delete=models.CASCADE, related_name="digest")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    users = models.PositiveIntegerField(default=0, help_text="Users with follows or subscriptions looked at.")
+    notifications = models.PositiveIntegerField(default=0)
+    emails = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Digest of run {self.run_id}"
+
+
+class Notification(models.Model):
+    """One user's digest of one published run (its lines are ``NotificationItem`` rows).
+
+    Unique per (user, run): a second execution of the digest, or a redelivered task, writes and sends nothing.
+    The email is claimed (``pending`` to ``sending``) by one process before it is sent. Read through the access
+    layer: only lines about creators and indices the user can see now are shown.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # SET_NULL: pruning old runs keeps the user's history (the as-of date is copied).
+    run = models.ForeignKey("scoring.ScoringRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    as_of = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=8, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "run"], name="notification_user_run_unique")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_time"),
+            models.Index(fields=["run", "email_status"], name="notification_run_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.as_of} for {self.user_id}"
+
+
+class NotificationItemQuerySet(models.QuerySet["NotificationItem"]):
+    def visible_to(self, access: Access) -> NotificationItemQuerySet:
+        """Lines of the user's own digests about creators it can see now, on indices it can see now (a line on
+        a hidden index or a creator that left the grant is never shown, whatever it was when it was sent)."""
+        if not access.is_partner:
+            return self.none()
+        return self.filter(
+            visibility.creator_q(access, path="creator"),
+            models.Q(index="") | models.Q(index__in=access.visible_indices),
+            notification__user_id=access.user.pk,
+        )
+
+
+class NotificationItem(models.Model):
+    """One line of a digest: a followed creator's move on one index (value now, change in points), or a creator
+    new to a subscribed saved search (``search_name``)."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    # The creator, not a copy of its handle: forgetting a creator (creators.privacy) removes its lines.
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="+")
+    # A move's index (``overall``, ``care``...); empty for a new match.
+    index = models.CharField(max_length=20, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    change = models.FloatField(null=True, blank=True)
+    # A new match's search (its name is kept should the search be deleted).
+    search = models.ForeignKey("SavedSearch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    search_name = models.CharField(max_length=120, blank=True)
+
+    objects = NotificationItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["notification", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.creator_id} {self.index}"
+
+    @property
+    def index_label(self) -> str:
+        """The index's label as every page shows it (the catalogue's)."""
+        spec = FIELDS_BY_NAME.get(self.index)
+        return spec.label if spec is not None else self.index

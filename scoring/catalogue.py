@@ -22,6 +22,8 @@ class Kind(StrEnum):
     INDEX = "index"  # a 0-100 index of the scorecard
     METRIC = "metric"  # a raw metric behind an index
     IMPACT = "impact"  # a per-category value
+    CHANGE = "change"  # an index's change against the compared run, in points (``<index>_change``)
+    GROWTH = "growth"  # a raw figure of the period before, the base of a growth figure (``<figure>_previous``)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,15 @@ class FieldSpec:
     help: str = ""
 
 
+def _change(index: str, label: str, tier: Tier) -> FieldSpec:
+    """The change of an index against the compared run: a field of the index's own tier (DESIGN 6: a change
+    tells as much as the index), right after it in every column order."""
+    return FieldSpec(
+        f"{index}_change", f"{label} change", tier, Kind.CHANGE,
+        f"{label} now minus {label.lower()} in the previous published run with the same window, in points.",
+    )
+
+
 FIELDS: tuple[FieldSpec, ...] = (
     # profile: always visible
     FieldSpec("handle", "Handle", Tier.PROFILE, Kind.PROFILE, "The creator's handle, without '@'."),
@@ -40,15 +51,31 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("country", "Country", Tier.PROFILE, Kind.PROFILE, "ISO 3166-1 alpha-2 code, empty when unknown."),
     FieldSpec("categories", "Categories", Tier.PROFILE, Kind.PROFILE, "Category slugs, primary first."),
     FieldSpec("followers", "Followers", Tier.PROFILE, Kind.PROFILE, "Latest follower count."),
+    FieldSpec(
+        "followers_previous", "Followers before", Tier.PROFILE, Kind.GROWTH,
+        "Followers recorded by the previous published run with the same window.",
+    ),
     # performance
     FieldSpec("overall", "Overall", Tier.PERFORMANCE, Kind.INDEX, "Weighted mean of the indices present."),
+    _change("overall", "Overall", Tier.PERFORMANCE),
     FieldSpec("volume", "Volume", Tier.PERFORMANCE, Kind.INDEX, "How much content the creator produces."),
+    _change("volume", "Volume", Tier.PERFORMANCE),
     FieldSpec("effectiveness", "Effectiveness", Tier.PERFORMANCE, Kind.INDEX, "How well the content performs."),
+    _change("effectiveness", "Effectiveness", Tier.PERFORMANCE),
     FieldSpec("consistency", "Consistency", Tier.PERFORMANCE, Kind.INDEX, "How regular and steady the posting is."),
+    _change("consistency", "Consistency", Tier.PERFORMANCE),
     FieldSpec("confidence", "Confidence", Tier.PERFORMANCE, Kind.METRIC, "low / medium / high, from sample size."),
     FieldSpec("follower_tier", "Follower tier", Tier.PERFORMANCE, Kind.METRIC, "Reference tier for effectiveness."),
     FieldSpec("videos", "Videos", Tier.PERFORMANCE, Kind.METRIC, "Videos posted in the window."),
     FieldSpec("views", "Views", Tier.PERFORMANCE, Kind.METRIC, "Views of those videos."),
+    FieldSpec(
+        "videos_previous", "Videos before", Tier.PERFORMANCE, Kind.GROWTH,
+        "Videos posted in the window of the same length just before the window.",
+    ),
+    FieldSpec(
+        "views_previous", "Views before", Tier.PERFORMANCE, Kind.GROWTH,
+        "Views of the videos posted in the window of the same length just before the window.",
+    ),
     FieldSpec("engagements", "Engagements", Tier.PERFORMANCE, Kind.METRIC, "Likes + comments + shares."),
     FieldSpec("engagement_rate", "Engagement rate", Tier.PERFORMANCE, Kind.METRIC, "Engagements / views."),
     FieldSpec("active_weeks", "Active weeks", Tier.PERFORMANCE, Kind.METRIC, "Of the 13 weeks ending at as-of."),
@@ -61,8 +88,11 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("impact_videos", "Videos in category", Tier.PERFORMANCE, Kind.IMPACT, "Videos in a category."),
     # commercial: most confidential
     FieldSpec("collaboration", "Collaboration", Tier.COMMERCIAL, Kind.INDEX, "Motivation to work with brands."),
+    _change("collaboration", "Collaboration", Tier.COMMERCIAL),
     FieldSpec("care", "Care", Tier.COMMERCIAL, Kind.INDEX, "Willingness to promote buyable products."),
+    _change("care", "Care", Tier.COMMERCIAL),
     FieldSpec("sales", "Sales", Tier.COMMERCIAL, Kind.INDEX, "How well the videos generate sales."),
+    _change("sales", "Sales", Tier.COMMERCIAL),
     FieldSpec(
         "collaboration_confidence", "Collaboration confidence", Tier.COMMERCIAL, Kind.METRIC, "low / medium / high."
     ),
@@ -92,16 +122,28 @@ PARTNER_SCORE = FieldSpec(
     "partner_score", "Our score", Tier.PERFORMANCE, Kind.INDEX, "Your organisation's own weighting of the indices."
 )
 
-# The profile fields (the creator's own, always visible) and the scorecard's fields (its indices and the raw
-# metrics behind them, each a column of ``scoring.models.Scorecard`` under the same name), in catalogue order: the
-# one list behind the list rows, the scorecard's values, the serializers and the exports.
+# The profile fields (the creator's own, always visible) and the scorecard's fields (its indices, their changes, the
+# raw metrics behind them and the growth bases, each a column of ``scoring.models.Scorecard`` under the same name),
+# in catalogue order: the one list behind the list rows, the scorecard's values, the serializers and the exports.
 PROFILE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind == Kind.PROFILE)
-SCORECARD_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.METRIC))
+SCORECARD_FIELDS: tuple[str, ...] = tuple(
+    spec.name for spec in FIELDS if spec.kind in (Kind.INDEX, Kind.CHANGE, Kind.METRIC, Kind.GROWTH)
+)
 
 # The indices a partner can filter and sort on (`<index>_min`, `<index>_max`, `ordering`), in display order.
 FILTERABLE_INDICES: tuple[str, ...] = (
     "overall", "collaboration", "care", "volume", "effectiveness", "sales", "consistency",
 )
+
+
+def change_field(index: str) -> str:
+    """The scorecard field of an index's change against the compared run (``overall`` -> ``overall_change``)."""
+    return f"{index}_change"
+
+
+# Index -> its change field, for the indices a partner can filter and sort on (`<index>_change_min`, `_max`,
+# `ordering=-<index>_change`).
+CHANGE_FIELDS: dict[str, str] = {name: change_field(name) for name in FILTERABLE_INDICES}
 
 
 def fields_for_tiers(tiers: set[Tier] | frozenset[Tier]) -> tuple[FieldSpec, ...]:

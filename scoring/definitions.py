@@ -252,3 +252,58 @@ INDICES_BY_NAME: dict[str, IndexSpec] = {spec.name: spec for spec in INDICES}
 assert tuple(OVERALL_WEIGHTS) == tuple(spec.name for spec in INDICES), "one weight per index, same order"
 assert abs(sum(OVERALL_WEIGHTS.values()) - 1.0) < 1e-9
 assert abs(sum(COLLABORATION_WEIGHTS.values()) - 1.0) < 1e-9
+
+
+# --- Changes and growth -------------------------------------------------------------------------------------
+# Each index's change is measured against the compared run: the last run published before this one with the same
+# window length (``scoring.services.compared_run_for``); a run of another window ranks another period.
+CHANGE_BASIS = "the previous published run with the same window"
+
+
+@dataclass(frozen=True)
+class GrowthSpec:
+    """A growth figure of the raw data: the creator's ``name`` value now against ``previous`` (a scorecard field,
+    whose catalogue tier the figure takes), as the methodology states it (``basis``)."""
+
+    name: str
+    previous: str
+    basis: str
+
+    @property
+    def tier(self) -> Tier:
+        return FIELDS_BY_NAME[self.previous].tier
+
+    @property
+    def label(self) -> str:
+        return FIELDS_BY_NAME[self.name].label
+
+
+GROWTH: tuple[GrowthSpec, ...] = (
+    GrowthSpec(
+        "followers", "followers_previous",
+        basis=(
+            f"followers now against the followers that {CHANGE_BASIS} recorded: follower counts have no history "
+            "of their own (an import keeps only the latest count), so this is the growth between two runs, not "
+            "over the window; none for a creator new since that run or without a known count"
+        ),
+    ),
+    GrowthSpec(
+        "videos", "videos_previous",
+        basis="videos posted in the window against those posted in the window of the same length just before it "
+              "(T-(2W-1) .. T-W)",
+    ),
+    GrowthSpec(
+        "views", "views_previous",
+        basis="views of the videos posted in the window against the views of those posted in the window of the "
+              "same length just before it (T-(2W-1) .. T-W)",
+    ),
+)
+
+
+def growth(current: float | None, previous: float | None) -> tuple[float | None, float | None]:
+    """``(change, percent)`` of a raw figure against its previous value: null when either is unknown; no
+    percentage from a previous value of zero (any rise from nothing would be infinite)."""
+    if current is None or previous is None:
+        return None, None
+    change = current - previous
+    return change, (100.0 * change / previous if previous else None)

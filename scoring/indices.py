@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from creators.choices import ACCEPTED_STATUSES
 from scoring import definitions as d
+from scoring.catalogue import change_field
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -617,9 +618,9 @@ def change_columns_sql(*, compared: str | None) -> dict[str, str]:
     (``compared`` None) every change is null and no creator is new.
     """
     if compared is None:
-        columns = {f"{name}_change": "NULL" for name in CHANGE_INDICES}
+        columns = {change_field(name): "NULL" for name in CHANGE_INDICES}
         return columns | {"is_new": "(1 = 0)", "followers_previous": "NULL"}
-    columns = {f"{name}_change": f"s.{name} - {compared}.{name}" for name in CHANGE_INDICES}
+    columns = {change_field(name): f"s.{name} - {compared}.{name}" for name in CHANGE_INDICES}
     return columns | {"is_new": f"({compared}.creator_id IS NULL)", "followers_previous": f"{compared}.followers"}
 
 

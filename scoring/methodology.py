@@ -7,7 +7,7 @@ the partner's tiers, and nothing of a hidden tier (an index, a raw metric, a for
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from scoring import definitions as d
 from scoring.catalogue import FIELDS, FIELDS_BY_NAME, Kind, Tier
@@ -42,6 +42,29 @@ def _visible(name: str, tiers: frozenset[Tier]) -> bool:
     return FIELDS_BY_NAME[name].tier in tiers
 
 
+def _growth_section(add: Callable[[str], None], shown: frozenset[Tier], *, indices: list[str]) -> None:
+    """Changes of the visible indices and the visible growth figures (``definitions.GROWTH``)."""
+    figures = [spec for spec in d.GROWTH if spec.tier in shown]
+    add("## Changes and growth" if indices else "## Growth")
+    add("")
+    if indices:
+        add(f"Each index's change is its value minus its value in {d.CHANGE_BASIS} (the run it is compared with is "
+            "fixed when the run computes), in points, shown with an arrow and its sign. It is null when the index "
+            "is null in either run or when the creator had no scorecard in that run (a creator new since then). "
+            "A run of another window length is never compared: its indices rank another period. The list sorts "
+            "and filters on the changes of the indices you can see: "
+            + ", ".join(indices) + ".")
+        add("")
+    add("| figure | now against |")
+    add("| --- | --- |")
+    for spec in figures:
+        add(f"| {spec.label} | {spec.basis} |")
+    add("")
+    add("A figure's change is now minus before; its percentage is the change divided by the value before, and "
+        "there is none when that value is zero.")
+    add("")
+
+
 def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
     """The methodology as Markdown for the given field tiers (all tiers when None; ``profile`` always)."""
     shown = frozenset(Tier(t) for t in (ALL_TIERS if tiers is None else tiers)) | {Tier.PROFILE}
@@ -60,6 +83,7 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
         # Profile fields only: there is no score to explain, and nothing of the scoring is told.
         add("Your access covers creator profiles: handle, display name, country, categories and followers.")
         add("")
+        _growth_section(add, shown, indices=[])
         return "\n".join(out)
     add("## Window")
     add("")
@@ -172,6 +196,8 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
             "reference group with its median raw score. Earlier runs are kept, so a scorecard also shows how the "
             "indices moved over time.")
         add("")
+    _growth_section(add, shown, indices=(["Overall"] if Tier.PERFORMANCE in shown else [])
+                    + [spec.label for spec in indices])
     add("## Fields")
     add("")
     add("| field | meaning |")

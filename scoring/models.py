@@ -224,7 +224,7 @@ class Scorecard(models.Model):
         # - ``scorecard_run_overall`` (run, overall DESC NULLS LAST, creator DESC), the partner list's default
         #   order (0004): SQLite cannot declare NULLS LAST in an index (its DESC order puts nulls last anyway), so
         #   it is not one ``Meta.indexes`` entry for both backends.
-        # - ``scorecard_similar`` (0011, PostgreSQL only): the same order ``INCLUDE`` the category copies and the
+        # - ``scorecard_similar`` (0012, PostgreSQL only): the same order ``INCLUDE`` the category copies and the
         #   six other indices, for the similar creators' index-only candidate seeks (``creators.similar``).
 
     def __str__(self) -> str:
@@ -285,3 +285,34 @@ class RunAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"Aggregates of run {self.run_id} r{self.revision} for scope {self.scope[:8]}"
+
+
+class RunMovers(models.Model):
+    """What changed in a run against its compared run, over one access scope (``scoring.movers``).
+
+    The creators of the scope whose overall or index moved most, up and down (``movers``: ``{index: {"up": [creator
+    id, ...], "down": [...]}}``, biggest change first), and the creators new to the scope since the compared run
+    (``new_creators``, most followed first, and their number). Ids only: readers take every value shown from the
+    published scorecards through the access door, so a field or creator outside the grant never shows. The same for
+    every reader with that scope, so the run computes them before it publishes, for every partner's current grants;
+    a scope first seen later is computed once by its first reader, as for ``RunAggregate``.
+    """
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="movers", db_index=False)
+    # The run's revision the ids were selected at: the access copies they read change with it.
+    revision = models.PositiveIntegerField()
+    # ``scoring.aggregates.Scope.key`` of the scope.
+    scope = models.CharField(max_length=64)
+    movers = models.JSONField(default=dict)
+    new_creators = models.JSONField(default=list)
+    new_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "run movers"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "revision", "scope"], name="runmovers_run_revision_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Movers of run {self.run_id} r{self.revision} for scope {self.scope[:8]}"

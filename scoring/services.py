@@ -32,7 +32,7 @@ from django.utils import timezone
 from config.celery import task_named
 from config.queue import queue_check
 from creators.models import Category, Video
-from scoring import aggregates, indices
+from scoring import aggregates, indices, movers
 from scoring.choices import RunStatus
 from scoring.definitions import FOLLOWER_TIERS, TIER_MIN_GROUP
 from scoring.models import CategoryImpact, Scorecard, ScoringChunk, ScoringRun
@@ -441,11 +441,16 @@ def scoring_run_publish(*, run_id: int) -> bool:
     Returns False (and changes nothing) when the run is no longer running, e.g. failed by the reaper.
 
     First, outside that transaction, the run's aggregates for every partner's current grants (the distribution and
-    category medians the scorecard pages show), so that no page computes them after the publication.
+    category medians the scorecard pages show) and its movers (the home page's, ``scoring.movers``), so that no page
+    computes them after the publication.
     """
     t_aggregates = time.monotonic()
-    aggregates.run_aggregates_precompute(ScoringRun.objects.get(pk=run_id))
+    unpublished = ScoringRun.objects.get(pk=run_id)
+    aggregates.run_aggregates_precompute(unpublished)
     aggregates_s = round(time.monotonic() - t_aggregates, 3)
+    t_movers = time.monotonic()
+    movers.run_movers_precompute(unpublished)
+    movers_s = round(time.monotonic() - t_movers, 3)
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().get(pk=run_id)
         if run.status != RunStatus.RUNNING:
@@ -454,7 +459,7 @@ def scoring_run_publish(*, run_id: int) -> bool:
         missing = [key for key in FINAL_STAGES if key not in run.timings]
         if missing:
             raise RuntimeError(f"run {run_id}: final stages not done: {missing}")
-        timings = {**run.timings, "aggregates_s": aggregates_s}
+        timings = {**run.timings, "aggregates_s": aggregates_s, "movers_s": movers_s}
         watch = _Stopwatch(timings, time.monotonic())
         ScoringRun.objects.filter(is_published=True).exclude(pk=run_id).update(is_published=False)
         now = timezone.now()
@@ -480,6 +485,21 @@ def scoring_run_publish(*, run_id: int) -> bool:
     ScoringRun.objects.filter(pk=run_id).update(timings=timings)
     logger.info("scoring run %s published: %s scorecards, timings %s", run_id, run.creators_count, timings)
     return True
+
+
+# Tasks queued (by name: tasks import services, never the reverse) once a run is published, with its id: the
+# alerts digest. The beat schedule runs the digest too, should this message be lost.
+AFTER_PUBLISH_TASKS: tuple[str, ...] = ("partners.tasks.digest_run",)
+
+
+def scoring_run_published_hooks(*, run_id: int) -> None:
+    """Queue the work that follows a publication. Never fails the run: it is published, whatever happens here
+    (eager mode runs the task in this process and would raise its errors here)."""
+    for name in AFTER_PUBLISH_TASKS:
+        try:
+            task_named(name).delay(run_id)
+        except Exception:
+            logger.exception("run %s published; could not run %s (the beat schedule will)", run_id, name)
 
 
 # The PostgreSQL advisory lock (transaction-scoped) that orders a run's publication and the access syncs of

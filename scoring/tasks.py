@@ -110,18 +110,19 @@ def scoring_run_finalize(self: ScoringRunTask, run_id: int) -> int:
 
 @shared_task(base=ScoringRunTask, bind=True)
 def scoring_run_scorecards(self: ScoringRunTask, run_id: int) -> bool:
-    return _published(self.call(services.scoring_run_scorecards, run_id=run_id))
+    return _published(self.call(services.scoring_run_scorecards, run_id=run_id), run_id)
 
 
 @shared_task(base=ScoringRunTask, bind=True)
 def scoring_run_impacts(self: ScoringRunTask, run_id: int) -> bool:
-    return _published(self.call(services.scoring_run_impacts, run_id=run_id))
+    return _published(self.call(services.scoring_run_impacts, run_id=run_id), run_id)
 
 
-def _published(published: bool) -> bool:
-    """After the final stage that published the run: prune the runs beyond the history kept."""
+def _published(published: bool, run_id: int) -> bool:
+    """After the final stage that published the run: prune the runs beyond the history kept, queue its digest."""
     if published:
         services.scoring_runs_prune()
+        services.scoring_run_published_hooks(run_id=run_id)
     return published
 
 

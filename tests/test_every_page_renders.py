@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from config.queue import QueueUnavailable, QueueUnavailableMiddleware
 from partners.choices import Role
-from partners.models import Shortlist, ShortlistEntry
+from partners.models import SavedSearch, Shortlist, ShortlistEntry
 from tests.conftest import PERSONA_PASSWORD, World, make_user
 from tests.partners.url_walker import Targets, render_routes
 
@@ -29,7 +29,7 @@ MARKERS = ("{#", "#}")
 PERSONAS = ("alice", "bob", "mia", "charlie", "dana", "sam")
 # Pages each role must have been given with content (200), so that the walk cannot pass on 404s alone.
 PARTNER_PAGES = ("creators:list", "creators:detail", "creators:compare", "shortlists:list", "shortlists:detail",
-                 "methodology", "password_change")
+                 "searches:list", "notifications:list", "methodology", "password_change")
 EXPECTED_PAGES = {
     "alice": PARTNER_PAGES,
     "bob": PARTNER_PAGES,
@@ -72,7 +72,12 @@ def own_objects(world: World) -> dict[str, Targets]:
                                         ("b", world.partner_b, world.handles_b, "charlie")):
         shortlist = Shortlist.objects.create(partner=partner, name=f"{key} picks", created_by=world.users[user])
         ShortlistEntry.objects.create(shortlist=shortlist, creator=world.creators[handles[0]], note="call them")
-        targets[key] = Targets(handle=handles[0], int_ids=(shortlist.pk,), slug="beauty" if key == "a" else "gaming")
+        search = SavedSearch.objects.create(
+            partner=partner, created_by=world.users[user], name=f"{key} search", shared=True,
+            filters={"category": "beauty" if key == "a" else "gaming"},
+        )
+        targets[key] = Targets(handle=handles[0], int_ids=(shortlist.pk, search.pk),
+                               slug="beauty" if key == "a" else "gaming")
     return targets
 
 

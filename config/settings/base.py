@@ -141,7 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/creators/"
+# A partner user lands on its home page of what changed since the last run.
+LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation -------------------------------------------------------------------------------------
@@ -210,7 +211,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "config.maintenance.audit_prune",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The alerts digest of the published run. Publishing a run queues it at once; this catches a run whose task
+    # was lost. Each run's digest is built once (partners.models.DigestRun), so most of these find nothing to do.
+    "alerts-digest": {
+        "task": "partners.tasks.digest_published_run",
+        "schedule": crontab(minute=f"*/{env_int('DIGEST_BEAT_MINUTES', 15)}"),
+    },
 }
+
+# --- Email (the alerts digest) ---------------------------------------------------------------------------------
+# Django's email framework. The embedded default prints messages on the console; production sets an SMTP server.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Creator Scorecards <alerts@localhost>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The address of the product as people reach it: emails (sent by workers, without a request) link to it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Product limits -------------------------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3)
@@ -219,8 +241,8 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000_000)
 # table, drops the table's secondary indexes and foreign keys and rebuilds them after the insert (see
 # Importer.bulk_load for the locking trade-off).
 IMPORT_BULK_MIN_ROWS = env_int("IMPORT_BULK_MIN_ROWS", 100_000)
-# PostgreSQL: a videos import into the empty table COPYs the rows straight in, resolving creators from maps held
-# in memory (about 150 bytes per creator); with more creators than this it stages the file instead.
+# PostgreSQL: the fast path of videos imports resolves creators from maps held in memory (about 150 bytes per
+# creator); with more creators than this the exact validator imports the file instead.
 IMPORT_DIRECT_MAX_CREATORS = env_int("IMPORT_DIRECT_MAX_CREATORS", 2_000_000)
 SCORING_WINDOW_DAYS = env_int("SCORING_WINDOW_DAYS", 90)
 SCORING_RUNS_KEPT = env_int("SCORING_RUNS_KEPT", 60)
@@ -326,7 +348,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ConfidenceEnum": "scoring.choices.Confidence"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConfidenceEnum": "scoring.choices.Confidence",
+        "EntryStatusEnum": "partners.choices.EntryStatus",
+        # The import jobs and scoring runs share these four values, named once.
+        "JobStatusEnum": "scoring.choices.RunStatus",
+    },
 }
 # The shared cache: sessions, counts and the published run's aggregates are the same for every web and worker
 # process, so they live in Redis when there is one (a change made by one process is seen by all); local memory

@@ -68,12 +68,9 @@ class CreatorLinkedImporter(Importer):
             "WHERE {stage}.creator_id IS NULL AND lower(c.handle) = {stage}.creator_ref_lower"
         )
 
-    creators_resolved = False  # set when staging already resolved them (raw staging)
-
     def check(self) -> None:
         super().check()
-        if not self.creators_resolved:
-            self.resolve_creators()
+        self.resolve_creators()
         self.report_missing(
             "SELECT s.line, s.creator_ref FROM {stage} s WHERE s.creator_id IS NULL",
             "creator",

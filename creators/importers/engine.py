@@ -6,9 +6,6 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
    normalised, typed values straight into a temporary staging table (``COPY ... FROM STDIN`` on PostgreSQL, which
    ingests on its own core while Python parses; batched ``executemany`` on SQLite). Invalid rows become
    ``RowError``; valid rows keep being staged so the SQL checks below can still report every problem at once.
-   Kinds with ``raw_staging`` (``videos``, PostgreSQL) stage the file's own cells instead: a line that the
-   columns' ``fast`` expressions match goes to COPY unchanged, other records through the parsers, and
-   ``stage_from_raw`` builds the staging table in SQL (``runner._pass_one_raw``).
 2. **Checks (SQL, set-based).** Duplicate keys within the file and references that resolve to nothing (unknown
    creators) are found with ``GROUP BY`` / joins on the staging table and reported with their line numbers.
 3. **Plan (SQL).** One join of the staging table with the target table classifies every row as new, changed
@@ -19,8 +16,9 @@ Shape of one import (all inside one transaction, so nothing is written unless ev
    plan cannot go stale before it is applied; SQLite serialises writers by itself. A large insert rebuilds the
    target's indexes and foreign keys afterwards (``Importer.bulk_load``, PostgreSQL).
 
-A first load of ``videos`` into the empty table skips steps 2-4 when the file is valid: pass 1 writes each row
-straight into the table (``direct``), in a savepoint that any problem rolls back before the staged path runs.
+This is the exact validator, the path of every kind on SQLite and of every kind but ``videos`` on PostgreSQL.
+``videos`` on PostgreSQL first tries its fast path (``fast``: one pass that COPYs each row, then one upsert), in
+a savepoint that any problem rolls back before this path runs and reports the errors.
 
 A dry run does all four steps and rolls back, so its counts are exactly those a real run would report.
 Identical SQL runs on both backends (SQLite >= 3.39 for ``IS DISTINCT FROM``, ``UPDATE ... FROM``); only the
@@ -83,21 +81,18 @@ class RowInvalid(Exception):
 class Column:
     """One CSV column of a kind: its name, whether the header must have it, and the cell parser.
 
-    For kinds staged raw (``Importer.raw_staging``, PostgreSQL), ``fast`` is a regular expression fragment (no
-    capturing group, except the one compared with ``fast_max``) matching only unquoted cells that ``parser``
-    accepts and that PostgreSQL reads, as they are, into a column of logical type ``raw_type`` with the same
-    meaning (an empty cell read as NULL means what the parser's empty value means). ``fast_max``: the captured
-    text must compare ``<=`` to it (a time not after the import's "now"). ``raw_text`` writes a parsed value
-    back as text for that column (default: ``str``, booleans as true/false, None as empty).
+    For a kind with a fast path (``fast``, PostgreSQL), ``fast`` is a regular expression fragment (no capturing
+    group, except the one compared with ``fast_max``) matching only unquoted cells that ``parser`` accepts and
+    that PostgreSQL reads, as they are, into the table's column with the same meaning (an empty cell read as NULL
+    means what the parser's empty value means). ``fast_max``: the captured text must compare ``<=`` to it (a time
+    not after the import's "now").
     """
 
     name: str
     parser: v.Parser
     required: bool = False
     fast: str | None = None
-    raw_type: str = "text"
     fast_max: str | None = None
-    raw_text: Callable[[Any], str] | None = None
 
 
 class Sql:
@@ -201,13 +196,6 @@ class StageTable:
             if len(self._batch) >= SQLITE_BATCH:
                 self._flush()
 
-    def write_text(self, text: str | bytes | memoryview, rows: int) -> None:
-        """Send ``rows`` rows already formatted as CSV text (PostgreSQL COPY only), after any buffered ones."""
-        self.count += rows
-        if self._text.tell():
-            self._send()
-        self._copy.write(text)
-
     def _send(self) -> None:
         self._copy.write(self._text.getvalue())
         self._text.seek(0)
@@ -304,9 +292,6 @@ class Importer:
     side_columns: ClassVar[tuple[tuple[str, str], ...]] = ()
     # The tables an import of this kind writes, locked against concurrent writers before the checks.
     locked_tables: ClassVar[tuple[str, ...]] = ("{creator}", "{creator_categories}")
-    # PostgreSQL only: pass 1 stages the file's own cells (a well-formed line is sent to COPY as it is, see
-    # ``Column.fast``) into ``{raw}``, and ``stage_from_raw`` builds ``{stage}`` from it in one statement.
-    raw_staging: ClassVar[bool] = False
 
     def __init__(self, *, sql: Sql, now: datetime, errors: ErrorSink) -> None:
         self.sql = sql
@@ -334,11 +319,6 @@ class Importer:
 
     def stage_row(self, line: int, values: list[Any]) -> tuple:
         """The staging row (without the line number) for a row whose cells all parsed; may raise RowInvalid."""
-        raise NotImplementedError
-
-    def stage_from_raw(self, positions: dict[str, int]) -> None:
-        """Create ``{stage}`` from ``{raw}`` (``raw_staging`` kinds). ``positions``: column name → index ``N`` of
-        the raw column ``cN`` (the header's columns, in file order); a column missing from the header has none."""
         raise NotImplementedError
 
     def side_rows(self, line: int, values: list[Any]) -> Iterator[tuple]:
@@ -428,6 +408,17 @@ class Importer:
             params,
         )
 
+    def bulk_pays(self, table: str) -> bool:
+        """Whether inserting ``planned_created`` rows into ``table`` is a bulk load (see ``bulk_load``)."""
+        from django.conf import settings
+
+        rows = self.planned_created
+        if self.sql.vendor != "postgresql" or rows < settings.IMPORT_BULK_MIN_ROWS:
+            return False
+        existing = self.sql.value("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
+                                  [table])
+        return rows * 4 >= int(existing or 0)
+
     @contextmanager
     def bulk_load(self, table: str) -> Iterator[bool]:
         """Around a large ``INSERT``: drop the table's secondary indexes, unique and foreign-key constraints (and,
@@ -447,15 +438,7 @@ class Importer:
         when the table is empty (a first load, before anything reads it): into a live table the foreign keys stay
         and are checked per row at commit, so the referenced tables are never locked.
         """
-        from django.conf import settings
-
-        rows = self.planned_created
-        if self.sql.vendor != "postgresql" or rows < settings.IMPORT_BULK_MIN_ROWS:
-            yield False
-            return
-        existing = self.sql.value("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
-                                  [table])
-        if rows * 4 < int(existing or 0):
+        if not self.bulk_pays(table):
             yield False
             return
         quote = connection.ops.quote_name
@@ -524,7 +507,6 @@ def table_names(kind: str) -> dict[str, str]:
     token = uuid.uuid4().hex[:10]
     return {
         "stage": f"imp_{token}_stage",
-        "raw": f"imp_{token}_raw",
         "side": f"imp_{token}_side",
         "changes": f"imp_{token}_changes",
         "extra": f"imp_{token}_extra",

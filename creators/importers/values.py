@@ -331,8 +331,9 @@ FAST_OPTIONAL_COUNT = rf"(?:{FAST_COUNT})?"  # empty: NULL, as optional() gives 
 FAST_SMALL_COUNT = r"(?:[0-9]{1,9})?"  # optional, fits a 32-bit integer
 FAST_IDENTIFIER = r'[^,"\s]{1,64}'
 FAST_CREATOR_REFERENCE = r'(?:[^,"\s@][^,"\s]{0,64}|@[^,"\s]{1,64})'
-FAST_BOOLEAN = r"(?:true|false|)"  # empty: NULL in the raw column, read as false
-FAST_BOOLEAN_SET = r"(?:true|false)"  # not empty: what a NOT NULL column reads as it is
+# Not empty: an empty cell means false, but COPY would read it as NULL into the NOT NULL column (the parser
+# takes it instead).
+FAST_BOOLEAN = r"(?:true|false)"
 FAST_MONEY = r"(?:[0-9]{1,14}(?:\.[0-9]{1,2})?)?"  # optional
 FAST_HASHTAGS = r'(?:[^;#\s,"]+(?:;[^;#\s,"]+)*)?'  # already normalised (hashtags_text returns it as is)
 _DAY = r"(?:0[1-9]|1[0-9]|2[0-8])"

@@ -45,79 +45,33 @@ class VideosImporter(CreatorLinkedImporter):
     stage_columns = _VIDEO_STAGE
     target = "{video}"
     compared = _VIDEO_COMPARED
-    raw_staging = True
     locked_tables = ("{creator}", "{creator_categories}", "{video}")
-    # The direct load (``direct``, PostgreSQL): a first load into the empty table COPYs the rows straight in.
-    direct_load = True
-    # CSV column → table column, where they differ (the direct load writes the ids in place of the names).
-    direct_targets: ClassVar[dict[str, str]] = {"creator": "creator_id", "product_category": "product_category_id"}
-    # Fast fragments replacing the columns' own on the direct load: an empty boolean cell means false, but it
-    # would be NULL in the table's NOT NULL column (the staging path coalesces it); such lines take the parsers.
-    direct_fast: ClassVar[dict[str, str]] = {"is_sponsored": v.FAST_BOOLEAN_SET, "is_shoppable": v.FAST_BOOLEAN_SET}
+    # The fast path (``fast``, PostgreSQL): one pass COPYs every row, then one upsert (a first load: straight in).
+    fast_path = True
+    # CSV column → table column, where they differ (the fast path writes the ids in place of the names).
+    fast_targets: ClassVar[dict[str, str]] = {"creator": "creator_id", "product_category": "product_category_id"}
 
     def build_columns(self) -> tuple[Column, ...]:
         self.categories = CategoryLookup()
-        slugs = {category_id: slug for slug, category_id in self.categories.ids.items()}
         time = v.make_time(now=self.now)
         count = v.count
         return (
             Column("external_id", v.identifier, required=True, fast=v.FAST_IDENTIFIER),
             Column("creator", v.creator_reference, required=True, fast=v.FAST_CREATOR_REFERENCE),
-            Column("posted_at", time, required=True, fast=v.FAST_TIME, raw_type="time",
-                   fast_max=v.fast_time_max(self.now)),
-            Column("views", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
-            Column("likes", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
-            Column("comments", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
-            Column("shares", count, required=True, fast=v.FAST_COUNT, raw_type="bigint"),
-            Column("is_sponsored", v.boolean, fast=v.FAST_BOOLEAN, raw_type="bool"),
-            Column("is_shoppable", v.boolean, fast=v.FAST_BOOLEAN, raw_type="bool"),
-            # Staged raw as the slug (stored slugs are lower case, which is what the fast path accepts).
-            Column("product_category", self.categories.parse_optional, fast=v.fast_choice(slugs.values()),
-                   raw_text=lambda category_id: "" if category_id is None else slugs[category_id]),
-            Column("orders", v.optional(v.count), fast=v.FAST_OPTIONAL_COUNT, raw_type="bigint"),
-            Column("gmv", v.optional(v.money), fast=v.FAST_MONEY, raw_type="money"),
-            Column("duration_s", v.optional(v.small_count), fast=v.FAST_SMALL_COUNT, raw_type="int"),
+            Column("posted_at", time, required=True, fast=v.FAST_TIME, fast_max=v.fast_time_max(self.now)),
+            Column("views", count, required=True, fast=v.FAST_COUNT),
+            Column("likes", count, required=True, fast=v.FAST_COUNT),
+            Column("comments", count, required=True, fast=v.FAST_COUNT),
+            Column("shares", count, required=True, fast=v.FAST_COUNT),
+            Column("is_sponsored", v.boolean, fast=v.FAST_BOOLEAN),
+            Column("is_shoppable", v.boolean, fast=v.FAST_BOOLEAN),
+            # Stored slugs are lower case, which is what the fast fragment accepts.
+            Column("product_category", self.categories.parse_optional, fast=v.fast_choice(self.categories.ids)),
+            Column("orders", v.optional(v.count), fast=v.FAST_OPTIONAL_COUNT),
+            Column("gmv", v.optional(v.money), fast=v.FAST_MONEY),
+            Column("duration_s", v.optional(v.small_count), fast=v.FAST_SMALL_COUNT),
             Column("hashtags", v.hashtags_text, fast=v.FAST_HASHTAGS),
         )
-
-    def direct_table(self) -> str:
-        """The table the direct load writes."""
-        return self.target.format(**self.sql.names)
-
-    def stage_from_raw(self, positions: dict[str, int]) -> None:
-        """``{stage}`` as the other kinds stage it, with the creator resolved (external id first, then handle
-        case-insensitively, as ``resolve_creators`` does) and the category slug turned into its id."""
-
-        def raw(name: str, missing: str) -> str:
-            return f"r.c{positions[name]}" if name in positions else missing
-
-        ref = raw("creator", "''")
-        # Each distinct reference is resolved once (a file names each creator many times).
-        self.sql.run(
-            f"""
-            CREATE TEMPORARY TABLE {{stage}} AS
-            WITH refs AS MATERIALIZED (
-                SELECT d.ref, d.ref_lower, coalesce(ce.id, ch.id) AS creator_id
-                FROM (SELECT ref, lower(CASE WHEN left(ref, 1) = '@' THEN substr(ref, 2) ELSE ref END) AS ref_lower
-                      FROM (SELECT DISTINCT {ref} AS ref FROM {{raw}} r) dd) d
-                LEFT JOIN {{creator}} ce ON ce.external_id = d.ref
-                LEFT JOIN {{creator}} ch ON lower(ch.handle) = d.ref_lower)
-            SELECT r.line, {raw("external_id", "''")} AS external_id, f.ref AS creator_ref,
-                   f.ref_lower AS creator_ref_lower, f.creator_id,
-                   {raw("posted_at", "NULL::timestamptz")} AS posted_at,
-                   {raw("views", "0::bigint")} AS views, {raw("likes", "0::bigint")} AS likes,
-                   {raw("comments", "0::bigint")} AS comments, {raw("shares", "0::bigint")} AS shares,
-                   coalesce({raw("is_sponsored", "NULL::boolean")}, false) AS is_sponsored,
-                   coalesce({raw("is_shoppable", "NULL::boolean")}, false) AS is_shoppable,
-                   pc.id AS product_category_id, {raw("orders", "NULL::bigint")} AS orders,
-                   {raw("gmv", "NULL::numeric(16, 2)")} AS gmv, {raw("duration_s", "NULL::integer")} AS duration_s,
-                   coalesce({raw("hashtags", "NULL::text")}, '') AS hashtags
-            FROM {{raw}} r
-            JOIN refs f ON f.ref = {ref}
-            LEFT JOIN {{category}} pc ON pc.slug = {raw("product_category", "NULL::text")}
-            """
-        )
-        self.creators_resolved = True
 
     def stage_row(self, line: int, values: list[Any]) -> tuple:
         (external_id, creator, posted_at, views, likes, comments, shares, sponsored, shoppable, category, orders,
@@ -139,8 +93,7 @@ class TikTok2020VideosImporter(VideosImporter):
 
     kind = "tiktok2020_videos"
     key_column = "id"
-    direct_load = False  # creates the creators it does not know: always staged
-    raw_staging = False  # small real-world files; stage_row derives the flags from the hashtags
+    fast_path = False  # creates the creators it does not know, derives the flags from the hashtags
     ignored = ("song", "n_total_likes", "n_total_vids")
     stage_columns = (*_VIDEO_STAGE, ("followers", "bigint"))
 

@@ -22,8 +22,10 @@ register = template.Library()
 
 register.filter("score", formatting.score)
 register.filter("percent_width", formatting.percent_width)
+register.filter("points", formatting.points)
 register.filter("thousands", formatting.thousands)
 register.filter("compact", formatting.compact)
+register.filter("points_change", formatting.points_change)
 register.filter("metric", formatting.metric)
 register.filter("percent", formatting.percent)
 register.filter("money", formatting.money)
@@ -32,6 +34,12 @@ register.filter("country", formatting.country)
 register.filter("country_name", formatting.country_name)
 register.filter("raw_score", formatting.raw_score)
 register.filter("raw_score_meaning", formatting.raw_score_meaning)
+register.filter("change", formatting.change)
+register.filter("change_direction", formatting.change_direction)
+register.filter("change_arrow", formatting.change_arrow)
+register.filter("change_words", formatting.change_words)
+register.filter("signed_count", formatting.signed_count)
+register.filter("signed_percent", formatting.signed_percent)
 
 
 @register.filter

@@ -19,18 +19,34 @@
     });
   }
 
-  // Compare at most N creators: extra boxes are disabled once N are ticked.
-  function limitCompare() {
-    var form = document.getElementById("compare-form");
+  // The list's tick boxes serve every action of the bulk bar: say how many are ticked, and keep "Compare" (five at
+  // most) from being pressed with more (the server would compare the first five and say so).
+  function pickBar() {
+    var form = document.getElementById("pick-form");
     if (!form) { return; }
     var max = 5;
-    var boxes = form.querySelectorAll("input.compare-check");
+    var compare = document.getElementById("compare-button");
+    var count = document.getElementById("pick-count");
     function update() {
-      var ticked = form.querySelectorAll("input.compare-check:checked").length;
-      boxes.forEach(function (box) { box.disabled = !box.checked && ticked >= max; });
+      var ticked = form.querySelectorAll("input.pick-check:checked").length;
+      if (compare) {
+        compare.disabled = ticked > max;
+        compare.title = ticked > max ? "Compare takes up to " + max + " creators" : "";
+      }
+      if (count) { count.textContent = ticked ? ticked + " ticked" : ""; }
     }
-    boxes.forEach(function (box) { box.addEventListener("change", update); });
+    form.addEventListener("change", update);
     update();
+  }
+
+  // A shortlist entry's status is saved as soon as it is chosen (the row's Save button still works without this).
+  function entryStatusSaves() {
+    document.querySelectorAll("form[data-entry-form] select[name=status]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        var form = select.form;
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      });
+    });
   }
 
   // Weight sliders show their value and the share of the total each index would get.
@@ -91,7 +107,7 @@
   }
 
   function init() {
-    openFiltersOnWideScreens(); dropEmptyFields(); drawCharts(); limitCompare(); weightSliders(); autoApply();
+    openFiltersOnWideScreens(); dropEmptyFields(); drawCharts(); pickBar(); entryStatusSaves(); weightSliders(); autoApply();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

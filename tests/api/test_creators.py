@@ -65,8 +65,11 @@ def test_it_lists_only_the_partners_creators(world, alice, charlie):
 
 def test_each_result_has_the_profile_and_the_visible_scores_only(world, alice, charlie):
     row = all_results(alice)[0]
-    assert set(row) == {"handle", "display_name", "country", "categories", "followers", "scores", "reasons"}
+    assert set(row) == {
+        "handle", "display_name", "country", "categories", "followers", "scores", "reasons", "changes",
+    }
     assert set(row["scores"]) == PERFORMANCE_INDICES | COMMERCIAL_INDICES
+    assert set(row["changes"]) == set(row["scores"])
     # A reason for each null index, and only for those.
     assert set(row["reasons"]) == {name for name, value in row["scores"].items() if value is None}
     creator = world.creators[row["handle"]]

@@ -118,7 +118,7 @@ def test_every_page_of_each_role_has_no_serious_or_critical_violation(browser, l
     for path in _walk_urls(walk_targets):
         statuses[path] = _check(page, f"{live_server.url}{path}", problems)
     # The walk reached the pages with content, not just 404s.
-    must = ["/creators/", f"/creators/{walk_targets.handle}/", "/shortlists/",
+    must = ["/", "/creators/", f"/creators/{walk_targets.handle}/", "/shortlists/",
             f"/shortlists/{walk_targets.int_ids[0]}/", "/methodology/", "/accounts/password_change/"]
     if role == "manager":
         must += ["/partner/users/", "/partner/audit/"]
@@ -132,6 +132,7 @@ def test_every_page_of_each_role_has_no_serious_or_critical_violation(browser, l
     )
     extra = [
         f"/creators/?{urlencode({'category': scored_world.category, 'overall_min': 20, 'ordering': '-care'})}",
+        f"/shortlists/{walk_targets.int_ids[0]}/?status=to_contact&ordering=-overall",
         f"/creators/compare/?{urlencode({'handles': ','.join(five)})}",
         "/creators/?followers_min=lots",  # a filter error shown on the page
     ]
@@ -141,7 +142,8 @@ def test_every_page_of_each_role_has_no_serious_or_critical_violation(browser, l
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     phone.add_cookies([session_cookie(live_server.url, username)])
     page = phone.new_page()
-    for path in ["/creators/", f"/creators/{walk_targets.handle}/", extra[1], "/shortlists/"]:
+    for path in ["/", "/creators/", f"/creators/{walk_targets.handle}/", extra[2], "/shortlists/",
+                 f"/shortlists/{walk_targets.int_ids[0]}/"]:
         _check(page, f"{live_server.url}{path}", problems, viewport="390")
     phone.close()
     assert not problems, "\n".join(problems)

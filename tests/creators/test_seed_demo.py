@@ -106,3 +106,24 @@ def test_every_demo_scorecard_draws_a_trend_of_twelve_points(eager_celery):
         trend = json.loads(re.search(r'<script id="fig-trend" type="application/json">(.*?)</script>', page, re.S)[1])
         assert {len(trace["x"]) for trace in trend["data"]} == {12}, handle
         assert trend["layout"]["xaxis"]["type"] == "date"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_demo_partner_has_a_shared_saved_search_last_seen_a_run_ago(eager_celery):
+    from partners.models import SavedSearch, SavedSearchSeen
+
+    call_command("seed_demo", "--creators", "40", "--seed", "3", "--weeks", "2")
+    searches = {s.partner.name: s for s in SavedSearch.objects.select_related("partner", "created_by")}
+    assert set(searches) == {"Glow Beauty Co", "Volt Electronics"}
+    assert all(s.shared and s.created_by.username.endswith("-manager") for s in searches.values())
+    earlier = ScoringRun.objects.filter(is_published=False).get()
+    assert set(SavedSearchSeen.objects.values_list("run", flat=True)) == {earlier.pk}
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="volt-viewer"))
+    html = client.get("/searches/").content.decode()
+    assert "Gaming, most active" in html and "Beauty, overall 60+" not in html
+    # Running it again resets them rather than adding more.
+    from partners.demo import demo_saved_searches_seed
+
+    demo_saved_searches_seed()
+    assert SavedSearch.objects.count() == 2

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from creators.filtersets import CreatorFilterSet
 from partners.choices import Role
-from partners.models import Membership, Shortlist
+from partners.models import Membership, SavedSearch, Shortlist
 from tests.conftest import World
 from tests.partners.url_walker import Targets, render_routes
 
@@ -39,9 +39,9 @@ PARAMETERS = sorted(
     set(CreatorFilterSet.base_filters)
     | {"ordering", "cursor", "page", "page_size", "columns", "format", "headers", "bom", "handles", "handle",
        "shortlist", "new_name", "note", "entry", "action", "name", "outcome", "user", "next", "username",
-       "password", "status", "kind", "as_of", "q", "e", "o", "p"}
+       "password", "status", "kind", "as_of", "q", "e", "o", "p", "query", "shared", "subscribed", "filters"}
 )
-HANDLE_MARK, ID_MARK = "HANDLE_MARK", 987654321
+HANDLE_MARK, ID_MARK, SEARCH_MARK = "HANDLE_MARK", 987654321, 987654322
 # Real objects among the hostile values (a visible handle, the persona's shortlist), so that a form whose other
 # fields must name something real gets far enough to read the hostile one.
 REAL = {"handle": HANDLE_MARK, "handles": HANDLE_MARK, "shortlist": str(ID_MARK), "action": "note"}
@@ -56,7 +56,7 @@ queries = st.builds(
 def _route_templates() -> list[str]:
     """Every route of the urlconf as a URL with marks where an object goes (filled per test with the persona's
     own objects, so that the walk reaches the pages' code), minus the ones that end the session."""
-    routes, failures = render_routes(Targets(handle=HANDLE_MARK, int_ids=(ID_MARK,), slug="beauty"))
+    routes, failures = render_routes(Targets(handle=HANDLE_MARK, int_ids=(ID_MARK, SEARCH_MARK), slug="beauty"))
     assert not failures, failures
     return sorted({url for route in routes for url in route.urls if "logout" not in url})
 
@@ -65,13 +65,18 @@ def _route_templates() -> list[str]:
 def clients(world: World):
     Membership.objects.filter(user=world.users["alice"]).update(role=Role.MANAGER)
     shortlist = Shortlist.objects.create(partner=world.partner_a, name="Picks", created_by=world.users["alice"])
+    search = SavedSearch.objects.create(
+        partner=world.partner_a, created_by=world.users["alice"], name="Beauty", shared=True,
+        filters={"category": "beauty", "ordering": "-overall"},
+    )
     personas = {}
     for name in ("alice", "bob", "sam"):
         client = Client(raise_request_exception=False)
         client.force_login(world.users[name])
         personas[name] = client
     personas["anonymous"] = Client(raise_request_exception=False)
-    return personas, {HANDLE_MARK: world.handles_a[0], str(ID_MARK): str(shortlist.pk)}
+    marks = {HANDLE_MARK: world.handles_a[0], str(ID_MARK): str(shortlist.pk), str(SEARCH_MARK): str(search.pk)}
+    return personas, marks
 
 
 @pytest.mark.parametrize("route", _route_templates())

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 
 from creators.models import Creator
-from partners.models import Shortlist, ShortlistEntry
+from partners.models import SavedSearch, Shortlist, ShortlistEntry
 from scoring.catalogue import FIELDS, Tier
 from tests.conftest import World
 from tests.partners.url_walker import Targets, iter_patterns, render_routes
@@ -43,10 +43,14 @@ def targets_for(world: World, persona: str, shortlists: dict[str, Shortlist]) ->
     other_shortlist = shortlists["a" if other_is_a else "b"]
     own_shortlist = shortlists["b" if other_is_a else "a"]
     hidden = invisible_creators(world, persona)
-    own_ids = {own_shortlist.pk} | {c.pk for c in world.creators.values() if c not in hidden}
+    other_search = saved_search_of(world, "a" if other_is_a else "b")
+    own_search = saved_search_of(world, "b" if other_is_a else "a")
+    own_ids = {own_shortlist.pk, own_search.pk} | {c.pk for c in world.creators.values() if c not in hidden}
     # On PostgreSQL sequences are not reset between tests: never let another partner's id happen to equal the
     # id of something the persona owns (that would be a legitimate 200, not a leak).
-    int_ids = tuple(i for i in (world.creators[handle].pk, other_shortlist.pk) if i not in own_ids)
+    int_ids = tuple(
+        i for i in (world.creators[handle].pk, other_shortlist.pk, other_search.pk) if i not in own_ids
+    )
     return Targets(handle=handle, int_ids=int_ids or (world.creators[handle].pk,),
                    slug="beauty" if other_is_a else "electronics")
 
@@ -102,7 +106,14 @@ def shortlists(world: World) -> dict[str, Shortlist]:
     b = Shortlist.objects.create(partner=world.partner_b, name="B picks", created_by=world.users["charlie"])
     ShortlistEntry.objects.create(shortlist=a, creator=world.creators[world.handles_a[0]], note="a note")
     ShortlistEntry.objects.create(shortlist=b, creator=world.creators[world.handles_b[0]], note="b note")
+    # Each partner's shared saved search: another partner's id must answer 404 on every /searches/ route.
+    for key, partner, user in (("a", world.partner_a, "alice"), ("b", world.partner_b, "charlie")):
+        SavedSearch.objects.create(partner=partner, created_by=world.users[user], name=f"{key} search", shared=True)
     return {"a": a, "b": b}
+
+
+def saved_search_of(world: World, key: str) -> SavedSearch:
+    return SavedSearch.objects.get(partner=world.partner_a if key == "a" else world.partner_b)
 
 
 def walk(world: World, shortlists: dict[str, Shortlist], persona: str, *, only_prefix: str = "/") -> list[str]:
@@ -201,3 +212,50 @@ def test_similar_creators_of_an_own_creator_leak_nothing(world, shortlists, pers
             problems += [f"{persona} {url}: {leak}" for leak in leaks(world, persona, response, named_in_request=set())]
     assert listed, "no similar creator was listed: the walk would prove nothing"
     assert not problems, "\n".join(problems)
+# The shortlist routes of issue 20 (pages and API): walked above like every route; here also with the methods the
+# walk does not send (PATCH, DELETE) and a bulk add naming the other partner's creators.
+SHORTLIST_ROUTES = {
+    "shortlists/", "shortlists/add/", "shortlists/<int:pk>/", "shortlists/<int:pk>/export.csv",
+    "shortlists/<int:pk>/export.xlsx", "api/v1/shortlists/", "api/v1/shortlists/<int:pk>/",
+    "api/v1/shortlists/<int:pk>/entries/", "api/v1/shortlists/<int:pk>/entries/<handle:handle>/",
+    "api/v1/shortlists/<int:pk>/export.csv", "api/v1/shortlists/<int:pk>/export.xlsx",
+}
+
+
+def test_the_walk_covers_the_shortlist_routes(world, shortlists):
+    rendered, _ = render_routes(targets_for(world, "alice", shortlists))
+    walked = {route.pattern for route in rendered if route.object_like or "<" not in route.pattern}
+    assert SHORTLIST_ROUTES <= walked, SHORTLIST_ROUTES - walked
+
+
+@pytest.mark.parametrize("persona", ["alice", "charlie"])
+def test_no_write_reaches_another_partners_shortlist_or_hidden_creators(world, shortlists, persona):
+    from rest_framework.test import APIClient
+
+    other = shortlists["a" if persona == "charlie" else "b"]
+    own = shortlists["b" if persona == "charlie" else "a"]
+    entry = other.entries.select_related("creator").get()
+    hidden = [h for h in (world.handles_a if persona == "charlie" else world.handles_b)][:2]
+    api = APIClient()
+    api.force_login(world.users[persona])
+    base = f"/api/v1/shortlists/{other.pk}"
+    answers = [
+        api.patch(f"{base}/entries/{entry.creator.handle}/", {"status": "agreed", "note": "x"}, format="json"),
+        api.delete(f"{base}/entries/{entry.creator.handle}/"),
+        api.post(f"{base}/entries/", {"handles": hidden}, format="json"),
+        api.post(f"/api/v1/shortlists/{own.pk}/entries/", {"handles": hidden}, format="json"),
+    ]
+    page = Client()
+    page.force_login(world.users[persona])
+    answers += [
+        page.post(f"/shortlists/{other.pk}/", {"action": "edit", "entry": entry.pk, "status": "agreed"}),
+        page.post(f"/shortlists/{other.pk}/", {"action": "remove", "entry": entry.pk}),
+        page.post("/shortlists/add/", {"handles": hidden, "shortlist": own.pk}),
+        page.post("/shortlists/add/", {"handles": hidden, "new_name": "Snoop"}),
+    ]
+    assert [response.status_code for response in answers] == [404] * len(answers)
+    entry.refresh_from_db()
+    assert (entry.status, entry.note) == ("to_contact", "b note" if persona == "alice" else "a note")
+    assert own.entries.count() == 1 and not Shortlist.objects.filter(name="Snoop").exists()
+    for response in answers:
+        assert not leaks(world, persona, response, named_in_request=set(hidden) | {entry.creator.handle})

@@ -30,7 +30,7 @@ def test_the_login_page_renders_with_labels(db):
 def test_a_partner_user_logs_in_and_lands_on_the_dashboard(world):
     client = Client()
     response = login(client, "alice", PERSONA_PASSWORD)
-    assert response.status_code == 302 and response["Location"] == "/creators/"
+    assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/sample/creators/").status_code == 200
 
 

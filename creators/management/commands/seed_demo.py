@@ -134,6 +134,7 @@ class Command(BaseCommand):
                     if count:
                         self._import(kind, path)
                 self._score(as_of)
+        self._seed_saved_searches()
 
     def _import(self, kind: str, path: Path) -> None:
         from creators.services import import_file
@@ -153,6 +154,12 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (partner, username, role, password):")
         for partner, username, role, password in logins:
             self.stdout.write(f"  {partner:<20} {username:<16} {role:<8} {password}")
+
+    def _seed_saved_searches(self) -> None:
+        from partners.demo import demo_saved_searches_seed
+
+        for name in demo_saved_searches_seed():
+            self.stdout.write(f"Saved search (shared): {name}")
 
     def _score(self, as_of: date) -> None:
         """A scoring run as of ``as_of`` through the normal path, waited for: the next week's data must not be

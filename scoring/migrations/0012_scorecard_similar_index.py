@@ -29,7 +29,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("scoring", "0010_scorecard_changes"),
+        ("scoring", "0011_run_movers"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
