@@ -33,6 +33,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from creators.models import Creator
 from partners.access import Access, access_for_request
@@ -43,6 +44,15 @@ from partners.services import ExportQuotaExceeded
 
 Capability = Literal["export", "api", "audit"]
 
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The posted (or queried) ``next`` when it is a path of this site, else ``fallback``: where a dashboard form
+    returns after its action (shortlist, follow), never to another host."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
 
 class PartnerAccessMixin(LoginRequiredMixin):
     """Login required; ``self.access``; 404 without access; audit; ``Cache-Control: no-store``.

@@ -20,8 +20,7 @@ from partners import alerts
 from partners.choices import AlertAction
 from partners.forms_dashboard import AlertSettingsForm, posted_id
 from partners.models import AlertSettings, Follow, Notification
-from partners.views import PartnerAccessMixin
-from partners.views_shortlists import safe_next
+from partners.views import PartnerAccessMixin, safe_next
 
 NOTIFICATIONS_PAGE_SIZE = 20
 

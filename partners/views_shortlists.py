@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 
 from creators import presenters
@@ -36,16 +35,8 @@ from partners.forms_dashboard import (
     posted_id,
 )
 from partners.models import Shortlist
-from partners.views import PartnerAccessMixin
+from partners.views import PartnerAccessMixin, safe_next
 from scoring.selectors import published_run
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The posted ``next`` when it is a path of this site, else ``fallback``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 class ShortlistMixin(PartnerAccessMixin):
