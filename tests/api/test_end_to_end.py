@@ -9,8 +9,6 @@ test database; this process only enqueues. Skipped without ``DATABASE_URL`` (Pos
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from tests.reliability.services import celery_binary, current_database_url
+from tests.reliability.services import celery_worker, current_database_url
 
 pytestmark = [
     pytest.mark.integration,
@@ -38,39 +36,20 @@ TIMEOUT = 120
 
 @pytest.fixture
 def worker(tmp_path: Path, settings) -> Iterator[Path]:
-    """One ``celery worker`` (prefork, 2 processes) on the test database, sharing the uploads folder."""
+    """One worker (``deploy/worker.sh``, prefork, 2 processes) on the test database, sharing the uploads folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": current_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
     celery_app.control.purge()
-    name = f"api-e2e-{os.getpid()}@%h"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [celery_binary(), "-A", "config", "worker", "--pool=prefork", "--concurrency=2", "-n", name,
-             "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not any(f"api-e2e-{os.getpid()}@" in n for r in celery_app.control.ping(timeout=0.5) or []
-                          for n in r):
-                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
-            yield log_path
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-            celery_app.control.purge()
+    worker = celery_worker(
+        database_url=current_database_url(),
+        redis_url=settings.REDIS_URL,
+        name=f"api-e2e-{os.getpid()}",
+        extra_env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "MEDIA_ROOT": str(settings.MEDIA_ROOT)},
+    )
+    try:
+        yield worker.log_path
+    finally:
+        worker.stop(timeout=30)
+        celery_app.control.purge()
 
 
 def _follow(client: APIClient, url: str, worker_log: Path) -> dict:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import email
 import os
 import re
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -37,7 +35,7 @@ from partners.models import AlertSettings, DigestRun, Follow
 from scoring.catalogue import FIELDS_BY_NAME
 from scoring.models import Scorecard, ScoringRun
 from scoring.services import scoring_run_request
-from tests.reliability.services import celery_binary, current_database_url, free_port, wait_until
+from tests.reliability.services import celery_worker, current_database_url, free_port, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -84,43 +82,29 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def worker(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[Path]:
-    """One ``celery worker`` (prefork, 2 processes) on the test database, sending email to the test's server."""
-    log_path = tmp_path / "worker.log"
-    env: dict[str, str] = {
-        **os.environ,
-        "DATABASE_URL": current_database_url(),
-        "REDIS_URL": str(settings.REDIS_URL),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp[1]),
-        "DEFAULT_FROM_EMAIL": "Creator Scorecards <alerts@scorecards.test>",
-        "SITE_URL": SITE,
-    }
+def worker(smtp: tuple[Inbox, int]) -> Iterator[Path]:
+    """One worker (``deploy/worker.sh``, prefork, 2 processes) on the test database, sending email to the test's
+    server."""
     celery_app.control.purge()
-    name = f"alerts-smtp-{os.getpid()}@%h"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [celery_binary(), "-A", "config", "worker", "--pool=prefork", "--concurrency=2", "-n", name,
-             "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not any(f"alerts-smtp-{os.getpid()}@" in n for r in celery_app.control.ping(timeout=0.5) or []
-                          for n in r):
-                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
-            yield log_path
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-            celery_app.control.purge()
+    worker = celery_worker(
+        database_url=current_database_url(),
+        redis_url=str(settings.REDIS_URL),
+        name=f"alerts-smtp-{os.getpid()}",
+        extra_env={
+            # The test process's settings (the test database's hasher, no throttles) rather than the base ones.
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp[1]),
+            "DEFAULT_FROM_EMAIL": "Creator Scorecards <alerts@scorecards.test>",
+            "SITE_URL": SITE,
+        },
+    )
+    try:
+        yield worker.log_path
+    finally:
+        worker.stop(timeout=30)
+        celery_app.control.purge()
 
 
 def publish_and_digest(worker_log: Path) -> ScoringRun:
