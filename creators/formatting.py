@@ -49,14 +49,6 @@ def score(value: Any) -> str:
     return f"{float(value):.1f}"
 
 
-def points(value: Any) -> str:
-    """A change of an index in points, signed, to one decimal (``+6.2``, ``−3.4``), or an en dash."""
-    if _missing(value):
-        return MISSING
-    number = round(float(value), 1)
-    if number == 0:
-        return "0.0"
-    return f"+{number:.1f}" if number > 0 else f"\u2212{abs(number):.1f}"
 
 
 def percent_width(value: Any) -> str:
@@ -71,16 +63,6 @@ def thousands(value: Any) -> str:
     if _missing(value):
         return MISSING
     return f"{int(value):,}"
-
-
-def points_change(value: Any) -> str:
-    """A change of an index in points, signed, to one decimal (``+4.2``, ``−3.1``, ``0.0``), or an en dash."""
-    if _missing(value):
-        return MISSING
-    number = round(float(value), 1)
-    if number == 0:
-        return "0.0"
-    return f"+{number:.1f}" if number > 0 else f"−{abs(number):.1f}"
 
 
 def compact(value: Any) -> str:

@@ -87,3 +87,20 @@ def test_the_largest_count_is_the_databases():
     assert parse_count(str(COUNT_MAX)) == COUNT_MAX
     with pytest.raises(ValueError, match="at most"):
         parse_count(str(COUNT_MAX + 1))
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "direction", "words"),
+    [
+        (3.24, "+3.2", "up", "up 3.2 points"),
+        (-1.46, "\u22121.5", "down", "down 1.5 points"),
+        (0.04, "0.0", "flat", "unchanged"),
+        (-0.04, "0.0", "flat", "unchanged"),
+        (None, "\u2013", "", "no change to show"),
+    ],
+)
+def test_a_change_in_points_is_shown_one_way_everywhere(value, shown, direction, words):
+    # The one formatter of the list, the scorecard, the home page, the notifications page and the digest email.
+    assert formatting.change(value) == shown
+    assert formatting.change_direction(value) == direction
+    assert formatting.change_words(value) == words

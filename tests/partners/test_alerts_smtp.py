@@ -28,7 +28,7 @@ from django.test import Client
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from creators.formatting import points, score
+from creators import formatting
 from creators.models import Video
 from partners.access import access_for_user
 from partners.models import AlertSettings, DigestRun, Follow
@@ -132,9 +132,9 @@ def expected_lines(run: ScoringRun, user: Any, handle: str) -> list[tuple[str, s
     card = Scorecard.objects.visible_to(access).get(run=run, creator__handle=handle)
     lines = []
     for name in access.visible_indices:
-        change = getattr(card, f"{name}_change")
-        if change is not None and round(abs(change), 1) >= 5:
-            lines.append((FIELDS_BY_NAME[name].label, score(getattr(card, name)), points(change)))
+        moved = getattr(card, f"{name}_change")
+        if moved is not None and round(abs(moved), 1) >= 5:
+            lines.append((FIELDS_BY_NAME[name].label, formatting.score(getattr(card, name)), formatting.change(moved)))
     return lines
 
 
