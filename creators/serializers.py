@@ -103,29 +103,27 @@ _SCORE_EXAMPLE = {"overall": 71.3, "volume": 64.0, "effectiveness": 80.2, "consi
                   "care": 40.0, "sales": None}
 
 
-class ScoresSerializer(serializers.Serializer):
-    """The creator's indices, 0-100 (unrounded), or null: insufficient data or no signal (see `reasons`)."""
-
-    overall = serializers.FloatField(allow_null=True, required=False, help_text=_help("overall"))
-    collaboration = serializers.FloatField(allow_null=True, required=False, help_text=_help("collaboration"))
-    care = serializers.FloatField(allow_null=True, required=False, help_text=_help("care"))
-    volume = serializers.FloatField(allow_null=True, required=False, help_text=_help("volume"))
-    effectiveness = serializers.FloatField(allow_null=True, required=False, help_text=_help("effectiveness"))
-    sales = serializers.FloatField(allow_null=True, required=False, help_text=_help("sales"))
-    consistency = serializers.FloatField(allow_null=True, required=False, help_text=_help("consistency"))
+def _per_index(name: str, doc: str, help_for: Any) -> type[serializers.Serializer]:
+    """A serializer with one nullable float per index of ``FILTERABLE_INDICES`` (the schema's documented shape; the
+    views put only the visible ones in), each documented by ``help_for(index)``."""
+    fields = {
+        index: serializers.FloatField(allow_null=True, required=False, help_text=help_for(index))
+        for index in FILTERABLE_INDICES
+    }
+    return type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})
 
 
-class ChangesSerializer(serializers.Serializer):
-    """Each visible index's change against the previous published run with the same window, in points (this run
-    minus that one), or null: no previous run, the index null in either run, or the creator new since then."""
-
-    overall = serializers.FloatField(allow_null=True, required=False, help_text=_help("overall_change"))
-    collaboration = serializers.FloatField(allow_null=True, required=False, help_text=_help("collaboration_change"))
-    care = serializers.FloatField(allow_null=True, required=False, help_text=_help("care_change"))
-    volume = serializers.FloatField(allow_null=True, required=False, help_text=_help("volume_change"))
-    effectiveness = serializers.FloatField(allow_null=True, required=False, help_text=_help("effectiveness_change"))
-    sales = serializers.FloatField(allow_null=True, required=False, help_text=_help("sales_change"))
-    consistency = serializers.FloatField(allow_null=True, required=False, help_text=_help("consistency_change"))
+ScoresSerializer = _per_index(
+    "ScoresSerializer",
+    "The creator's indices, 0-100 (unrounded), or null: insufficient data or no signal (see `reasons`).",
+    _help,
+)
+ChangesSerializer = _per_index(
+    "ChangesSerializer",
+    "Each visible index's change against the previous published run with the same window, in points (this run "
+    "minus that one), or null: no previous run, the index null in either run, or the creator new since then.",
+    lambda index: _help(f"{index}_change"),
+)
 
 
 _CHANGES_HELP = (
