@@ -292,15 +292,17 @@ def deep_cursor(position: int) -> str:
     return encode_cursor([overall, creator_id], backwards=False)
 
 
-def serve(settings_module: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def serve(settings_module: str, port: int, env: dict[str, str], root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn (2 sync workers) serving the code tree ``root`` (this one by default; another for an A/B of two
+    commits) with ``settings_module``, once it answers."""
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "sync",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          # A sync worker is busy for the whole export stream; the default 30 s timeout would kill a 1M-row export.
          "--timeout", "300"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings_module}, start_new_session=True,
+        cwd=root, env={**env, "DJANGO_SETTINGS_MODULE": settings_module}, start_new_session=True,
     )
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
             return process
@@ -309,7 +311,7 @@ def serve(settings_module: str, port: int, env: dict[str, str]) -> subprocess.Po
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"gunicorn did not start in {root}")
 
 
 def stop(process: subprocess.Popen) -> None:

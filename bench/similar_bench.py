@@ -30,7 +30,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,34 +57,12 @@ def exact(cursor, run_id: int, target: dict, dims: tuple[str, ...], scope: list[
     return [row[0] for row in cursor.fetchall()]
 
 
-def serve_tree(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    """gunicorn as ``bench/dashboard_bench.py`` runs it, from the code tree ``root``."""
-    import urllib.error
-    import urllib.request
-
-    process = subprocess.Popen(
-        [str(root / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
-        cwd=root, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base"}, start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
-            return process
-        except urllib.error.HTTPError:
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"gunicorn did not start in {root}")
-
-
 def scorecard_load(args: argparse.Namespace, cookie: str, database_url: str) -> int:
     """The dashboard bench's scorecard page, this code against ``--scorecard-against``, alternating slices."""
     from django.contrib.auth import get_user_model
 
     from bench.common import merge_slices, wrk_slice
-    from bench.dashboard_bench import USERNAME, check_page, stop
+    from bench.dashboard_bench import USERNAME, check_page, serve, stop
     from creators.selectors import creator_list
     from partners.access import access_for_user
 
@@ -99,7 +76,7 @@ def scorecard_load(args: argparse.Namespace, cookie: str, database_url: str) -> 
     servers, urls = {}, {}
     try:
         for offset, (name, root) in enumerate(trees.items()):
-            servers[name] = serve_tree(root, args.port + offset, env)
+            servers[name] = serve("config.settings.base", args.port + offset, env, root=root)
             urls[name] = f"http://127.0.0.1:{args.port + offset}/creators/{first['handle']}/"
             check_page(urls[name], cookie)
         for url in urls.values():  # warm-up, unmeasured
