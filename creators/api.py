@@ -208,9 +208,7 @@ class CreatorViewSet(PartnerViewSetBase):
         known = self.NON_FILTER_PARAMS | CreatorFilterSet.base_filters.keys()
         if self.action != "list":
             known |= {parameter.name for parameter in [*CSV_OPTION_PARAMETERS, *EXPORT_OPTION_PARAMETERS]}
-        unknown = sorted(name for name in request.query_params if name not in known)
-        if unknown:
-            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
+        self.reject_params_except(request, known)
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no access
@@ -406,7 +404,7 @@ class CreatorVideoViewSet(CursorLinksMixin, PartnerViewSetBase):
     pagination_class = None
     filter_backends: list[Any] = []
     lookup_field = "handle"
-    KNOWN_PARAMS = frozenset({"cursor", "page_size", "format"})
+    KNOWN_PARAMS = frozenset({"cursor", "page_size"})
 
     @extend_schema(
         operation_id="creators_videos",
@@ -425,9 +423,7 @@ class CreatorVideoViewSet(CursorLinksMixin, PartnerViewSetBase):
     )
     def videos(self, request: Request, handle: str) -> Response:
         self.audit_action = AuditAction.CREATOR_VIDEOS
-        unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
-        if unknown:
-            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
+        self.reject_params_except(request, self.KNOWN_PARAMS)
         page_size = self.requested_page_size(request)
         creator = self.get_creator_or_404(handle)
         self.audit_object_handle = creator.handle

@@ -13,7 +13,6 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -77,7 +76,7 @@ class CreatorSimilarViewSet(PartnerViewSetBase):
     pagination_class = None
     filter_backends: list[Any] = []
     lookup_field = "handle"
-    KNOWN_PARAMS = frozenset({"format"})
+    KNOWN_PARAMS: frozenset[str] = frozenset()  # no query parameter of its own
 
     @extend_schema(
         operation_id="creators_similar",
@@ -93,9 +92,7 @@ class CreatorSimilarViewSet(PartnerViewSetBase):
     )
     def similar(self, request: Request, handle: str) -> Response:
         self.audit_action = AuditAction.CREATOR_SIMILAR
-        unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
-        if unknown:
-            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
+        self.reject_params_except(request, self.KNOWN_PARAMS)
         creator = self.get_creator_or_404(handle)
         self.audit_object_handle = creator.handle
         result = similar_creators(access=self.access, creator=creator, run=published_run())

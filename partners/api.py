@@ -23,11 +23,13 @@ response carries ``Cache-Control: no-store``. An ``ExportQuotaExceeded`` from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
 from django.utils.cache import add_never_cache_headers
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -90,6 +92,14 @@ class PartnerViewSetBase(viewsets.GenericViewSet):
         queryset = super().get_queryset()
         # Every model served through this base has a ``visible_to(access)`` queryset method (module docstring).
         return queryset.visible_to(self.access)  # type: ignore[attr-defined]
+
+    def reject_params_except(self, request: Request, known: Iterable[str]) -> None:
+        """Any query parameter but ``known`` (and DRF's ``format``) is a 400 naming it (DESIGN 7): a typo such as
+        ``overall_minn=3`` must not answer as if nothing had been asked."""
+        allowed = {*known, "format"}
+        unknown = sorted(name for name in request.query_params if name not in allowed)
+        if unknown:
+            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
 
     def get_creator_or_404(self, handle: str) -> Creator:
         """The visible creator with this handle, else 404 (one denied event for an existing invisible one)."""

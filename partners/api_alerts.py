@@ -11,7 +11,6 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -120,9 +119,7 @@ class NotificationViewSet(CursorLinksMixin, PartnerViewSetBase):
         responses={200: AlertPageSerializer},
     )
     def list(self, request: Request) -> Response:
-        unknown = sorted(name for name in request.query_params if name not in self.KNOWN_PARAMS)
-        if unknown:
-            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
+        self.reject_params_except(request, self.KNOWN_PARAMS)
         page = keyset_page(
             alerts.notifications_shown(self.access),
             page_size=self.requested_page_size(request),

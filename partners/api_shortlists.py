@@ -156,11 +156,6 @@ class ShortlistViewSet(PartnerViewSetBase):
             return [JSONRenderer(), XLSXRenderer()]
         return super().get_renderers()
 
-    def _known_params(self, request: Request, known: set[str]) -> None:
-        unknown = sorted(name for name in request.query_params if name not in known | {"format"})
-        if unknown:
-            raise ValidationError({name: [f"Unknown parameter: {name}."] for name in unknown})
-
     def _shortlist(self, pk: Any) -> Shortlist:
         shortlist = service.shortlist_of(self.access, pk)
         if shortlist is None:
@@ -188,7 +183,7 @@ class ShortlistViewSet(PartnerViewSetBase):
     )
     # Not DRF's "list" action: the answer is one object (count and results), which the schema would wrap in an array.
     def index(self, request: Request) -> Response:
-        self._known_params(request, set())
+        self.reject_params_except(request, ())
         self.audit_action = AuditAction.SHORTLIST_VIEW
         lists = service.sizes(self.access, self.get_queryset().select_related("created_by")).order_by("name")
         results = [shortlist_item(shortlist) for shortlist in lists]
@@ -200,7 +195,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         responses={201: ShortlistSerializer, 400: OpenApiResponse(description="No name, or a name already used.")},
     )
     def create(self, request: Request) -> Response:
-        self._known_params(request, set())
+        self.reject_params_except(request, ())
         body = ShortlistCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         form = ShortlistCreateForm({"name": body.validated_data["name"]}, partner=self.access.partner)
@@ -234,7 +229,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         responses={200: ShortlistDetailSerializer, 404: NOT_FOUND},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        self._known_params(request, {"status"})
+        self.reject_params_except(request, {"status"})
         self.audit_action = AuditAction.SHORTLIST_VIEW
         wanted = request.query_params.get("status") or None
         if wanted is not None and wanted not in EntryStatus.values:
@@ -254,7 +249,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         responses={201: EntriesAddedSerializer, 400: OpenApiResponse(description="Invalid body."), 404: NOT_FOUND},
     )
     def entries(self, request: Request, pk: str) -> Response:
-        self._known_params(request, set())
+        self.reject_params_except(request, ())
         shortlist = self._shortlist(pk)
         body = EntriesAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -291,7 +286,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         responses={200: EntrySerializer, 400: OpenApiResponse(description="Invalid body."), 404: NOT_FOUND},
     )
     def entry_update(self, request: Request, pk: str, handle: str) -> Response:
-        self._known_params(request, set())
+        self.reject_params_except(request, ())
         shortlist = self._shortlist(pk)
         entry = service.entry_of(self.access, shortlist, handle)
         if entry is None:
@@ -317,7 +312,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         responses={204: None, 404: NOT_FOUND},
     )
     def entry_remove(self, request: Request, pk: str, handle: str) -> Response:
-        self._known_params(request, set())
+        self.reject_params_except(request, ())
         shortlist = self._shortlist(pk)
         entry = service.entry_of(self.access, shortlist, handle)
         if entry is None:
@@ -347,7 +342,7 @@ class ShortlistViewSet(PartnerViewSetBase):
         return self._export(request, pk, Format.XLSX)
 
     def _export(self, request: Request, pk: str, fmt: Format) -> HttpResponseBase:
-        self._known_params(request, {"headers", "bom"})
+        self.reject_params_except(request, {"headers", "bom"})
         shortlist = self._shortlist(pk)
         try:
             options = export_options(request.query_params, default_bom=False)
