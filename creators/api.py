@@ -72,6 +72,19 @@ class XLSXRenderer(CSVRenderer):
     charset = None  # type: ignore[assignment]  # a binary format: DRF reads None as no charset
 
 
+class ExportRenderersMixin:
+    """A viewset whose ``export`` and ``export_xlsx`` actions answer CSV or XLSX (and JSON errors), whatever
+    ``Accept`` says: the creator list's and the shortlists' exports."""
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        action = getattr(self, "action", None)
+        if action == "export":
+            return [JSONRenderer(), CSVRenderer()]
+        if action == "export_xlsx":
+            return [JSONRenderer(), XLSXRenderer()]
+        return super().get_renderers()  # type: ignore[misc]
+
+
 EXPORT_OPTION_PARAMETERS = [
     OpenApiParameter(
         "headers",
@@ -183,7 +196,7 @@ NOT_FOUND = OpenApiResponse(description="No visible creator with this handle (un
     ),
 
 )
-class CreatorViewSet(PartnerViewSetBase):
+class CreatorViewSet(ExportRenderersMixin, PartnerViewSetBase):
     """Creators of the partner's grant: list, scorecard and CSV export."""
 
     filterset_class = CreatorFilterSet
@@ -216,13 +229,6 @@ class CreatorViewSet(PartnerViewSetBase):
         # The published run read once per request, for the list and for the count's cache key.
         self.published_run = published_run()
         return creator_list(access=self.access, run=self.published_run)
-
-    def get_renderers(self) -> list[BaseRenderer]:
-        if getattr(self, "action", None) == "export":
-            return [JSONRenderer(), CSVRenderer()]
-        if getattr(self, "action", None) == "export_xlsx":
-            return [JSONRenderer(), XLSXRenderer()]
-        return super().get_renderers()
 
     def list(self, request: Request) -> Response:
         self.audit_action = AuditAction.CREATOR_LIST

@@ -17,28 +17,23 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from creators import presenters
-from creators.api import CSV_OPTION_PARAMETERS, EXPORT_OPTION_PARAMETERS, CSVRenderer, XLSXRenderer
+from creators.api import CSV_OPTION_PARAMETERS, EXPORT_OPTION_PARAMETERS, ExportRenderersMixin
 from creators.exports import (
-    SHORTLIST_COLUMNS,
     XLSX_CONTENT_TYPE,
     ExportOptionError,
     Format,
-    creator_export_response,
     export_options,
 )
 from partners import shortlists as service
-from partners.access import visible_fields
 from partners.api import PartnerViewSetBase
 from partners.audit import audit_record
 from partners.choices import ENTRY_NOTE_MAX_LENGTH, AuditAction, EntryStatus
 from partners.forms_dashboard import ShortlistCreateForm
 from partners.models import Shortlist
-from scoring.selectors import published_run
 
 TAG = "shortlists"
 NOT_FOUND = OpenApiResponse(description="No shortlist of the partner with this id (or none at all).")
@@ -141,20 +136,13 @@ def entry_item(item: service.Item, score_names: list[str]) -> dict[str, Any]:
     }
 
 
-class ShortlistViewSet(PartnerViewSetBase):
+class ShortlistViewSet(ExportRenderersMixin, PartnerViewSetBase):
     """The partner's shortlists: list, create, read with entries, add entries, edit or remove one, export."""
 
     queryset = Shortlist.objects.all()  # restricted by the base to the partner's own (visible_to)
     pagination_class = None
     filter_backends: list[Any] = []
     serializer_class = ShortlistSerializer
-
-    def get_renderers(self) -> list[BaseRenderer]:
-        if getattr(self, "action", None) == "export":
-            return [JSONRenderer(), CSVRenderer()]
-        if getattr(self, "action", None) == "export_xlsx":
-            return [JSONRenderer(), XLSXRenderer()]
-        return super().get_renderers()
 
     def _shortlist(self, pk: Any) -> Shortlist:
         shortlist = service.shortlist_of(self.access, pk)
@@ -348,16 +336,6 @@ class ShortlistViewSet(PartnerViewSetBase):
             options = export_options(request.query_params, default_bom=False)
         except ExportOptionError as error:
             raise ValidationError({error.field: [str(error)]}) from error
-        run = published_run()
-        return creator_export_response(
-            access=self.access,
-            queryset=service.export_queryset(self.access, shortlist),
-            fields=visible_fields(self.access),
-            filename=f"shortlist-{shortlist.pk}",
-            request=request,
-            filters={"shortlist": shortlist.pk, "name": shortlist.name, "api": True},
-            fmt=fmt,
-            options=options,
-            as_of=run.as_of if run is not None else None,
-            extra=SHORTLIST_COLUMNS,
+        return service.export_response(
+            access=self.access, shortlist=shortlist, request=request, fmt=fmt, options=options, api=True
         )

@@ -21,11 +21,13 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower, TruncDate
 from django.utils import timezone
 
+from creators.exports import SHORTLIST_COLUMNS, ExportOptions, Format, creator_export_response
 from creators.models import HANDLE_PATTERN, Creator, parse_handles
 from creators.selectors import creator_list
-from partners.access import Access
+from partners.access import Access, visible_fields
 from partners.choices import EntryStatus
 from partners.models import Membership, Shortlist, ShortlistEntry
+from scoring.selectors import published_run
 
 __all__ = ["parse_handles"]  # re-exported for the views: one rule for reading handles
 
@@ -206,6 +208,29 @@ def export_queryset(access: Access, shortlist: Shortlist) -> QuerySet:
 
 # Sort keys of the shortlist page besides the visible score columns; "added" (newest first) is the default.
 PROFILE_SORT_KEYS: tuple[str, ...] = ("handle", "followers", "status", "added")
+
+
+def export_response(
+    *, access: Access, shortlist: Shortlist, request: Any, fmt: Format, options: ExportOptions, api: bool
+) -> Any:
+    """The shortlist's CSV or XLSX (``export_queryset``, the visible fields, its entries' columns), audited and
+    under the export quota like the list's exports: the one export of the page and the API."""
+    run = published_run()
+    filters: dict[str, Any] = {"shortlist": shortlist.pk, "name": shortlist.name}
+    if api:
+        filters["api"] = True
+    return creator_export_response(
+        access=access,
+        queryset=export_queryset(access, shortlist),
+        fields=visible_fields(access),
+        filename=f"shortlist-{shortlist.pk}",
+        request=request,
+        filters=filters,
+        fmt=fmt,
+        options=options,
+        as_of=run.as_of if run is not None else None,
+        extra=SHORTLIST_COLUMNS,
+    )
 
 
 def sort_keys(score_names: Iterable[str]) -> list[str]:

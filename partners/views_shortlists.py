@@ -22,10 +22,9 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from creators import presenters
-from creators.exports import SHORTLIST_COLUMNS, ExportOptionError, Format, creator_export_response, export_options
+from creators.exports import ExportOptionError, Format, export_options
 from partners import alerts
 from partners import shortlists as service
-from partners.access import visible_fields
 from partners.choices import AuditAction, AuditOutcome, EntryStatus
 from partners.forms_dashboard import (
     EntryEditForm,
@@ -36,7 +35,6 @@ from partners.forms_dashboard import (
 )
 from partners.models import Shortlist
 from partners.views import PartnerAccessMixin, safe_next
-from scoring.selectors import published_run
 
 
 class ShortlistMixin(PartnerAccessMixin):
@@ -323,16 +321,6 @@ class ShortlistExportView(ShortlistMixin, TemplateView):
             options = export_options(request.GET, default_bom=True)
         except ExportOptionError as error:
             return HttpResponseBadRequest(f"Invalid {error.field}: {error}", content_type="text/plain")
-        run = published_run()
-        return creator_export_response(
-            access=self.access,
-            queryset=service.export_queryset(self.access, shortlist),
-            fields=visible_fields(self.access),
-            filename=f"shortlist-{shortlist.pk}",
-            request=request,
-            filters={"shortlist": shortlist.pk, "name": shortlist.name},
-            fmt=self.fmt,
-            options=options,
-            as_of=run.as_of if run is not None else None,
-            extra=SHORTLIST_COLUMNS,
+        return service.export_response(
+            access=self.access, shortlist=shortlist, request=request, fmt=self.fmt, options=options, api=False
         )
