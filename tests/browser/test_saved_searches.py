@@ -50,6 +50,16 @@ def test_an_analyst_saves_a_search_and_sees_it_with_its_count(
     assert page.locator(".messages").inner_text().startswith("Saved “Strong in my category” and shared")
     page.screenshot(path=str(screenshot_dir / "searches.png"), full_page=True)
 
+    # The home page lists it with the same count, and opens it.
+    page.goto(f"{live_server.url}/")
+    on_home = page.locator("#home-searches .home-search", has_text="Strong in my category")
+    assert on_home.locator("[data-count]").inner_text() == f"{listed:,}"
+    assert on_home.locator("[data-new]").inner_text() == "0"
+    on_home.get_by_role("button", name="Open “Strong in my category”").click()
+    page.wait_for_url("**/creators/?**")
+    assert int(page.locator("#result-count").get_attribute("data-total")) == listed
+    page.goto(f"{live_server.url}/searches/")
+
     # Opening it shows the same list.
     item.get_by_role("button", name="Open “Strong in my category”").click()
     page.wait_for_url("**/creators/?**")
