@@ -19,16 +19,19 @@ without an overall score, there is no candidate set and the block says why.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F
+from django.core.cache import cache
+from django.db.models import F, QuerySet
 
 from creators.models import Creator
 from creators.selectors import creator_list
 from partners.visibility import scorecard_q
 from scoring import similarity
 from scoring.models import Scorecard, ScoringRun
+from scoring.selectors import RUN_CACHE_SECONDS, run_cache_key
 
 if TYPE_CHECKING:
     from partners.access import Access
@@ -79,8 +82,11 @@ def similar_creators(
 ) -> SimilarResult:
     """The ``limit`` visible creators closest to ``creator`` in ``run`` (see the module docstring).
 
-    Four queries: the creator's own scorecard, the two candidate seeks, then the rows of the matches through
-    ``creator_list`` (the list's one door: profile and visible fields only).
+    The ranking (``_ranked``: the creator's own scorecard, the two candidate seeks, the exact ranking) is the same
+    for every reader with the same grant scope and visible indices until the run's ``revision`` changes, so it is
+    computed once and kept in the shared cache; the rows shown are then read through ``creator_list`` (the list's
+    one door: profile and visible fields only, at read time), which drops a match that has left the grant since.
+    Two statements on a warm cache, four on a cold one.
     """
     visible = access.visible_indices
     if "overall" not in visible:
@@ -88,29 +94,19 @@ def similar_creators(
     if run is None:
         return SimilarResult(empty=NO_SCORECARD)
     cards = Scorecard.objects.filter(scorecard_q(access), run=run)
-    target = cards.filter(creator_id=creator.pk).values("category_ids", *visible).first()
-    if target is None:
-        return SimilarResult(empty=NO_SCORECARD)
-    overall = target["overall"]
-    if overall is None:
-        return SimilarResult(empty=NO_OVERALL_SCORE)
-    dims = similarity.dimensions(target, visible)
-    candidates = (
-        cards.filter(category_ids__overlap=target["category_ids"])
-        .exclude(creator_id=creator.pk)
-        .values("creator_id", "category_ids", *visible)
-    )
-    # The two seeks walk the (run, overall DESC NULLS LAST, creator DESC) order forwards and backwards.
-    above = candidates.filter(overall__gte=overall).order_by(
-        F("overall").asc(nulls_first=True), F("creator_id").asc()
-    )[:CANDIDATES_PER_SIDE]
-    below = candidates.filter(overall__lt=overall).order_by(
-        F("overall").desc(nulls_last=True), F("creator_id").desc()
-    )[:CANDIDATES_PER_SIDE]
-    pool = {row["creator_id"]: row for row in [*above, *below]}
-    matches = similarity.nearest(target, ((cid, row) for cid, row in pool.items()), dims, limit=limit)
-    if not matches:
-        return SimilarResult(compared_on=dims, empty=NO_CANDIDATES)
+    target = cards.filter(creator_id=creator.pk).values("category_ids", *visible)
+    # The key is the target's statement (grant condition, run, creator and visible indices are all in it) with the
+    # run's identity and revision: two partners share an entry only when they would rank the same candidates.
+    sql, params = target.query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params, limit, CANDIDATES_PER_SIDE)).encode()).hexdigest()
+    key = run_cache_key(run, "similar", digest)
+    ranked: Ranked | None = cache.get(key)
+    if ranked is None:
+        ranked = _ranked(cards=cards, target=target.first(), creator=creator, visible=visible, limit=limit)
+        cache.set(key, ranked, RUN_CACHE_SECONDS)
+    if ranked.empty:
+        return SimilarResult(compared_on=ranked.dims, empty=ranked.empty)
+    matches = ranked.matches
     rows = {
         row["creator_id"]: row
         for row in creator_list(access=access, run=run).filter(
@@ -133,4 +129,43 @@ def similar_creators(
                 distance=match.distance,
             )
         )
-    return SimilarResult(items=items, compared_on=dims)
+    return SimilarResult(items=items, compared_on=ranked.dims)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """What ``similar_creators`` caches per run revision and scope: the matches nearest first (ids, distances and
+    reasons, no row) or why there are none."""
+
+    matches: tuple[similarity.Match, ...] = ()
+    dims: tuple[str, ...] = ()
+    empty: str | None = None
+
+
+def _ranked(
+    *, cards: QuerySet[Scorecard], target: dict[str, Any] | None, creator: Creator, visible: tuple[str, ...],
+    limit: int,
+) -> Ranked:
+    """Rank the bounded candidate set around ``target`` (the creator's visible scorecard values, ``None`` without
+    one): the two seeks on the ``(run, overall, creator)`` order, then the exact ranking in Python."""
+    if target is None:
+        return Ranked(empty=NO_SCORECARD)
+    overall = target["overall"]
+    if overall is None:
+        return Ranked(empty=NO_OVERALL_SCORE)
+    dims = similarity.dimensions(target, visible)
+    candidates = (
+        cards.filter(category_ids__overlap=target["category_ids"])
+        .exclude(creator_id=creator.pk)
+        .values("creator_id", "category_ids", *visible)
+    )
+    # The two seeks walk the (run, overall DESC NULLS LAST, creator DESC) order forwards and backwards.
+    above = candidates.filter(overall__gte=overall).order_by(
+        F("overall").asc(nulls_first=True), F("creator_id").asc()
+    )[:CANDIDATES_PER_SIDE]
+    below = candidates.filter(overall__lt=overall).order_by(
+        F("overall").desc(nulls_last=True), F("creator_id").desc()
+    )[:CANDIDATES_PER_SIDE]
+    pool = {row["creator_id"]: row for row in [*above, *below]}
+    matches = similarity.nearest(target, pool.items(), dims, limit=limit)
+    return Ranked(matches=tuple(matches), dims=dims, empty=None if matches else NO_CANDIDATES)

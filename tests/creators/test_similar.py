@@ -13,6 +13,7 @@ from partners.access import access_for_user
 from partners.models import AuditEvent
 from scoring import similarity
 from scoring.models import Scorecard
+from scoring.services import published_run_touch
 from tests.conftest import make_creators, make_partner, make_scorecards, make_user
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,13 @@ def _similar_handles(client: Client, handle: str) -> list[str]:
     html = client.get(f"/creators/{handle}/").content.decode()
     block = html.split('id="similar-creators"', 1)[1].split("</section>", 1)[0]
     return re.findall(r'class="similar-handle">@([^<]+)</a>', block)
+
+
+def _new_revision(world) -> None:
+    """A new revision of the published run, as a rewrite of its visible rows makes (the test writes scorecards into
+    a published run, which only the scoring run does in the product): cached rankings of the old one are not read."""
+    published_run_touch(run_id=world.run.pk)
+    world.run.refresh_from_db()
 
 
 def _api(client: Client, handle: str) -> dict:
@@ -121,6 +129,7 @@ def test_a_hidden_index_changes_nothing_for_a_partner_without_the_commercial_tie
     # Swap the hidden indices around (and null some): the page block and the API answer stay byte for byte.
     for n, handle in enumerate(world.handles_b):
         _set(world, handle, collaboration=None if n % 2 else 0.0, care=100.0 - n, sales=None if n % 3 else 99.0)
+    _new_revision(world)  # ranked afresh, not read from the cache
     assert _snapshot(charlie_client) == (order, block, body)
 
 
@@ -181,15 +190,18 @@ def test_a_hidden_handle_is_the_scorecards_audited_404(world, alice_client, bob_
 
 
 def test_the_candidate_set_is_bounded_on_each_side_of_the_overall(world, alice_client, django_assert_max_num_queries):
-    # user, grants, creator, run, the four of similar_creators, audit: the same before and after the category
-    # grows past the candidate set, which stays bounded (session and user, warm after a first call).
+    # user, grants, creator, run, the four of similar_creators on a cold cache, audit: the same before and after
+    # the category grows past the candidate set, which stays bounded (session and user warm after a first call).
     alice_client.get("/api/v1/creators/beauty_1/similar/")
+    _new_revision(world)
     with django_assert_max_num_queries(9):
         assert alice_client.get("/api/v1/creators/beauty_1/similar/").status_code == 200
     extra = make_creators({"beauty": world.categories["beauty"]}, CANDIDATES_PER_SIDE * 2 + 10, prefix="x")
     make_scorecards(world.run, extra)
+    _new_revision(world)
     with django_assert_max_num_queries(9):
         assert alice_client.get("/api/v1/creators/beauty_1/similar/").status_code == 200
+    _new_revision(world)
     access = access_for_user(world.users["alice"])
     with django_assert_max_num_queries(4):
         result = similar_creators(access=access, creator=world.creators["beauty_1"], run=world.run)
@@ -227,3 +239,26 @@ def test_the_distance_and_the_reason_by_hand():
     assert similarity.reason(shared_categories=["beauty", "home", "baby"], close=["volume"], is_close=False) == (
         "same categories beauty, home and baby; nearest on volume")
     assert similarity.nearest(target, [(1, candidate)], (), limit=5) == []
+
+
+def test_the_ranking_is_computed_once_per_run_revision_and_scope(world, django_assert_num_queries):
+    # Cold: the target, the two seeks, the rows. Warm (the shared cache): the rows only, through the list's door.
+    alice = access_for_user(world.users["alice"])
+    creator = world.creators["beauty_1"]
+    with django_assert_num_queries(4):
+        cold = similar_creators(access=alice, creator=creator, run=world.run)
+    with django_assert_num_queries(1):
+        warm = similar_creators(access=alice, creator=creator, run=world.run)
+    assert cold.items and warm == cold
+    # Another scope (a grant of two creators) ranks its own candidates: nothing of Alice's entry is read.
+    partner, _ = make_partner("Solo", creators=[creator, world.creators["beauty_2"]])
+    solo = access_for_user(make_user("solo", partner=partner, role="analyst"))
+    with django_assert_num_queries(4):
+        assert [item.row["handle"] for item in similar_creators(access=solo, creator=creator, run=world.run).items] \
+            == ["beauty_2"]
+    # A new revision of the run (its visible rows rewritten) is ranked afresh, and equals the plain computation.
+    _set(world, world.handles_a[1], overall=None)
+    _new_revision(world)
+    with django_assert_num_queries(4):
+        fresh = similar_creators(access=alice, creator=creator, run=world.run)
+    assert world.handles_a[1] not in [item.row["handle"] for item in fresh.items]
