@@ -226,6 +226,8 @@ class Scorecard(models.Model):
         #   it is not one ``Meta.indexes`` entry for both backends.
         # - ``scorecard_similar`` (0012, PostgreSQL only): the same order ``INCLUDE`` the category copies and the
         #   six other indices, for the similar creators' index-only candidate seeks (``creators.similar``).
+        # - ``scorecard_run_overall_change`` (0013): (run, overall_change DESC NULLS LAST, creator DESC), the list
+        #   sorted by the biggest overall rise.
 
     def __str__(self) -> str:
         return f"Scorecard {self.creator_id} in run {self.run_id}"

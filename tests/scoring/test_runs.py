@@ -272,6 +272,9 @@ def test_the_list_order_index_exists():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "scoring_scorecard")
     assert constraints["scorecard_run_overall"]["columns"] == ["run_id", "overall", "creator_id"]
+    # The list sorted by the biggest overall rise walks its own order too (scoring 0013).
+    assert constraints["scorecard_run_overall_change"]["columns"] == ["run_id", "overall_change", "creator_id"]
+    assert constraints["scorecard_run_overall_change"]["orders"] == ["ASC", "DESC", "DESC"]
 
 
 def test_a_run_copies_each_creators_categories_as_the_access_sync_would(run_scoring):
