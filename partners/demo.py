@@ -98,3 +98,44 @@ def _demo_user(username: str) -> Any:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)
+
+
+# Creators each demo user follows: the partner's biggest movers of the run before the last, so that the last run's
+# digest (built when it publishes) has moves to show on ``/notifications/`` in ``make run``.
+DEMO_FOLLOWS = 5
+
+
+def demo_follows_seed() -> int:
+    """Make every demo user follow its partner's ``DEMO_FOLLOWS`` biggest overall movers of the published run (the
+    best scored when it has no changes), through the access door; call it before the next run publishes. The
+    number of follows created."""
+    from django.db.models import F
+    from django.db.models.functions import Abs
+
+    from partners.access import access_for_user
+    from partners.models import Follow
+    from scoring.models import Scorecard
+    from scoring.selectors import published_run
+
+    run = published_run()
+    if run is None:
+        return 0
+    created = 0
+    for _name, prefix, _slugs, _commercial in DEMO_PARTNERS:
+        for role in (Role.VIEWER, Role.ANALYST, Role.MANAGER):
+            access = access_for_user(_demo_user(f"{prefix}-{role.value}"))
+            if not access.is_partner or "overall" not in access.visible_indices:
+                continue
+            movers = (
+                Scorecard.objects.visible_to(access)
+                .filter(run=run)
+                # The first run has no changes: then the best scored.
+                .order_by(
+                    Abs(F("overall_change")).desc(nulls_last=True), F("overall").desc(nulls_last=True), "-creator_id"
+                )
+                .values_list("creator_id", flat=True)[:DEMO_FOLLOWS]
+            )
+            for creator_id in movers:
+                _, new = Follow.objects.get_or_create(user_id=access.user.pk, creator_id=creator_id)
+                created += new
+    return created

@@ -133,6 +133,8 @@ class Command(BaseCommand):
                 for kind, (path, count) in (("videos", videos[week]), ("collaborations", collaborations[week])):
                     if count:
                         self._import(kind, path)
+                if week == len(dates) - 1:
+                    self._seed_follows()  # before the last run: its digest shows their moves on /notifications/
                 self._score(as_of)
         self._seed_saved_searches()
 
@@ -154,6 +156,11 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (partner, username, role, password):")
         for partner, username, role, password in logins:
             self.stdout.write(f"  {partner:<20} {username:<16} {role:<8} {password}")
+
+    def _seed_follows(self) -> None:
+        from partners.demo import demo_follows_seed
+
+        self.stdout.write(f"Follows (each demo user, its partner's biggest movers): {demo_follows_seed()}")
 
     def _seed_saved_searches(self) -> None:
         from partners.demo import demo_saved_searches_seed
