@@ -19,7 +19,6 @@ without an overall score, there is no candidate set and the block says why.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from creators.models import Creator
 from creators.selectors import creator_list
 from partners.visibility import scorecard_q
 from scoring import similarity
+from scoring.aggregates import Scope
 from scoring.models import Scorecard, ScoringRun
 from scoring.selectors import RUN_CACHE_SECONDS, run_cache_key
 
@@ -94,15 +94,15 @@ def similar_creators(
     if run is None:
         return SimilarResult(empty=NO_SCORECARD)
     cards = Scorecard.objects.filter(scorecard_q(access), run=run)
-    target = cards.filter(creator_id=creator.pk).values("category_ids", *visible)
-    # The key is the target's statement (grant condition, run, creator and visible indices are all in it) with the
-    # run's identity and revision: two partners share an entry only when they would rank the same candidates.
-    sql, params = target.query.sql_with_params()
-    digest = hashlib.sha256(repr((sql, params, limit, CANDIDATES_PER_SIDE)).encode()).hexdigest()
-    key = run_cache_key(run, "similar", digest)
+    # Keyed as the run's other per-scope aggregates are (``Scope``: what ``scorecard_q`` reads of the grants), plus
+    # the indices ranked on: two partners share an entry only when they would rank the same candidates.
+    key = run_cache_key(
+        run, "similar", Scope.of(access).key, ",".join(visible), creator.pk, limit, CANDIDATES_PER_SIDE
+    )
     ranked: Ranked | None = cache.get(key)
     if ranked is None:
-        ranked = _ranked(cards=cards, target=target.first(), creator=creator, visible=visible, limit=limit)
+        target = cards.filter(creator_id=creator.pk).values("category_ids", *visible).first()
+        ranked = _ranked(cards=cards, target=target, creator=creator, visible=visible, limit=limit)
         cache.set(key, ranked, RUN_CACHE_SECONDS)
     if ranked.empty:
         return SimilarResult(compared_on=ranked.dims, empty=ranked.empty)

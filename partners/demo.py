@@ -100,21 +100,22 @@ def _demo_user(username: str) -> Any:
     return get_user_model().objects.get(username=username)
 
 
-# Creators each demo user follows: the partner's biggest movers of the run before the last, so that the last run's
-# digest (built when it publishes) has moves to show on ``/notifications/`` in ``make run``.
+# Creators each demo user follows: the partner's biggest overall movers of the run before the last, so that the
+# last run's digest (built when it publishes) has moves to show on ``/notifications/`` in ``make run``.
 DEMO_FOLLOWS = 5
 
 
 def demo_follows_seed() -> int:
-    """Make every demo user follow its partner's ``DEMO_FOLLOWS`` biggest overall movers of the published run (the
-    best scored when it has no changes), through the access door; call it before the next run publishes. The
-    number of follows created."""
-    from django.db.models import F
-    from django.db.models.functions import Abs
+    """Make every demo user follow up to ``DEMO_FOLLOWS`` of its partner's overall movers of the published run (the
+    home page's, ``scoring.movers.run_movers``: biggest rise, biggest fall, next rise, ...), found through the
+    access door and followed as a user would (``alerts.follow_set``); call it before the next run publishes. The
+    number of follows created (none when the published run is the first: nothing has moved)."""
+    from itertools import chain, zip_longest
 
+    from creators.models import Creator
+    from partners import alerts
     from partners.access import access_for_user
-    from partners.models import Follow
-    from scoring.models import Scorecard
+    from scoring.movers import DOWN, UP, run_movers
     from scoring.selectors import published_run
 
     run = published_run()
@@ -126,16 +127,9 @@ def demo_follows_seed() -> int:
             access = access_for_user(_demo_user(f"{prefix}-{role.value}"))
             if not access.is_partner or "overall" not in access.visible_indices:
                 continue
-            movers = (
-                Scorecard.objects.visible_to(access)
-                .filter(run=run)
-                # The first run has no changes: then the best scored.
-                .order_by(
-                    Abs(F("overall_change")).desc(nulls_last=True), F("overall").desc(nulls_last=True), "-creator_id"
-                )
-                .values_list("creator_id", flat=True)[:DEMO_FOLLOWS]
-            )
-            for creator_id in movers:
-                _, new = Follow.objects.get_or_create(user_id=access.user.pk, creator_id=creator_id)
-                created += new
+            overall = run_movers(run, access).movers.get("overall", {})
+            ranked = [pk for pk in chain.from_iterable(zip_longest(overall.get(UP, []), overall.get(DOWN, [])))
+                      if pk is not None][:DEMO_FOLLOWS]
+            for creator in Creator.objects.visible_to(access).filter(pk__in=ranked):
+                created += alerts.follow_set(access=access, creator=creator, following=True)
     return created

@@ -250,6 +250,8 @@ def test_the_ranking_is_computed_once_per_run_revision_and_scope(world, django_a
     with django_assert_num_queries(1):
         warm = similar_creators(access=alice, creator=creator, run=world.run)
     assert cold.items and warm == cold
+    # The creator made scoreless below is listed now (so a stale entry would still list it).
+    assert world.handles_a[1] in [item.row["handle"] for item in cold.items]
     # Another scope (a grant of two creators) ranks its own candidates: nothing of Alice's entry is read.
     partner, _ = make_partner("Solo", creators=[creator, world.creators["beauty_2"]])
     solo = access_for_user(make_user("solo", partner=partner, role="analyst"))
