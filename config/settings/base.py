@@ -189,7 +189,16 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Tasks must finish (or be killed) well before Redis would hand an unacknowledged message to another worker.
 CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+# How often a worker looks for messages whose visibility timeout has passed (a killed worker's tasks): Kombu's
+# Redis transport sweeps every ``unacked_restore_interval`` seconds but scans only every ``throttle``-th sweep, so
+# its default period is 10 s x 10 = 100 s. The period is one setting; sweeps stay at most 10 s apart.
+CELERY_UNACKED_RESTORE_SECONDS = max(1, env_int("CELERY_UNACKED_RESTORE_SECONDS", 100))
+_RESTORE_INTERVAL = min(10, CELERY_UNACKED_RESTORE_SECONDS)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": _RESTORE_INTERVAL,
+    "unacked_restore_throttle": max(1, CELERY_UNACKED_RESTORE_SECONDS // _RESTORE_INTERVAL),
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1500)

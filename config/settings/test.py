@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from config.settings.base import *
 
 DEBUG = False
@@ -18,3 +20,13 @@ WHITENOISE_USE_FINDERS = True
 if USING_POSTGRES:
     # Tests never need durability: skip the WAL flush on every commit (transactional tests commit a lot).
     DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"
+
+# Under pytest-xdist each worker process has its own test database (pytest-django names it test_<name>_gwN) and,
+# here, its own Redis database: the cache, the sessions, the throttle counters and the Celery broker of one worker's
+# tests (and of the processes they start) are never seen by another's. Database 0 stays the single-process run's.
+_XDIST_WORKER = env_str("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):
+    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw'))}"))
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+    for _cache in CACHES.values():
+        _cache["LOCATION"] = REDIS_URL

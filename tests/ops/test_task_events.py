@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 
 import pytest
@@ -78,7 +77,9 @@ def _json_lines(text: str) -> list[dict]:
 @pytest.mark.django_db
 def test_a_real_worker_logs_task_events_as_json_with_the_queuing_request_id():
     require_real_services()
-    redis_url = os.environ["REDIS_URL"]
+    from django.conf import settings
+
+    redis_url = settings.REDIS_URL  # this test process's Redis database (one per pytest-xdist worker)
     worker = celery_worker(database_url=current_database_url(), redis_url=redis_url, name="ops-events")
     try:
         # The publishing side's signal handler puts the request id in the message headers.
