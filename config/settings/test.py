@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from config.settings import base as _base
 from config.settings.base import *
 
 DEBUG = False
@@ -25,8 +26,8 @@ if USING_POSTGRES:
 # here, its own Redis database: the cache, the sessions, the throttle counters and the Celery broker of one worker's
 # tests (and of the processes they start) are never seen by another's. Database 0 stays the single-process run's.
 _XDIST_WORKER = env_str("PYTEST_XDIST_WORKER", "")
-if REDIS_URL and _XDIST_WORKER.startswith("gw"):
-    REDIS_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw'))}"))
+if _base.REDIS_URL and _XDIST_WORKER.startswith("gw"):
+    REDIS_URL = urlunsplit(urlsplit(_base.REDIS_URL)._replace(path=f"/{1 + int(_XDIST_WORKER.removeprefix('gw'))}"))
     CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
     for _cache in CACHES.values():
         _cache["LOCATION"] = REDIS_URL
