@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make test runs the suite in this many pytest-xdist processes, a test file each at a time (each has its own test
+# database and, with REDIS_URL, its own Redis database: config/settings/test.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test worker beat lint migrate demo bench-import clean
 
@@ -26,7 +29,7 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}

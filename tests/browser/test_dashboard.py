@@ -104,6 +104,8 @@ def test_an_analyst_finds_reads_compares_shortlists_and_exports(browser, live_se
     page.wait_for_selector("text=added to “Holiday campaign”")
     page.goto(f"{live_server.url}/shortlists/")
     page.get_by_role("link", name="Holiday campaign").click()
+    # count() does not wait: let the shortlist's page load first (it raced the navigation once under xdist).
+    page.wait_for_url("**/shortlists/*/")
     assert page.locator(f'#shortlist-entries tr[data-handle="{first}"]').count() == 1
 
     # Compare three creators: a small radar each.
