@@ -292,9 +292,11 @@ def deep_cursor(position: int) -> str:
     return encode_cursor([overall, creator_id], backwards=False)
 
 
-def serve(settings_module: str, port: int, env: dict[str, str], root: Path = ROOT) -> subprocess.Popen:
+def serve(
+    settings_module: str, port: int, env: dict[str, str], root: Path = ROOT, probe: str = "/accounts/login/"
+) -> subprocess.Popen:
     """gunicorn (2 sync workers) serving the code tree ``root`` (this one by default; another for an A/B of two
-    commits) with ``settings_module``, once it answers."""
+    commits) with ``settings_module``, once it answers ``probe`` (a path its URLconf has)."""
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "sync",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
@@ -304,7 +306,7 @@ def serve(settings_module: str, port: int, env: dict[str, str], root: Path = ROO
     )
     for _ in range(150):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
             return process
         except urllib.error.HTTPError:
             return process
@@ -424,7 +426,7 @@ def main() -> int:
     # two loads taken minutes apart measured the drift as much as the code. Each load gets ``--duration`` seconds
     # in all; its percentiles come from the merged latency histograms of its slices.
     app = serve("config.settings.base", args.port, env)
-    ceiling_server = serve("bench.ceiling_settings", args.port + 1, env)
+    ceiling_server = serve("bench.ceiling_settings", args.port + 1, env, probe="/ceiling/")
     ceiling_url = ceiling_url.replace(f":{args.port}/", f":{args.port + 1}/")
     slices: dict[str, list] = {name: [] for name in [*pages, CEILING]}
     try:
