@@ -74,16 +74,22 @@ def _radar_layout() -> dict[str, Any]:
             # First axis at the top, going clockwise; the radial tick labels sit at 3 o'clock, between axes.
             "radialaxis": {
                 "range": [0, 100],
+                # Rings every 25 points, labelled at 50 and 100 only: four labels crowded a phone's small circle.
                 "tickvals": [25, 50, 75, 100],
+                "ticktext": ["", "50", "", "100"],
                 "angle": 0,
                 "tickfont": {"size": 10, "color": MUTED},
                 "gridcolor": "#dde1e6",
+                # A light axis line: the scale reads from the rings, and a dark line crossed the filled polygon.
+                "linecolor": "#c1c7cd",
             },
             "angularaxis": {"gridcolor": "#dde1e6", "rotation": 90, "direction": "clockwise"},
             "bgcolor": "rgba(0,0,0,0)",
         },
         showlegend=True,
-        margin={"l": 40, "r": 40, "t": 24, "b": 24},
+        # Plotly keeps no margin for the angular labels: the longest ("Effectiveness", "Consistency") need about
+        # 90 px beside the circle, or a phone cuts them off.
+        margin={"l": 92, "r": 92, "t": 24, "b": 24},
     )
 
 
