@@ -152,7 +152,8 @@ def compare_radar_figures(
             if index != position
         ]
         layout = _radar_layout()
-        layout.update(showlegend=False, height=340, margin={"l": 80, "r": 80, "t": 40, "b": 40})
+        layout.update(showlegend=False, height=340)
+        layout["margin"].update(t=40, b=40)  # the side margins stay the radar's own: its labels need them
         layout["polar"]["angularaxis"]["tickfont"] = {"size": 12}
         figures.append({"data": [*others, _radar_trace(name=name, labels=labels, values=values, color=color)],
                         "layout": layout})

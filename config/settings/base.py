@@ -191,7 +191,8 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 # How often a worker looks for messages whose visibility timeout has passed (a killed worker's tasks): Kombu's
 # Redis transport sweeps every ``unacked_restore_interval`` seconds but scans only every ``throttle``-th sweep, so
-# its default period is 10 s x 10 = 100 s. The period is one setting; sweeps stay at most 10 s apart.
+# its default period is 10 s x 10 = 100 s. The period is one setting (in steps of 10 s above 10 s); sweeps stay
+# at most 10 s apart. tests/ops/test_celery_settings.py reads the result back from Kombu's channel.
 CELERY_UNACKED_RESTORE_SECONDS = max(1, env_int("CELERY_UNACKED_RESTORE_SECONDS", 100))
 _RESTORE_INTERVAL = min(10, CELERY_UNACKED_RESTORE_SECONDS)
 CELERY_BROKER_TRANSPORT_OPTIONS = {

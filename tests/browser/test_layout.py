@@ -201,3 +201,43 @@ def test_the_export_buttons_sit_in_view_on_the_list_and_the_shortlist(browser, l
         assert page.locator(".page-head").evaluate("head => head.scrollWidth - head.clientWidth") == 0
     assert errors == []
     context.close()
+
+
+def _labels_outside(page, chart: str) -> list[str]:
+    """The radar's axis labels (Plotly's ``angularaxistick`` texts) that stick out of the chart's own box."""
+    return page.evaluate(
+        """(chart) => {
+            const box = document.querySelector(chart).getBoundingClientRect();
+            return [...document.querySelectorAll(`${chart} .angularaxistick text`)]
+                .filter(label => {
+                    const r = label.getBoundingClientRect();
+                    return r.left < box.left - 0.5 || r.right > box.right + 0.5;
+                })
+                .map(label => label.textContent);
+        }""",
+        chart,
+    )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
+def test_every_radar_axis_label_stays_inside_its_chart(browser, live_server, scored_world, viewport):
+    """A phone cut "Consistency" and "Effectiveness" off the scorecard's radar: Plotly keeps no room for them."""
+    five = list(
+        Scorecard.objects.filter(
+            run__is_published=True, overall__isnull=False, creator__primary_category__slug__in=scored_world.categories
+        )
+        .order_by("-overall")
+        .values_list("creator__handle", flat=True)[:5]
+    )
+    context, page, errors = _page(browser, live_server, scored_world.analyst, viewport)
+    page.goto(f"{live_server.url}/creators/{five[0]}/")
+    page.wait_for_selector('#chart-radar[data-rendered="true"] svg.main-svg', timeout=15_000)
+    assert page.locator("#chart-radar .angularaxistick text").count() >= 3
+    assert _labels_outside(page, "#chart-radar") == []
+    page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(five)})}")
+    for position in range(len(five)):
+        chart = f"#chart-compare-{position}"
+        page.wait_for_selector(f'{chart}[data-rendered="true"] svg.main-svg', timeout=15_000)
+        assert _labels_outside(page, chart) == [], chart
+    assert errors == []
+    context.close()

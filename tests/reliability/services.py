@@ -217,14 +217,9 @@ def current_database_url() -> str:
 def child_env(**overrides: str | None) -> dict[str, str]:
     """The environment for a child process of the product: this interpreter's venv first on PATH, base settings.
 
-    An override of ``None`` removes the variable. ``REDIS_URL`` is this test process's own (under pytest-xdist,
-    each worker has a Redis database of its own: ``config.settings.test``).
+    An override of ``None`` removes the variable.
     """
-    from django.conf import settings
-
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "COV_"))}
-    if env.get("REDIS_URL") and settings.REDIS_URL:
-        env["REDIS_URL"] = settings.REDIS_URL
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     env["DEBUG"] = "0"
