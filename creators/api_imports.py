@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from config.rest import NoStoreMixin
 from creators.choices import ImportJobStatus
 from creators.models import ImportJob
-from creators.services import IMPORT_KINDS, import_job_create
+from creators.services import IMPORT_KINDS, import_job_create, import_job_progress
 
 # Bytes read from the start of a file to estimate its number of rows (for a running job's percentage).
 _SAMPLE_BYTES = 64 * 1024
@@ -50,13 +50,14 @@ def progress_percent(job: ImportJob) -> int:
     """0-100 for a progress bar: exact once the job has finished, estimated while it validates rows."""
     if job.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
         return 100
-    if job.status == ImportJobStatus.PENDING or not job.progress:
+    done = import_job_progress(job)
+    if job.status == ImportJobStatus.PENDING or not done:
         return 0
     total = estimated_rows(job)
     if not total:
         return 0
     # Never 100 before the end: validation is followed by the upsert, which takes its own time.
-    return min(99, int(100 * job.progress / total))
+    return min(99, int(100 * done / total))
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -71,6 +72,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     """An import job as staff follow it."""
 
     file_name = serializers.SerializerMethodField(help_text="Name of the uploaded file.")
+    progress = serializers.SerializerMethodField(help_text="Rows validated so far.")
     progress_percent = serializers.SerializerMethodField(
         help_text="0-100, for a progress bar: estimated from the rows validated so far while running."
     )
@@ -107,7 +109,6 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = {
             "status": {"help_text": "pending → running → succeeded, or failed (see `error` and `errors`)."},
-            "progress": {"help_text": "Rows validated so far."},
             "rows": {"help_text": "Data rows in the file (when finished)."},
             "created": {"help_text": "Rows that created a record."},
             "updated": {"help_text": "Rows that changed a record."},
@@ -118,6 +119,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     def get_file_name(self, job: ImportJob) -> str:
         return (job.file.name or "").rsplit("/", 1)[-1]
+
+    def get_progress(self, job: ImportJob) -> int:
+        return import_job_progress(job)
 
     def get_progress_percent(self, job: ImportJob) -> int:
         return progress_percent(job)

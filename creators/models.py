@@ -214,7 +214,8 @@ class Collaboration(models.Model):
 class ImportJob(models.Model):
     """An import of an uploaded file, run by a Celery worker (``creators.tasks.import_job_run``).
 
-    ``progress`` counts the rows validated so far (updated while a PostgreSQL import runs); the counts, the
+    ``progress`` counts the rows validated (written when the job finishes; while it runs its worker keeps the
+    count in the shared cache, read by ``creators.services.import_job_progress``); the counts, the
     errors (the first 1,000, as ``{"line", "column", "message"}``) and ``error_count`` are the import's report.
     A job that could not run, or whose file was rejected, is ``failed`` with the reason in ``error``.
     """

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -29,6 +30,7 @@ __all__ = [
     "RowError",
     "import_file",
     "import_job_create",
+    "import_job_progress",
     "import_job_run",
     "import_jobs_reap_stale",
     "on_import_committed",
@@ -80,7 +82,20 @@ def on_import_committed(*, report: ImportReport, requested_by: object | None = N
 
 
 # --- import jobs (uploaded files run by a worker) ---------------------------------------------------------------
-PROGRESS_WRITE_SECONDS = 2.0
+# A running job's rows validated so far are written at most this often (to the shared cache: see _job_progress).
+PROGRESS_WRITE_SECONDS = 0.5
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import-job-progress:{job_id}"
+
+
+def import_job_progress(job: ImportJob) -> int:
+    """The rows ``job`` has validated so far: while it runs, what its worker last put in the shared cache (the
+    job's row only gets it at the end); otherwise the job's own ``progress``."""
+    if job.status != ImportJobStatus.RUNNING:
+        return job.progress
+    return int(cache.get(_progress_key(job.pk), job.progress))
 
 
 def import_job_create(*, kind: str, file: File, requested_by: Any = None, dry_run: bool = False) -> ImportJob:
@@ -114,6 +129,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.started_at = timezone.now()
         job.progress = 0
         job.save(update_fields=["status", "started_at", "progress"])
+    # A redelivered job starts again from the first row: the count of an interrupted attempt goes.
+    cache.delete(_progress_key(job.pk))
     try:
         report = import_file(
             kind=job.kind,
@@ -150,17 +167,17 @@ def _job_finish(job: ImportJob, *, status: str, error: str) -> None:
     job.error = error
     job.finished_at = timezone.now()
     job.save()
+    cache.delete(_progress_key(job.pk))
 
 
 def _job_progress(*, job_id: int) -> Callable[[int, int | None], None]:
-    """A progress callback that records the rows validated so far, at most every few seconds.
+    """A progress callback that records the rows validated so far, at most every ``PROGRESS_WRITE_SECONDS``.
 
-    The import runs inside its own transaction (and, on PostgreSQL, with a COPY occupying its connection), so
-    progress is written through a second connection in autocommit mode, where watchers can see it at once.
-    SQLite allows only one writer at a time: there the job shows its progress when it finishes.
+    The import runs inside its own transaction, where nothing it writes is seen before the commit: the count goes
+    to the shared cache instead (Redis; state shared between the worker and every web process), which
+    ``import_job_progress`` reads while the job runs. An unreachable cache only leaves the bar still.
     """
-    if connection.vendor != "postgresql":
-        return lambda done, total: None
+    key = _progress_key(job_id)
     state = {"last": 0.0}
 
     def record(done: int, total: int | None) -> None:
@@ -168,16 +185,7 @@ def _job_progress(*, job_id: int) -> Callable[[int, int | None], None]:
         if total is None and now - state["last"] < PROGRESS_WRITE_SECONDS:
             return
         state["last"] = now
-        side = connections.create_connection(DEFAULT_DB_ALIAS)
-        try:
-            with side.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {ImportJob._meta.db_table} SET progress = %s WHERE id = %s", [done, job_id]
-                )
-        except DatabaseError:
-            logger.warning("could not record the progress of import job %s", job_id, exc_info=True)
-        finally:
-            side.close()
+        cache.set(key, done, settings.IMPORT_STALE_SECONDS)
 
     return record
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from creators import services
 from creators.api_imports import estimated_rows
 from creators.models import Creator, ImportJob
 
@@ -143,6 +145,30 @@ def test_progress_is_estimated_from_the_file_while_running(world, settings):
     assert 4500 <= estimate <= 5500  # from the first 64 KB of a ~230 KB file
     body = staff(world).get(f"/api/v1/imports/{job.pk}/").json()
     assert 40 <= body["progress_percent"] <= 60
+
+
+def test_a_running_jobs_progress_comes_from_its_worker_through_the_shared_cache(world):
+    """The import's transaction hides its rows until the commit: the worker's count reaches the API through the
+    shared cache while the job runs; once it has finished, the job's own count is the answer and the entry goes."""
+    rows = "\n".join(f"v{i},{world.handles_a[0]},2026-01-01T10:00:00Z,1,1,1,1" for i in range(5000))
+    job = ImportJob(kind="videos", status="running")
+    job.file.save("big.csv", SimpleUploadedFile("big.csv", f"{VIDEOS_HEADER}\n{rows}\n".encode()), save=True)
+    client = staff(world)
+    assert client.get(f"/api/v1/imports/{job.pk}/").json()["progress"] == 0
+
+    # What the worker's progress callback does after a chunk of the file (another process in production).
+    services._job_progress(job_id=job.pk)(2500, None)
+    body = client.get(f"/api/v1/imports/{job.pk}/").json()
+    assert body["progress"] == 2500
+    assert 40 <= body["progress_percent"] <= 60
+    assert ImportJob.objects.get(pk=job.pk).progress == 0  # nothing written to the job's row meanwhile
+
+    # The job was interrupted; it runs again from the start and finishes: the stale count of the first attempt
+    # is gone and the job's row carries the final one.
+    services.import_job_run(job_id=job.pk)
+    body = client.get(f"/api/v1/imports/{job.pk}/").json()
+    assert (body["status"], body["progress"], body["progress_percent"]) == ("succeeded", 5000, 100)
+    assert cache.get(services._progress_key(job.pk)) is None
 
 
 # --- the admin page -------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.db import connection
 
 from creators.choices import ImportJobStatus
 from creators.models import Creator, ImportJob
-from creators.services import import_job_create, import_job_run
+from creators.services import import_job_create, import_job_progress, import_job_run
 from tests.creators.import_helpers import CREATORS_HEADER, lines, make_categories
 
 
@@ -116,7 +116,7 @@ def test_a_real_worker_runs_the_job_and_reports_progress(tmp_path):
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             job.refresh_from_db()
-            seen_progress.add(job.progress)
+            seen_progress.add(import_job_progress(job))
             if job.status in (ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED):
                 break
             time.sleep(0.2)
