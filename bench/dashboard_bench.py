@@ -363,6 +363,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="slices per load (alternating with the others)")
     parser.add_argument("--no-export", action="store_true", help="skip the export timing (a minute or two)")
     parser.add_argument("--write-docs", action="store_true", help="append the results to docs/performance.md")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/3"),
+                        help="the shared cache (sessions, counts, run aggregates) of the served product, as in "
+                             "production; flushed first, so use a database of its own; 'none': local memory in "
+                             "each worker")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
@@ -383,6 +387,12 @@ def main() -> int:
         "BENCH_USERNAME": USERNAME,
     }
     env.pop("REDIS_URL", None)
+    if args.redis != "none":
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
+        # Any task the pages queue goes to a queue of its own, which no worker of the machine's other work reads.
+        env.update(REDIS_URL=args.redis, CELERY_QUEUE="dashboard-bench")
     os.environ.update({k: v for k, v in env.items() if k in {"DATABASE_URL", "DEBUG", "ALLOWED_HOSTS"}})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
@@ -471,6 +481,7 @@ def main() -> int:
 
     lines = [
         f"{args.creators:,} creators, gunicorn 2 sync workers, wrk -c{args.connections} for {args.duration} s each, "
+        f"cache {'Redis' if args.redis != 'none' else 'local memory'}, "
         f"same machine ({os.cpu_count()} cores); load average {load_before:.1f} before and "
         f"{os.getloadavg()[0]:.1f} after the run (other work on the machine shares the cores: compare the ratios, "
         "which are measured in the same run).",
