@@ -37,7 +37,7 @@ class MethodologyView(PartnerAccessMixin, TemplateView):
         context.update(
             nav_section="methodology",
             # Rendered by the template's ``markdown`` filter.
-            methodology_markdown=methodology_markdown(tiers=self.access.tiers),
+            methodology_markdown=methodology_markdown(tiers=self.access.tiers, heading=False),
             can_set_weights=self.access.can_see_audit,
             weights_form=form,
             has_weights=weights is not None,

@@ -55,7 +55,7 @@ def _growth_section(add: Callable[[str], None], shown: frozenset[Tier], *, indic
             "and filters on the changes of the indices you can see: "
             + ", ".join(indices) + ".")
         add("")
-    add("| figure | now against |")
+    add("| Figure | Now against |")
     add("| --- | --- |")
     for spec in figures:
         add(f"| {spec.label} | {spec.basis} |")
@@ -65,19 +65,23 @@ def _growth_section(add: Callable[[str], None], shown: frozenset[Tier], *, indic
     add("")
 
 
-def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
-    """The methodology as Markdown for the given field tiers (all tiers when None; ``profile`` always)."""
+def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None, heading: bool = True) -> str:
+    """The methodology as Markdown for the given field tiers (all tiers when None; ``profile`` always).
+
+    ``heading=False`` leaves out the title and the sentence for readers of the code (the dashboard's page has its
+    own title and introduction)."""
     shown = frozenset(Tier(t) for t in (ALL_TIERS if tiers is None else tiers)) | {Tier.PROFILE}
     commercial = Tier.COMMERCIAL in shown
     indices = [spec for spec in d.INDICES if spec.tier in shown]
     out: list[str] = []
     add = out.append
 
-    add("# Methodology")
-    add("")
-    add("How every number on a creator scorecard is computed. This text is generated from the same definitions")
-    add("as the code that computes the scores (`scoring/definitions.py`), so the two cannot disagree.")
-    add("")
+    if heading:
+        add("# Methodology")
+        add("")
+        add("How every number on a creator scorecard is computed. This text is generated from the same definitions")
+        add("as the code that computes the scores (`scoring/definitions.py`), so the two cannot disagree.")
+        add("")
     metrics = [(name, text) for name, text in _METRICS if _visible(name, shown)]
     if not indices and not metrics:
         # Profile fields only: there is no score to explain, and nothing of the scoring is told.
@@ -99,7 +103,7 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
     if metrics:
         add("## Raw metrics (per creator, over the window)")
         add("")
-        add("| metric | definition |")
+        add("| Metric | Definition |")
         add("| --- | --- |")
         for name, text in metrics:
             add(f"| {FIELDS_BY_NAME[name].label} (`{name}`) | {text} |")
@@ -140,11 +144,15 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
         add("")
         add("## Indices")
         add("")
-        add("| index | raw score | reference group | insufficient data (no score) when |")
-        add("| --- | --- | --- | --- |")
+        # One short list per index rather than a four-column table: the formulas are long, and a list reads on a
+        # phone as well as in the docs.
         for spec in indices:
-            add(f"| {spec.label} | {spec.raw_score} | {spec.reference_group} | {spec.insufficient} |")
-        add("")
+            add(f"### {spec.label}")
+            add("")
+            add(f"- Raw score: {spec.raw_score}")
+            add(f"- Reference group: {spec.reference_group}")
+            add(f"- No score (insufficient data) when: {spec.insufficient}")
+            add("")
         add("Follower tiers: " + "; ".join(
             f"tier {t.number}: {t.label}" for t in d.FOLLOWER_TIERS) + " (exactly 10M followers is 1M–10M).")
         add("")
@@ -200,7 +208,7 @@ def methodology_markdown(*, tiers: Iterable[Tier | str] | None = None) -> str:
                     + [spec.label for spec in indices])
     add("## Fields")
     add("")
-    add("| field | meaning |")
+    add("| Field | Meaning |")
     add("| --- | --- |")
     for field in FIELDS:
         if field.tier in shown and field.kind is not Kind.PROFILE:

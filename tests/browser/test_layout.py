@@ -241,3 +241,46 @@ def test_every_radar_axis_label_stays_inside_its_chart(browser, live_server, sco
         assert _labels_outside(page, chart) == [], chart
     assert errors == []
     context.close()
+
+
+# Of each table, how far it reaches past the right edge of the card that holds it (0 when it fits), and of each
+# table cell whose text is broken inside a word (its height grows when it may only wrap between words).
+_TABLES_PAST_CARDS = """() => [...document.querySelectorAll('main table')].map(table => {
+    const card = table.closest('.card') || document.querySelector('main');
+    return Math.round(table.getBoundingClientRect().right - card.getBoundingClientRect().right);
+}).filter(past => past > 0)"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
+@pytest.mark.parametrize("role", ["viewer", "manager"])
+def test_the_methodology_fits_the_screen_with_one_title(browser, live_server, scored_world, viewport, role):
+    username = scored_world.viewer if role == "viewer" else scored_world.manager
+    context, page, errors = _page(browser, live_server, username, viewport)
+    page.goto(f"{live_server.url}/methodology/")
+    assert page.locator("main h1").all_inner_texts() == ["Methodology"]
+    assert "scoring/definitions.py" not in page.locator("main").inner_text()
+    assert _overflow(page, "#methodology") == {"page": 0, "wrap": 0}
+    assert page.evaluate(_TABLES_PAST_CARDS) == []
+    # Words wrap whole: no header or cell outside code is broken inside a word (the old layout gave "Col/lab/or").
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll('#methodology th, #methodology td')].filter(cell => {
+            const words = cell.cloneNode(true);
+            words.querySelectorAll('code').forEach(code => code.remove());
+            const probe = document.createElement('span');
+            probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:inherit';
+            const longest = words.textContent.split(/\\s+/).sort((a, b) => b.length - a.length)[0] || '';
+            probe.textContent = longest;
+            cell.appendChild(probe);
+            const tooNarrow = probe.getBoundingClientRect().width > cell.clientWidth;
+            probe.remove();
+            return tooNarrow;
+        }).map(cell => cell.textContent.slice(0, 40))"""
+    )
+    assert broken == []
+    if viewport is DESKTOP:
+        # The text has the page's width: beside the weights (manager) or alone (viewer), not half of it.
+        main = page.locator("main").bounding_box()
+        card = page.locator("#methodology").bounding_box()
+        assert card["width"] > 0.55 * main["width"]
+    assert errors == []
+    context.close()
