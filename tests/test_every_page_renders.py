@@ -3,7 +3,8 @@
 Django's ``{# ... #}`` comment ends at the end of its line: split over two lines it is printed on the page as text
 (it once was, above every creator table). This renders every route of the urlconf as each persona (with their own
 objects, so the pages have content), the login page, and the error pages (404, 429, the lock-out, 503), and fails
-if ``{#`` or ``#}`` appears in any HTML answer. A second test reads every template file for a split comment.
+if ``{#`` or ``#}`` appears in any HTML answer, or if its title names the product twice. A second test reads every
+template file for a split comment.
 """
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ def printed_syntax(response: Any) -> list[str]:
     return [text[max(0, m.start() - 60) : m.end() + 60] for m in re.finditer("|".join(map(re.escape, MARKERS)), text)]
 
 
+def title_problems(response: Any) -> list[str]:
+    """The page's ``<title>`` when it names the product more than once ("Sign in · Creator Scorecards · Creator
+    Scorecards": a page's own title block repeating what base.html appends)."""
+    if "text/html" not in response.get("Content-Type", "") or getattr(response, "streaming", False):
+        return []
+    found = re.search(r"<title>(.*?)</title>", response.content.decode("utf-8", errors="replace"), re.S)
+    return [found.group(1)] if found and found.group(1).count("Creator Scorecards") > 1 else []
+
+
 @pytest.fixture
 def mia(world: World):
     """A manager of partner A (the audit trail and the users page)."""
@@ -95,6 +105,7 @@ def test_no_page_prints_template_syntax(world, mia, own_objects, persona):
                 continue  # POST only; the walk must stay logged in
             response = client.get(url)
             problems += [f"{persona} GET {url}: …{found}…" for found in printed_syntax(response)]
+            problems += [f"{persona} GET {url}: title {title!r}" for title in title_problems(response)]
             if response.status_code == 200:
                 rendered.add(url)
     assert not problems, "\n".join(problems)
@@ -124,6 +135,7 @@ def test_the_anonymous_and_error_pages_print_no_template_syntax(world):
                 "404 without access": 404, "lock-out": 429, "503 queue unavailable": 503}
     assert {name: response.status_code for name, response in pages.items()} == expected
     problems = [f"{name}: …{found}…" for name, response in pages.items() for found in printed_syntax(response)]
+    problems += [f"{name}: title {title!r}" for name, response in pages.items() for title in title_problems(response)]
     assert not problems, "\n".join(problems)
 
 
