@@ -284,3 +284,23 @@ def test_the_methodology_fits_the_screen_with_one_title(browser, live_server, sc
         assert card["width"] > 0.55 * main["width"]
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
+def test_the_audit_trail_fits_the_screen(browser, live_server, scored_world, viewport):
+    """A compare of five creators records their handles as one long "handles=a,b,c,d,e": at 1440 px the event
+    table still fits its box (the details wrap); on a phone each event is two lines, no sideways scroll."""
+    five = list(
+        Scorecard.objects.filter(run__is_published=True, creator__primary_category__slug__in=scored_world.categories)
+        .values_list("creator__handle", flat=True)[:5]
+    )
+    context, page, errors = _page(browser, live_server, scored_world.manager, viewport)
+    page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(five)})}")
+    page.goto(f"{live_server.url}/partner/audit/")
+    assert "handles=" + ",".join(five) in page.locator("#audit-events").inner_text(timeout=5_000) or viewport is PHONE
+    assert _overflow(page, ".table-wrap:has(#audit-events)") == {"page": 0, "wrap": 0}
+    if viewport is PHONE:
+        first = page.locator("#audit-events tbody tr").first.bounding_box()
+        assert first["height"] < 80  # two lines, not one cell per line
+    assert errors == []
+    context.close()
