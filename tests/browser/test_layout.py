@@ -304,3 +304,35 @@ def test_the_audit_trail_fits_the_screen(browser, live_server, scored_world, vie
         assert first["height"] < 80  # two lines, not one cell per line
     assert errors == []
     context.close()
+
+
+def test_compare_on_a_phone_shows_two_creators_beside_the_field_names(browser, live_server, scored_world):
+    """390 px: the field names and two creators side by side; the others scroll under the field names, which stay
+    in view; a long handle is cut with an ellipsis in the header, never a field name inside a word."""
+    three = list(
+        Scorecard.objects.filter(run__is_published=True, creator__primary_category__slug__in=scored_world.categories)
+        .values_list("creator__handle", flat=True)[:3]
+    )
+    context, page, errors = _page(browser, live_server, scored_world.analyst, PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(three)})}")
+    wrap = page.locator("#compare-table").evaluate("t => t.closest('.table-wrap').getBoundingClientRect().right")
+    heads = page.locator("#compare-table thead th")
+    assert heads.count() == 4
+    assert heads.nth(2).bounding_box()["x"] + heads.nth(2).bounding_box()["width"] <= wrap + 1
+    assert _overflow(page, ".table-wrap:has(#compare-table)")["page"] == 0
+    # Every field name on one line or broken between words only.
+    names = page.locator("#compare-table tbody th")
+    for index in range(names.count()):
+        name = names.nth(index)
+        if " " not in name.inner_text().strip():
+            # The lines its text takes: one, for a name without a space.
+            lines = name.evaluate("th => { const r = document.createRange(); r.selectNodeContents(th); "
+                                  "return new Set([...r.getClientRects()].map(rect => Math.round(rect.top))).size; }")
+            assert lines == 1, name.inner_text()
+    # Scrolled to the last creator, the field names are still where they were.
+    before = names.first.bounding_box()["x"]
+    page.locator(".table-wrap:has(#compare-table)").evaluate("wrap => { wrap.scrollLeft = wrap.scrollWidth; }")
+    page.wait_for_function("document.querySelector('.table-wrap:has(#compare-table)').scrollLeft > 0")
+    assert names.first.bounding_box()["x"] == pytest.approx(before, abs=1)
+    assert errors == []
+    context.close()
