@@ -117,5 +117,15 @@ def test_the_campaign_pages_fit_every_role_and_width(browser, live_server, score
             assert page.locator("#shortlist-entries tbody tr").count() == len(handles)
             # Viewers keep shortlists but do not export (DESIGN section 1).
             assert page.locator("#shortlist-export").count() == (0 if role == "viewer" else 1)
+            # Nothing of an entry is cut: its Save button and its last score sit inside the table's box (on a
+            # phone each entry is a card), and the sort stays at hand where the column heads are hidden.
+            box = page.locator("#shortlist-entries").evaluate(
+                "t => t.closest('.table-wrap').getBoundingClientRect().right")
+            first = page.locator("#shortlist-entries tbody tr").first
+            for part in (first.get_by_role("button", name="Save"), first.locator("td[data-col]").last):
+                bounds = part.bounding_box()
+                assert bounds["x"] + bounds["width"] <= box + 1, f"cut at {viewport['width']} px as {role}"
+            sort_choices = page.locator("nav.sort-choices a")
+            assert sort_choices.count() >= 4 if viewport is PHONE else not sort_choices.first.is_visible()
     assert list(errors) == []
     context.close()
