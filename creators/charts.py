@@ -289,12 +289,16 @@ def distribution_figure(
                 "text": f"{marker_label}: {_rounded(marker)}",
                 "showarrow": False,
                 "yanchor": "bottom",
+                # The label runs towards the middle of the axis from the line, so that a score near 0 or 100
+                # keeps its label inside the chart on a phone.
+                "xanchor": "right" if marker > 60 else "left" if marker < 40 else "center",
                 "font": {"color": PALETTE[5]},
             }
         )
     layout = _layout(
         xaxis={"title": {"text": "Overall score"}, "range": [0, 100], "gridcolor": "#eef0f3"},
-        yaxis={"title": {"text": "Creators"}, "gridcolor": "#eef0f3"},
+        # The counts' labels stand off the axis, so that their "0" does not run into the score axis' "0".
+        yaxis={"title": {"text": "Creators"}, "gridcolor": "#eef0f3", "ticklabelstandoff": 6},
         bargap=0.05,
         showlegend=False,
         shapes=shapes,

@@ -93,13 +93,13 @@ def percent(value: Any) -> str:
 
 def money(value: Any) -> str:
     """An amount of GMV with its currency and thousands separators: ``$12,345`` (whole units from 100 on, cents
-    below, where they matter: ``$3.42``)."""
+    below, where they matter: ``$3.42``; nothing sold is ``$0``)."""
     if _missing(value):
         return MISSING
     amount = float(value)
     code = getattr(settings, "GMV_CURRENCY", "USD")
     symbol = CURRENCY_SYMBOLS.get(code)
-    number = f"{amount:,.0f}" if abs(amount) >= 100 else f"{amount:,.2f}"
+    number = f"{amount:,.0f}" if abs(amount) >= 100 or amount == 0 else f"{amount:,.2f}"
     return f"{symbol}{number}" if symbol else f"{number} {code}"
 
 

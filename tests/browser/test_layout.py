@@ -203,25 +203,27 @@ def test_the_export_buttons_sit_in_view_on_the_list_and_the_shortlist(browser, l
     context.close()
 
 
-def _labels_outside(page, chart: str) -> list[str]:
-    """The radar's axis labels (Plotly's ``angularaxistick`` texts) that stick out of the chart's own box."""
+def _labels_outside(page, chart: str, labels: str = ".angularaxistick text") -> list[str]:
+    """The chart's ``labels`` (by default the radar's axis labels, Plotly's ``angularaxistick`` texts) that stick
+    out of the chart's own box."""
     return page.evaluate(
-        """(chart) => {
+        """([chart, labels]) => {
             const box = document.querySelector(chart).getBoundingClientRect();
-            return [...document.querySelectorAll(`${chart} .angularaxistick text`)]
+            return [...document.querySelectorAll(`${chart} ${labels}`)]
                 .filter(label => {
                     const r = label.getBoundingClientRect();
                     return r.left < box.left - 0.5 || r.right > box.right + 0.5;
                 })
                 .map(label => label.textContent);
         }""",
-        chart,
+        [chart, labels],
     )
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
 def test_every_radar_axis_label_stays_inside_its_chart(browser, live_server, scored_world, viewport):
-    """A phone cut "Consistency" and "Effectiveness" off the scorecard's radar: Plotly keeps no room for them."""
+    """A phone cut "Consistency" and "Effectiveness" off the scorecard's radar (Plotly keeps no room for them), and
+    the distribution's marker label off its right edge."""
     five = list(
         Scorecard.objects.filter(
             run__is_published=True, overall__isnull=False, creator__primary_category__slug__in=scored_world.categories
@@ -234,6 +236,13 @@ def test_every_radar_axis_label_stays_inside_its_chart(browser, live_server, sco
     page.wait_for_selector('#chart-radar[data-rendered="true"] svg.main-svg', timeout=15_000)
     assert page.locator("#chart-radar .angularaxistick text").count() >= 3
     assert _labels_outside(page, "#chart-radar") == []
+    # The top creator's marker sits near 100 on the distribution: its label ("This creator: 87.4") stays over the
+    # plot, between the axis' 0 and 100, rather than running past the right edge.
+    page.wait_for_selector('#chart-distribution[data-rendered="true"] svg.main-svg', timeout=15_000)
+    assert page.locator("#chart-distribution .annotation-text").count() == 1
+    label, plot = (page.locator(f"#chart-distribution {part}").first.bounding_box()
+                   for part in (".annotation-text", ".nsewdrag"))
+    assert plot["x"] - 0.5 <= label["x"] and label["x"] + label["width"] <= plot["x"] + plot["width"] + 0.5
     page.goto(f"{live_server.url}/creators/compare/?{urlencode({'handles': ','.join(five)})}")
     for position in range(len(five)):
         chart = f"#chart-compare-{position}"
@@ -334,5 +343,29 @@ def test_compare_on_a_phone_shows_two_creators_beside_the_field_names(browser, l
     page.locator(".table-wrap:has(#compare-table)").evaluate("wrap => { wrap.scrollLeft = wrap.scrollWidth; }")
     page.wait_for_function("document.querySelector('.table-wrap:has(#compare-table)').scrollLeft > 0")
     assert names.first.bounding_box()["x"] == pytest.approx(before, abs=1)
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440", "390"])
+def test_the_scorecards_tables_fit_their_cards(browser, live_server, scored_world, viewport):
+    """The growth figures and the recent videos: a table at 1440 px, one block per row on a phone (each value under
+    its label), never cut at the card's edge nor scrolled sideways."""
+    handle = (
+        Scorecard.objects.filter(run__is_published=True, creator__primary_category__slug__in=scored_world.categories)
+        .order_by("-videos")
+        .values_list("creator__handle", flat=True)
+        .first()
+    )
+    context, page, errors = _page(browser, live_server, scored_world.analyst, viewport)
+    page.goto(f"{live_server.url}/creators/{handle}/")
+    assert page.locator("#recent-videos tbody tr").count() > 0
+    assert page.evaluate(_TABLES_PAST_CARDS) == []
+    for table in ("#recent-videos", ".growth-table"):
+        if page.locator(table).count():
+            assert _overflow(page, f".table-wrap:has({table})") == {"page": 0, "wrap": 0}, table
+    if viewport is PHONE:
+        views = page.locator("#recent-videos td[data-label='Views']").first
+        assert views.evaluate("td => getComputedStyle(td, '::before').content") == '"Views"'
     assert errors == []
     context.close()

@@ -32,7 +32,7 @@ def test_the_why_sentence_reads_the_percentile_plainly(value, n, group, expected
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(12345.678, "$12,346"), (3.4212, "$3.42"), (0, "$0.00"), (None, "–"), (1_250_000, "$1,250,000")],
+    [(12345.678, "$12,346"), (3.4212, "$3.42"), (0, "$0"), (0.5, "$0.50"), (None, "–"), (1_250_000, "$1,250,000")],
 )
 def test_money_has_its_currency_and_thousands_separators(value, expected):
     assert formatting.money(value) == expected

@@ -164,7 +164,7 @@ def test_the_audit_trail_filters_by_action_and_user(world, manager_a, alice_clie
     alice_client.get("/creators/")
     bob_client.get("/methodology/")
     trail = manager_a.get("/partner/audit/", {"user": "alice"}).content.decode()
-    rows = re.findall(r"<tr><td class=\"num\">[^<]+</td><td>([^<]+)</td>", trail)
+    rows = re.findall(r"<tr><td class=\"num\">[^<]+</td><td class=\"nowrap\">([^<]+)</td>", trail)
     assert rows and set(rows) == {"alice"}
 
 

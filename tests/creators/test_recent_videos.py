@@ -51,8 +51,9 @@ def _add_videos(world, handle: str) -> list[Video]:
 def _page_views(html: str) -> list[int]:
     table = html.split('id="recent-videos"', 1)[1].split("</table>", 1)[0]
     body = table.split("<tbody>", 1)[1]
-    return [int(cell.replace(",", "")) for cell in re.findall(r'<tr>\s*<td><time[^>]*>[^<]*</time></td>\s*'
-                                                              r'<td class="num">([\d,]+)</td>', body)]
+    row = (r'<tr>\s*<td data-label="Posted"><time[^>]*>[^<]*</time></td>\s*'
+           r'<td class="num" data-label="Views">([\d,]+)</td>')
+    return [int(cell.replace(",", "")) for cell in re.findall(row, body)]
 
 
 def test_the_scorecard_lists_the_windows_videos_newest_first_with_more(world, alice_client):
@@ -76,8 +77,8 @@ def test_the_scorecard_lists_the_windows_videos_newest_first_with_more(world, al
     shown = [v for v in expected[VIDEO_PAGE_SIZE:] if v.gmv is not None]
     assert shown
     for video in shown:
-        assert f'<td class="num">{formatting.money(video.gmv)}</td>' in html
-        assert f'<td class="num">{formatting.thousands(video.orders)}</td>' in html
+        assert f'<td class="num" data-label="GMV">{formatting.money(video.gmv)}</td>' in html
+        assert f'<td class="num" data-label="Orders">{formatting.thousands(video.orders)}</td>' in html
 
 
 def test_commercial_columns_are_absent_from_the_page_without_the_tier(world, charlie_client):
