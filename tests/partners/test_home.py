@@ -106,6 +106,8 @@ def test_it_shows_the_movers_of_each_visible_index_among_the_partners_creators(w
     care = _section(html, "movers-care")
     assert _names(care, "up") == ["beauty_2"] and _names(care, "down") == ["fashion_1"]
     assert _names(_section(html, "movers-volume"), "up") == ["fashion_4"]
+    # Named by the handle, which is unique (two creators may share a display name).
+    assert ">@fashion_4</a>" in _section(html, "movers-volume")
     for hidden in ("electronics_1", "electronics_2", "gaming_2", "travel_1"):
         assert f"/creators/{hidden}/" not in html
 
