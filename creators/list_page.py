@@ -42,11 +42,13 @@ CARD_INDICES = 2
 
 @dataclass(frozen=True)
 class HeaderCell:
-    """A sortable column head: the ``ordering`` a click on it asks for, and its ``aria-sort`` state (or None)."""
+    """A sortable column head: the ``ordering`` a click on it asks for, its ``aria-sort`` state (or None), and
+    ``by_change`` ("rise" or "fall") when the list is sorted by the change of this column's index."""
 
     column: Column
     ordering: str
     aria_sort: str | None
+    by_change: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,12 @@ def header_cells(columns: Iterable[Column], ordering: Sequence[str]) -> list[Hea
     first = ordering[0] if ordering else ""
     cells = []
     for column in columns:
-        if first == f"-{column.name}":
+        change = CHANGE_FIELDS.get(column.name)
+        if change is not None and first in (f"-{change}", change):
+            # Sorted by the index's change (the "Sort by" select): the head says so; a click sorts by the index.
+            by_change = "rise" if first.startswith("-") else "fall"
+            cells.append(HeaderCell(column, f"-{column.name}", None, by_change=by_change))
+        elif first == f"-{column.name}":
             cells.append(HeaderCell(column, column.name, "descending"))
         elif first == column.name:
             cells.append(HeaderCell(column, f"-{column.name}", "ascending"))

@@ -121,6 +121,10 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             ),
         }
         selects["ordering"] = list_page.sort_field(ordering, score_columns, visible)
+        # The table's caption names the order in the select's words ("Overall: biggest rise").
+        ordering_label = next(
+            (option.label for option in selects["ordering"].options if option.selected), "the default order"
+        )
         if "impact_category" in form.fields:
             selects["impact_category"] = list_page.select_field(
                 "impact_category", category_options, form["impact_category"].value(), empty_label="Choose a category"
@@ -169,6 +173,7 @@ class CreatorListView(PartnerAccessMixin, TemplateView):
             profile_headers=list_page.header_cells(columns.profile, ordering),
             score_headers=list_page.header_cells(columns.scores, ordering),
             ordering=",".join(ordering),
+            ordering_label=ordering_label,
             can_export=access.can_export,
             # The rows left today beside the Export button (one aggregate over today's export events).
             export_quota=export_quota_check(access, 0) if access.can_export else None,

@@ -69,6 +69,20 @@ def test_columns_sort_both_ways(world, alice_client, ordering):
     assert f'aria-sort="{state}"' in response.content.decode()
 
 
+@pytest.mark.parametrize(("ordering", "note", "words"), [
+    ("-overall_change", "biggest rise ▲", "Overall: biggest rise"),
+    ("overall_change", "biggest fall ▼", "Overall: biggest fall"),
+])
+def test_a_sort_by_a_change_shows_on_its_index_head(world, alice_client, ordering, note, words):
+    """Sorted by the overall's change (the "Sort by" select, the home page's movers): no head is sorted by its own
+    values, so the Overall head says which change orders the list, and the caption says it in words."""
+    html = alice_client.get(LIST_URL, {"ordering": ordering}).content.decode()
+    head = re.search(r'<th scope="col" class="num col-score"[^>]*>(.*?)</th>', html, re.S).group(1)
+    assert 'data-sort="overall"' in head and note in head
+    assert "aria-sort" not in html.split("<tbody>", 1)[0]
+    assert f"Creators, sorted by {words}</caption>" in html
+
+
 def test_deep_pages_walk_by_cursor_without_gaps_or_repeats(world, alice_client, monkeypatch):
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
     seen: list[str] = []
