@@ -168,3 +168,9 @@ class AlertSettingsForm(forms.ModelForm):
             "email_digest": "Off: the alerts are shown here only.",
         }
         widgets = {"threshold": forms.NumberInput(attrs={"min": 1, "max": 100, "step": 1, "inputmode": "numeric"})}
+
+    def __init__(self, *args: Any, has_email: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Without an email address there is nothing to send to: the choice is shown, greyed out and kept as it was
+        # (a disabled field takes its stored value, whatever a request sends).
+        self.fields["email_digest"].disabled = not has_email

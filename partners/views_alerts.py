@@ -72,7 +72,8 @@ class NotificationListView(PartnerAccessMixin, TemplateView):
             digests=digests,
             unread=shown.filter(read_at__isnull=True).exists(),
             follows=list(follows),
-            settings_form=kwargs.get("settings_form") or AlertSettingsForm(instance=settings_row),
+            settings_form=kwargs.get("settings_form")
+            or AlertSettingsForm(instance=settings_row, has_email=bool(access.user.email)),
             has_email=bool(access.user.email),
             threshold=settings_row.threshold,
         )
@@ -83,7 +84,7 @@ class NotificationListView(PartnerAccessMixin, TemplateView):
         own = Notification.objects.filter(user_id=self.access.user.pk, read_at__isnull=True)
         if action == "settings":
             instance = alerts.alert_settings_for(self.access.user)
-            form = AlertSettingsForm(request.POST, instance=instance)
+            form = AlertSettingsForm(request.POST, instance=instance, has_email=bool(self.access.user.email))
             if not form.is_valid():
                 return self.render_to_response(self.get_context_data(settings_form=form), status=400)
             form.save()

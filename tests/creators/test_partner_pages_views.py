@@ -205,3 +205,10 @@ def test_query_counts_are_pinned_whatever_the_number_of_rows(
     url = url.format(pk=shortlist.pk, three=",".join(world.handles_a[:3]))
     with django_assert_max_num_queries(most):
         assert manager_a.get(url).status_code == 200
+
+
+def test_the_header_leads_to_the_password_change(world, alice_client):
+    """The user's name in the header is the way to the account's one setting, its password."""
+    page = alice_client.get("/creators/").content.decode()
+    assert re.search(r'<a class="username" href="/accounts/password_change/"[^>]*>alice</a>', page)
+    assert alice_client.get("/accounts/password_change/").status_code == 200

@@ -184,3 +184,19 @@ def test_api_notifications_carry_only_visible_lines(world):
     assert "care" not in str(body)
     assert api_client(world, "alice").get("/api/v1/notifications/").json()["results"] == []
     assert api_client(world, "charlie").get("/api/v1/notifications/", {"partner": "1"}).status_code == 400
+
+
+def test_without_an_email_address_the_digest_choice_is_greyed_out_and_kept(world, bob_client):
+    """Nothing can be emailed to an account without an address: the box is shown disabled beside the reason, and
+    a request that changes it anyway (unticked: off) leaves the stored choice as it was (on, the default)."""
+    bob = world.users["bob"]
+    bob.email = ""
+    bob.save(update_fields=["email"])
+    page = bob_client.get("/notifications/").content.decode()
+    box = re.search(r'<input type="checkbox" name="email_digest"[^>]*>', page).group(0)
+    assert "disabled" in box
+    assert "Your account has no email address" in page
+    response = bob_client.post("/notifications/", {"action": "settings", "threshold": "7"})
+    assert response.status_code == 302
+    settings_row = AlertSettings.objects.get(user=bob)
+    assert (settings_row.threshold, settings_row.email_digest) == (7, True)
