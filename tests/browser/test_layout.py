@@ -100,6 +100,24 @@ def test_on_a_phone_each_creator_is_a_card_and_the_filters_fold(browser, live_se
         "cells => cells.filter(c => c.offsetParent !== null).map(c => getComputedStyle(c, '::before').content)"
     )
     assert labels == ['"Followers"', '"Overall"', '"Collaboration"', '"Care"']
+    # Each label and the handle are shown whole ("Collabora…" before the followers moved beside the handle).
+    cut = row.locator("td.in-card").evaluate_all(
+        """cells => cells.filter(cell => {
+            const probe = document.createElement('span');
+            probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+            const style = getComputedStyle(cell, '::before');
+            Object.assign(probe.style, {fontSize: style.fontSize, fontFamily: style.fontFamily,
+                                        fontWeight: style.fontWeight, letterSpacing: style.letterSpacing});
+            probe.textContent = cell.dataset.label;
+            document.body.appendChild(probe);
+            const tooWide = probe.getBoundingClientRect().width > cell.clientWidth + 0.5;
+            probe.remove();
+            return tooWide;
+        }).map(cell => cell.dataset.label)"""
+    )
+    assert cut == []
+    link = row.locator("td.col-handle a").first
+    assert link.evaluate("a => a.scrollWidth <= a.clientWidth")
     card = row.bounding_box()
     assert card["width"] <= PHONE["width"] and card["height"] < 150
 
