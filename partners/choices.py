@@ -74,6 +74,33 @@ class AlertAction:
     ALERT_SETTINGS_CHANGE = "alerts.settings_change"
 
 
+# What each action means, in the audit trail's words (an action without an entry is shown as it is stored).
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    AuditAction.HOME_VIEW: "Opened the home page",
+    AuditAction.CREATOR_LIST: "Listed creators",
+    AuditAction.CREATOR_VIEW: "Opened a scorecard",
+    AuditAction.CREATOR_COMPARE: "Compared creators",
+    AuditAction.CREATOR_EXPORT: "Exported creators",
+    AuditAction.CREATOR_VIDEOS: "Read a creator's videos",
+    AuditAction.CREATOR_SIMILAR: "Read similar creators",
+    AuditAction.CATEGORY_LIST: "Listed categories",
+    AuditAction.API_CALL: "Called the API",
+    AuditAction.LOGIN_LOCKOUT: "Locked out of sign-in",
+    AuditAction.ACCESS_DENIED: "Was refused access",
+    AuditAction.EXPORT_QUOTA: "Hit the daily export limit",
+    AuditAction.SHORTLIST_CHANGE: "Changed a shortlist",
+    AuditAction.SHORTLIST_VIEW: "Opened a shortlist",
+    AuditAction.SHORTLIST_EXPORT: "Exported a shortlist",
+    AuditAction.SAVED_SEARCH_LIST: "Listed saved searches",
+    AuditAction.SAVED_SEARCH_CHANGE: "Changed a saved search",
+    AuditAction.SAVED_SEARCH_OPEN: "Opened a saved search",
+    AuditAction.WEIGHTS_CHANGE: "Changed the partner's weights",
+    AlertAction.FOLLOW_CHANGE: "Followed or unfollowed a creator",
+    AlertAction.NOTIFICATIONS_VIEW: "Opened the alerts",
+    AlertAction.ALERT_SETTINGS_CHANGE: "Changed alert settings",
+}
+
+
 class EmailStatus(models.TextChoices):
     """Where the email of one digest stands. ``sending`` is the claim of the one process that sends it."""
 

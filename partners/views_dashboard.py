@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from creators.pagination import keyset_page
-from partners.choices import AuditAction, AuditOutcome
+from partners.choices import AUDIT_ACTION_LABELS, AuditAction, AuditOutcome
 from partners.forms_dashboard import AuditFilterForm, PartnerWeightsForm
 from partners.models import AuditEvent, Membership, PartnerWeights
 from partners.views import PartnerAccessMixin
@@ -119,7 +119,12 @@ class PartnerAuditView(PartnerAccessMixin, TemplateView):
             nav_section="audit",
             page=page,
             events=page.rows,
-            actions=list(partner_events.order_by("action").values_list("action", flat=True).distinct()),
+            # The filter's choices, each action in words (as the table shows it), the stored name as its value.
+            actions=[
+                (action, AUDIT_ACTION_LABELS.get(action, action))
+                for action in partner_events.order_by("action").values_list("action", flat=True).distinct()
+            ],
+            action_labels=AUDIT_ACTION_LABELS,
             outcomes=AuditOutcome.choices,
             usernames=list(
                 Membership.objects.filter(partner=self.access.partner)

@@ -212,3 +212,15 @@ def test_the_header_leads_to_the_password_change(world, alice_client):
     page = alice_client.get("/creators/").content.decode()
     assert re.search(r'<a class="username" href="/accounts/password_change/"[^>]*>alice</a>', page)
     assert alice_client.get("/accounts/password_change/").status_code == 200
+
+
+def test_the_audit_trail_says_each_action_in_words(world, manager_a, alice_client):
+    from partners.choices import AUDIT_ACTION_LABELS, AlertAction, AuditAction
+
+    # Every action the product records has its words (a new one without them would show its stored name).
+    recorded = {value for kind in (AuditAction, AlertAction) for name, value in vars(kind).items() if name.isupper()}
+    assert recorded <= set(AUDIT_ACTION_LABELS)
+    alice_client.get("/creators/")
+    trail = manager_a.get("/partner/audit/").content.decode()
+    assert '<td class="nowrap" title="creator.list">Listed creators</td>' in trail
+    assert '<option value="creator.list">Listed creators</option>' in trail
