@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from creators.exports import SHORTLIST_COLUMNS, ExportOptions, Format, creator_export_response
 from creators.models import HANDLE_PATTERN, Creator, parse_handles
-from creators.selectors import creator_list
+from creators.selectors import UNSET, creator_list
 from partners.access import Access, visible_fields
 from partners.choices import EntryStatus
 from partners.models import Membership, Shortlist, ShortlistEntry
+from scoring.models import ScoringRun
 from scoring.selectors import published_run
 
 __all__ = ["parse_handles"]  # re-exported for the views: one rule for reading handles
@@ -272,17 +273,20 @@ class Item:
         return self.row.get(key) if self.row else None
 
 
-def items(*, access: Access, shortlist: Shortlist, status: str | None = None, ordering: str = "") -> list[Item]:
+def items(
+    *, access: Access, shortlist: Shortlist, status: str | None = None, ordering: str = "",
+    run: ScoringRun | None | Any = UNSET,
+) -> list[Item]:
     """The shortlist's visible entries (of ``status`` when given) with their creators' rows, sorted by ``ordering``
     (a key of :func:`sort_keys`, ``-`` first for descending; default newest first; empty values last): two
-    queries whatever the size."""
+    queries whatever the size (and the published run's, unless ``run`` is given)."""
     queryset = entries(access, shortlist).select_related("creator", "added_by").order_by("-added_at", "-pk")
     if status:
         queryset = queryset.filter(status=status)
     found = list(queryset)
     rows = {
         row["creator_id"]: row
-        for row in creator_list(access=access).filter(creator_id__in=[entry.creator_id for entry in found])
+        for row in creator_list(access=access, run=run).filter(creator_id__in=[entry.creator_id for entry in found])
     }
     listed = [Item(entry=entry, row=rows.get(entry.creator_id)) for entry in found]
     key = ordering.lstrip("-") or "added"

@@ -35,6 +35,7 @@ from partners.forms_dashboard import (
 )
 from partners.models import Shortlist
 from partners.views import PartnerAccessMixin, safe_next
+from scoring.selectors import published_run
 
 
 class ShortlistMixin(PartnerAccessMixin):
@@ -117,12 +118,17 @@ class ShortlistDetailView(ShortlistMixin, TemplateView):
         valid = form.is_valid()
         status: str = (form.cleaned_data.get("status") or "") if valid else ""
         ordering: str = (form.cleaned_data.get("ordering") or "") if valid else ""
-        items = service.items(access=self.access, shortlist=shortlist, status=status or None, ordering=ordering)
+        # Read once: the "Data as of" banner above the scores and the rows themselves.
+        run = published_run()
+        items = service.items(
+            access=self.access, shortlist=shortlist, status=status or None, ordering=ordering, run=run
+        )
         counts = service.status_counts(self.access, shortlist)
         first = ordering.lstrip("-") if ordering else "added"
         descending = ordering.startswith("-") or not ordering
         context.update(
             nav_section="shortlists",
+            run=run,
             shortlist=shortlist,
             items=items,
             # The creators of these entries the user follows (each row's follow control).

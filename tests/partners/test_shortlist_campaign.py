@@ -351,3 +351,20 @@ def test_a_membership_moved_to_another_partner_does_not_offer_the_old_last_short
     html = alice_client.get(f"/creators/{world.handles_b[0]}/").content.decode()
     # Neither its name nor its id as a choice of the "Add to" select (other inputs may carry the value 1).
     assert ">Campaign<" not in html and f'<option value="{campaign.pk}"' not in html
+
+
+def test_the_shortlist_page_says_as_of_when_its_scores_are_and_reads_the_run_once(world, alice_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.models import ScoringRun
+
+    shortlist = Shortlist.objects.create(partner=world.partner_a, name="As of")
+    ShortlistEntry.objects.create(shortlist=shortlist, creator=world.creators[world.handles_a[0]])
+    run = ScoringRun.objects.get(is_published=True)
+    with CaptureQueriesContext(connection) as queries:
+        html = _page(alice_client, shortlist)
+    assert 'id="data-as-of"' in html and f"Data as of {run.as_of:%-d %B %Y}" in html
+    # The banner and the rows share one read of the published run.
+    table = ScoringRun._meta.db_table
+    assert sum(f'FROM "{table}"' in query["sql"] for query in queries.captured_queries) == 1
