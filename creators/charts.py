@@ -223,7 +223,7 @@ def impact_bars_figure(*, impacts: Sequence[Mapping[str, Any]], limit: int = 15)
         }
     ]
     layout = _layout(
-        xaxis={"title": {"text": "Impact (0-100)"}, "range": [0, 100], "gridcolor": "#eef0f3"},
+        xaxis={"title": {"text": "Impact (0–100)"}, "range": [0, 100], "gridcolor": "#eef0f3"},
         yaxis={"automargin": True},
         showlegend=False,
         bargap=0.35,
