@@ -49,20 +49,23 @@ def expected_urls(persona: str, targets: Targets) -> set[str]:
     return urls
 
 
+def html_of(response: Any) -> str:
+    """The text of an HTML answer ("" for anything else: a file, a stream, JSON)."""
+    if "text/html" not in response.get("Content-Type", "") or getattr(response, "streaming", False):
+        return ""
+    return response.content.decode("utf-8", errors="replace")
+
+
 def printed_syntax(response: Any) -> list[str]:
     """The template comment markers in an HTML answer, with a little context each."""
-    if "text/html" not in response.get("Content-Type", "") or getattr(response, "streaming", False):
-        return []
-    text = response.content.decode("utf-8", errors="replace")
+    text = html_of(response)
     return [text[max(0, m.start() - 60) : m.end() + 60] for m in re.finditer("|".join(map(re.escape, MARKERS)), text)]
 
 
 def title_problems(response: Any) -> list[str]:
     """The page's ``<title>`` when it names the product more than once ("Sign in · Creator Scorecards · Creator
     Scorecards": a page's own title block repeating what base.html appends)."""
-    if "text/html" not in response.get("Content-Type", "") or getattr(response, "streaming", False):
-        return []
-    found = re.search(r"<title>(.*?)</title>", response.content.decode("utf-8", errors="replace"), re.S)
+    found = re.search(r"<title>(.*?)</title>", html_of(response), re.S)
     return [found.group(1)] if found and found.group(1).count("Creator Scorecards") > 1 else []
 
 
